@@ -1,0 +1,31 @@
+# smartredis-rs — build, test, demo and benchmark entry points.
+# `make demo` and `make test` are the README's two commands; both install missing system packages first.
+
+CARGO   ?= cargo
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: all deps build lint test demo bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(CARGO) build --release --workspace --all-targets
+
+lint: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+
+test: build lint
+	$(CARGO) test --release --workspace
+
+demo: build
+	scripts/demo.sh
+
+bench: build
+
+clean:
+	$(CARGO) clean
+	rm -rf build

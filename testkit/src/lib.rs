@@ -1,0 +1,265 @@
+//! Test fixtures shared by every test suite of the workspace.
+//!
+//! [`RedisServer`] starts a real `redis-server` on a free loopback port (or a Unix socket) in its own temporary
+//! directory, optionally with the RedisAI-compatible module loaded, waits until it answers `PING`, and kills it by
+//! PID when dropped — also when the test that owns it panics.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a fresh server may take to answer `PING`.
+const START_BOUND: Duration = Duration::from_secs(20);
+
+/// Returns a loopback TCP port that was free a moment ago.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// The directory holding the workspace's build outputs for the profile the tests were built with
+/// (`target/release` when run as `cargo test --release`).
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    // target/<profile>/deps/<test-binary>
+    let mut dir = exe.parent().expect("deps dir").to_path_buf();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir
+}
+
+/// Path of the RedisAI-compatible module built by this workspace. `SMARTREDIS_AI_MODULE` overrides it.
+pub fn module_path() -> PathBuf {
+    if let Ok(p) = std::env::var("SMARTREDIS_AI_MODULE") {
+        return PathBuf::from(p);
+    }
+    let path = target_dir().join("libsmartredis_ai.so");
+    assert!(
+        path.exists(),
+        "module not built: {} (run `cargo build --release --workspace` first)",
+        path.display()
+    );
+    path
+}
+
+/// The `redis-server` binary: `REDIS_SERVER` if set, else the one on `PATH`.
+pub fn redis_server_bin() -> String {
+    std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".to_string())
+}
+
+/// Options for a [`RedisServer`].
+#[derive(Clone, Debug, Default)]
+pub struct ServerOptions {
+    module: Option<PathBuf>,
+    module_args: Vec<String>,
+    extra: Vec<String>,
+    unix_socket: bool,
+    dir: Option<PathBuf>,
+    port: Option<u16>,
+}
+
+impl ServerOptions {
+    /// Loads the workspace's RedisAI-compatible module.
+    pub fn with_module(mut self) -> Self {
+        self.module = Some(module_path());
+        self
+    }
+
+    /// Load-time arguments passed after the module path.
+    pub fn module_args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
+        self.module_args = args.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Extra `redis-server` arguments, e.g. `["--appendonly", "yes"]`.
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
+        self.extra.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Also listen on a Unix socket in the server's directory.
+    pub fn unix_socket(mut self) -> Self {
+        self.unix_socket = true;
+        self
+    }
+
+    /// Use this working directory (for RDB/AOF files) instead of a fresh temporary one.
+    pub fn dir(mut self, dir: &Path) -> Self {
+        self.dir = Some(dir.to_path_buf());
+        self
+    }
+
+    /// Listen on this port instead of a free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// Starts the server and waits until it answers `PING`.
+    pub fn start(self) -> RedisServer {
+        let mut last_err = String::new();
+        // A port found free can be taken before redis-server binds it; try a few.
+        for _ in 0..5 {
+            match RedisServer::spawn(&self) {
+                Ok(server) => return server,
+                Err(e) => last_err = e,
+            }
+            if self.port.is_some() {
+                break;
+            }
+        }
+        panic!("could not start redis-server: {last_err}");
+    }
+}
+
+/// A running `redis-server`, killed by PID on drop.
+pub struct RedisServer {
+    child: Child,
+    /// The TCP port it listens on (127.0.0.1).
+    pub port: u16,
+    /// The Unix socket it listens on, when asked for.
+    pub socket: Option<PathBuf>,
+    /// Its working directory (RDB, AOF, log).
+    pub dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl RedisServer {
+    /// A builder with no module and default settings.
+    pub fn options() -> ServerOptions {
+        ServerOptions::default()
+    }
+
+    /// A plain server with the module loaded.
+    pub fn with_module() -> RedisServer {
+        Self::options().with_module().start()
+    }
+
+    fn spawn(opts: &ServerOptions) -> Result<RedisServer, String> {
+        let (tmp, dir) = match &opts.dir {
+            Some(d) => (None, d.clone()),
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("sr-test-")
+                    .tempdir()
+                    .map_err(|e| e.to_string())?;
+                let p = t.path().to_path_buf();
+                (Some(t), p)
+            }
+        };
+        let port = opts.port.unwrap_or_else(free_port);
+        let log = dir.join("redis.log");
+        let mut cmd = Command::new(redis_server_bin());
+        cmd.arg("--port")
+            .arg(port.to_string())
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&dir)
+            .arg("--logfile")
+            .arg(&log)
+            .args(["--enable-debug-command", "local"]);
+        let socket = opts.unix_socket.then(|| dir.join("redis.sock"));
+        if let Some(s) = &socket {
+            cmd.arg("--unixsocket").arg(s).args(["--unixsocketperm", "700"]);
+        }
+        if let Some(m) = &opts.module {
+            cmd.arg("--loadmodule").arg(m).args(&opts.module_args);
+        }
+        cmd.args(&opts.extra);
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        let child = cmd.spawn().map_err(|e| format!("spawn {}: {e}", redis_server_bin()))?;
+        let mut server = RedisServer { child, port, socket, dir, _tmp: tmp };
+        server.wait_ready(&log)?;
+        Ok(server)
+    }
+
+    fn wait_ready(&mut self, log: &Path) -> Result<(), String> {
+        let deadline = Instant::now() + START_BOUND;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let tail = std::fs::read_to_string(log).unwrap_or_default();
+                let tail: Vec<&str> = tail.lines().rev().take(10).collect();
+                return Err(format!("redis-server exited with {status}; log tail: {:?}", tail));
+            }
+            if let Ok(mut con) = self.try_connection() {
+                if redis::cmd("PING").query::<String>(&mut con).is_ok() {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Err("redis-server did not answer PING in time".into())
+    }
+
+    fn try_connection(&self) -> redis::RedisResult<redis::Connection> {
+        let client = redis::Client::open(self.url())?;
+        client.get_connection_with_timeout(Duration::from_secs(1))
+    }
+
+    /// `redis://127.0.0.1:<port>` (RESP2).
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// `host:port` as SmartRedis's `SSDB` expects it.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// A new RESP2 connection.
+    pub fn connection(&self) -> redis::Connection {
+        self.try_connection().expect("connect to test server")
+    }
+
+    /// A new RESP3 connection.
+    pub fn connection_resp3(&self) -> redis::Connection {
+        let url = format!("{}?protocol=resp3", self.url());
+        let client = redis::Client::open(url).expect("client");
+        client.get_connection().expect("connect (resp3)")
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Kills the server now (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Stops the server with `SHUTDOWN` (saving if asked) and waits for the process to exit.
+    pub fn shutdown(&mut self, save: bool) {
+        if let Ok(mut con) = self.try_connection() {
+            let _: redis::RedisResult<()> =
+                redis::cmd("SHUTDOWN").arg(if save { "SAVE" } else { "NOSAVE" }).query(&mut con);
+        }
+        let deadline = Instant::now() + START_BOUND;
+        while Instant::now() < deadline {
+            if !self.is_running() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.kill();
+    }
+
+    /// Releases the temporary directory from automatic removal (so a restarted server can reuse it) and returns it.
+    pub fn keep_dir(&mut self) -> Option<tempfile::TempDir> {
+        self._tmp.take()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
