@@ -1,3 +1,5 @@
 //! smartredis: a SmartRedis-compatible client for streaming tensors into a Redis feature store.
 //!
 //! The Rust API lives in this crate; the C ABI in `ffi` translates it for C, C++ and Fortran callers.
+
+pub mod orchestrator;

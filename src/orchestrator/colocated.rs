@@ -1,0 +1,3 @@
+//! Colocated mode: placeholder, filled below.
+pub struct Colocated;
+pub struct ColocatedOptions;

@@ -1,0 +1,666 @@
+//! The local orchestrator: start, watch and stop a Redis feature store — one standalone shard or a Redis Cluster
+//! of any number (≥ 2) of shards on this host — with the RedisAI-compatible module loaded.
+//!
+//! ```no_run
+//! use smartredis::orchestrator::{Orchestrator, OrchestratorOptions};
+//! let mut db = Orchestrator::launch(OrchestratorOptions::new().shards(3).dir("/tmp/db"))?;
+//! println!("SSDB={} SR_DB_TYPE={}", db.address(), db.db_type());
+//! db.stop()?;
+//! # Ok::<(), smartredis::orchestrator::Error>(())
+//! ```
+//!
+//! Each shard runs `redis-server` in the working directory with its own port, log file (`shard-<i>.log`), RDB/AOF
+//! files and `nodes-<port>.conf`. A JSON state file records PIDs and ports so that another process can
+//! [`Orchestrator::attach`] to it (the `smartredis` CLI, a C program).
+
+mod cluster;
+pub mod colocated;
+mod error;
+mod local;
+mod options;
+pub mod ports;
+pub mod state;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+pub use colocated::{Colocated, ColocatedOptions};
+pub use error::{Error, Result};
+pub use local::{find_module, find_redis_server, MODULE_FILE};
+pub use options::{
+    Bind, ModuleOptions, OrchestratorOptions, Persistence, DEFAULT_PROTO_MAX_BULK_LEN,
+    DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT,
+};
+pub use state::{State, STATE_FILE};
+
+use local::{Launch, ShardProc};
+
+/// Most addresses handed out in `SSDB` (as SmartSim does).
+pub const MAX_SSDB_ADDRESSES: usize = 128;
+
+/// How long one connection attempt to a shard may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
+/// Interval between readiness polls.
+const POLL_STEP: Duration = Duration::from_millis(5);
+
+/// Standalone (one shard) or clustered (a Redis Cluster), spelled as `SR_DB_TYPE` expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DbType {
+    /// One `redis-server`.
+    Standalone,
+    /// A Redis Cluster.
+    Clustered,
+}
+
+impl fmt::Display for DbType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DbType::Standalone => "Standalone",
+            DbType::Clustered => "Clustered",
+        })
+    }
+}
+
+/// What a shard is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ShardState {
+    /// The process runs and answers `PING` (and, in a cluster, reports `cluster_state:ok`).
+    Running,
+    /// The process runs but does not answer, or its cluster is not ok.
+    Unresponsive,
+    /// The process is gone.
+    Exited,
+}
+
+impl fmt::Display for ShardState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ShardState::Running => "running",
+            ShardState::Unresponsive => "unresponsive",
+            ShardState::Exited => "exited",
+        })
+    }
+}
+
+/// Status of one shard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShardStatus {
+    /// Index (0-based).
+    pub index: usize,
+    /// `host:port`.
+    pub address: String,
+    /// Process id.
+    pub pid: u32,
+    /// Running, unresponsive or exited.
+    pub state: ShardState,
+    /// Details: `cluster_state`, the error seen, or the exit status.
+    pub detail: String,
+}
+
+/// The `SSDB`/`SR_DB_TYPE` variable names for a database identifier: `None`, `""` and `"orchestrator"` give the
+/// plain names, any other id gives `SSDB_<id>` and `SR_DB_TYPE_<id>` (SmartSim's rule).
+pub fn env_var_names(db_identifier: Option<&str>) -> (String, String) {
+    match db_identifier {
+        None | Some("") | Some("orchestrator") => ("SSDB".into(), "SR_DB_TYPE".into()),
+        Some(id) => (format!("SSDB_{id}"), format!("SR_DB_TYPE_{id}")),
+    }
+}
+
+/// A local feature store: its shards, their addresses, and how to stop them.
+///
+/// Dropping an `Orchestrator` that this process started stops it (nothing is left running by accident); call
+/// [`Orchestrator::detach`] to leave it running, e.g. for a later `smartredis stop`. One obtained with
+/// [`Orchestrator::attach`] is never stopped by drop.
+#[derive(Debug)]
+pub struct Orchestrator {
+    opts: OrchestratorOptions,
+    dir: PathBuf,
+    host: String,
+    db_type: DbType,
+    shards: Vec<ShardProc>,
+    socket: Option<PathBuf>,
+    save_on_stop: bool,
+    module: bool,
+    db_identifier: Option<String>,
+    stop_on_drop: bool,
+}
+
+impl Orchestrator {
+    /// Checks the options; nothing is started until [`Orchestrator::start`].
+    pub fn new(opts: OrchestratorOptions) -> Result<Orchestrator> {
+        opts.validate()?;
+        let dir = opts.working_dir()?;
+        Ok(Orchestrator {
+            db_type: if opts.shards > 1 {
+                DbType::Clustered
+            } else {
+                DbType::Standalone
+            },
+            host: String::new(),
+            shards: Vec::new(),
+            socket: opts.unix_socket.clone(),
+            save_on_stop: opts.persistence.enabled(),
+            module: opts.module.enabled,
+            db_identifier: opts.db_identifier.clone(),
+            stop_on_drop: true,
+            dir,
+            opts,
+        })
+    }
+
+    /// [`Orchestrator::new`] then [`Orchestrator::start`].
+    pub fn launch(opts: OrchestratorOptions) -> Result<Orchestrator> {
+        let mut o = Orchestrator::new(opts)?;
+        o.start()?;
+        Ok(o)
+    }
+
+    /// Starts every shard, forms the cluster, and returns once the store is usable: each shard answers, (cluster)
+    /// every node reports `cluster_state:ok` with all 16384 slots, and the module is loaded when enabled. Bounded by
+    /// the start timeout; on failure everything started is stopped and the error names the shard and quotes its log.
+    pub fn start(&mut self) -> Result<()> {
+        if !self.shards.is_empty() {
+            return Err(Error::AlreadyRunning(self.dir.clone()));
+        }
+        let deadline = Instant::now() + self.opts.start_timeout;
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        clean_stale(&self.dir)?;
+        let probe = self
+            .dir
+            .join(format!(".smartredis-probe-{}", std::process::id()));
+        std::fs::write(&probe, b"").map_err(|e| Error::io(&self.dir, e))?;
+        let _ = std::fs::remove_file(&probe);
+
+        let server = find_redis_server(self.opts.redis_server.as_deref())?;
+        let module = if self.opts.module.enabled {
+            Some((
+                find_module(self.opts.module.path.as_deref())?,
+                self.opts.module.load_args(),
+            ))
+        } else {
+            None
+        };
+        let host = ports::resolve_bind(&self.opts.bind)?;
+        let launch = Launch {
+            server,
+            module,
+            host: host.clone(),
+            dir: self.dir.clone(),
+            cluster: self.opts.shards > 1,
+        };
+        self.host = ports::connect_host(&host);
+        // A port found free can be taken before redis-server binds it: with automatic ports, try again.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_start(&launch, deadline) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    self.kill_all();
+                    self.remove_files();
+                    let port_race = matches!(&e, Error::Shard { tail, .. } if tail.contains("Address already in use"));
+                    if !(port_race
+                        && self.opts.port.is_none()
+                        && attempt < 3
+                        && Instant::now() < deadline)
+                    {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+
+    fn try_start(&mut self, launch: &Launch, deadline: Instant) -> Result<()> {
+        let n = self.opts.shards;
+        let ports = ports::pick_ports(&launch.host, n, self.opts.port, launch.cluster)?;
+        for &p in &ports {
+            remove_if_exists(&self.dir.join(local::nodes_conf(p)))?;
+        }
+        for (i, &port) in ports.iter().enumerate() {
+            let shard = ShardProc::spawn(&self.opts, launch, i, port)?;
+            self.shards.push(shard);
+        }
+        self.state(launch).save(&self.dir)?;
+        let mut cons = self.wait_ping(deadline)?;
+        if launch.cluster {
+            self.form_cluster(&mut cons, deadline)?;
+        }
+        if self.module {
+            for (shard, con) in self.shards.iter().zip(cons.iter_mut()) {
+                let list: redis::Value =
+                    redis::cmd("MODULE")
+                        .arg("LIST")
+                        .query(con)
+                        .map_err(|e| Error::Redis {
+                            shard: shard.index,
+                            port: shard.port,
+                            context: "MODULE LIST".into(),
+                            source: e,
+                        })?;
+                if !value_has_string(&list, "ai") {
+                    return Err(shard.error("does not list the module \"ai\" in MODULE LIST"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn state(&self, launch: &Launch) -> State {
+        State {
+            version: state::STATE_VERSION,
+            db_type: self.db_type,
+            host: self.host.clone(),
+            shards: self
+                .shards
+                .iter()
+                .map(|s| state::ShardRecord {
+                    index: s.index,
+                    port: s.port,
+                    pid: s.pid,
+                    log: s.log.clone(),
+                })
+                .collect(),
+            socket: self.socket.clone(),
+            save_on_stop: self.save_on_stop,
+            db_identifier: self.db_identifier.clone(),
+            module: self.module,
+            server_comm: launch
+                .server
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            started_by: std::process::id(),
+        }
+    }
+
+    /// Polls every shard until it answers `PING`; returns one connection per shard.
+    fn wait_ping(&mut self, deadline: Instant) -> Result<Vec<redis::Connection>> {
+        let mut cons: Vec<Option<redis::Connection>> = self.shards.iter().map(|_| None).collect();
+        let mut last_err: Vec<String> = vec!["no answer yet".into(); self.shards.len()];
+        loop {
+            for (i, shard) in self.shards.iter_mut().enumerate() {
+                if cons[i].is_some() {
+                    continue;
+                }
+                if !shard.is_alive() {
+                    let status = shard.exit_status().unwrap_or_else(|| "exited".into());
+                    return Err(shard.error(format!("exited during start ({status})")));
+                }
+                match local::connect(&self.host, shard.port, CONNECT_TIMEOUT)
+                    .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c).map(|_| c))
+                {
+                    Ok(c) => cons[i] = Some(c),
+                    Err(e) => last_err[i] = e.to_string(),
+                }
+            }
+            if cons.iter().all(Option::is_some) {
+                return Ok(cons.into_iter().flatten().collect());
+            }
+            if Instant::now() >= deadline {
+                let i = cons.iter().position(Option::is_none).unwrap_or(0);
+                return Err(self.shards[i].error(format!(
+                    "did not answer PING within {:.1}s (last error: {})",
+                    self.opts.start_timeout.as_secs_f64(),
+                    last_err[i]
+                )));
+            }
+            std::thread::sleep(POLL_STEP);
+        }
+    }
+
+    fn form_cluster(&mut self, cons: &mut [redis::Connection], deadline: Instant) -> Result<()> {
+        let n = self.shards.len();
+        let redis_err = |s: &ShardProc, context: &str, e| Error::Redis {
+            shard: s.index,
+            port: s.port,
+            context: context.into(),
+            source: e,
+        };
+        for (i, con) in cons.iter_mut().enumerate() {
+            cluster::add_slots(con, i, n)
+                .map_err(|e| redis_err(&self.shards[i], "CLUSTER ADDSLOTSRANGE", e))?;
+        }
+        // Every node meets shard 0 and shard 0 meets every node: handshakes start from both sides at once.
+        for i in 1..n {
+            let port0 = self.shards[0].port;
+            let porti = self.shards[i].port;
+            cluster::meet(&mut cons[0], &self.host, porti)
+                .map_err(|e| redis_err(&self.shards[0], "CLUSTER MEET", e))?;
+            cluster::meet(&mut cons[i], &self.host, port0)
+                .map_err(|e| redis_err(&self.shards[i], "CLUSTER MEET", e))?;
+        }
+        let mut ready = vec![false; n];
+        let mut last = vec![cluster::ClusterInfo::default(); n];
+        let ok = cluster::poll_until(deadline, Duration::from_millis(10), || {
+            for i in 0..n {
+                if !ready[i] {
+                    if let Ok(info) = cluster::info(&mut cons[i]) {
+                        ready[i] = info.is_ready(n);
+                        last[i] = info;
+                    }
+                }
+            }
+            ready.iter().all(|&r| r) || self.shards.iter_mut().any(|s| !s.is_alive())
+        });
+        if let Some(s) = self
+            .shards
+            .iter_mut()
+            .find_map(|s| (!s.is_alive()).then_some(&*s))
+        {
+            return Err(s.error("exited while the cluster was forming"));
+        }
+        if !ok {
+            let i = ready.iter().position(|r| !r).unwrap_or(0);
+            let info = &last[i];
+            return Err(self.shards[i].error(format!(
+                "cluster not ready within {:.1}s: cluster_state:{} cluster_slots_ok:{} known nodes {}/{n}",
+                self.opts.start_timeout.as_secs_f64(),
+                info.state,
+                info.slots_ok,
+                info.known_nodes
+            )));
+        }
+        Ok(())
+    }
+
+    /// Attaches to the orchestrator recorded in `dir` (started by this or another process). A record whose
+    /// processes are all gone is stale: it is removed and [`Error::NotRunning`] returned.
+    pub fn attach(dir: impl AsRef<Path>) -> Result<Orchestrator> {
+        let dir = absolute(dir.as_ref())?;
+        let Some(st) = State::load(&dir)? else {
+            return Err(Error::NotRunning(dir));
+        };
+        if st.live_pids().is_empty() {
+            clean_stale(&dir)?;
+            return Err(Error::NotRunning(dir));
+        }
+        let opts = OrchestratorOptions::new().shards(st.shards.len()).dir(&dir);
+        Ok(Orchestrator {
+            db_type: st.db_type,
+            host: st.host.clone(),
+            shards: st
+                .shards
+                .iter()
+                .map(|s| {
+                    ShardProc::attached(
+                        s.index,
+                        s.port,
+                        s.pid,
+                        s.log.clone(),
+                        st.server_comm.clone(),
+                    )
+                })
+                .collect(),
+            socket: st.socket.clone(),
+            save_on_stop: st.save_on_stop,
+            module: st.module,
+            db_identifier: st.db_identifier.clone(),
+            stop_on_drop: false,
+            dir,
+            opts,
+        })
+    }
+
+    /// The shards' `host:port` addresses.
+    pub fn addresses(&self) -> Vec<String> {
+        self.shards
+            .iter()
+            .map(|s| format!("{}:{}", self.host, s.port))
+            .collect()
+    }
+
+    /// The `SSDB` value: up to 128 `host:port` addresses, comma separated.
+    pub fn address(&self) -> String {
+        self.addresses()
+            .into_iter()
+            .take(MAX_SSDB_ADDRESSES)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Standalone or clustered.
+    pub fn db_type(&self) -> DbType {
+        self.db_type
+    }
+
+    /// The Unix socket of a standalone shard, if one was asked for.
+    pub fn unix_socket(&self) -> Option<&Path> {
+        self.socket.as_deref()
+    }
+
+    /// The working directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Process ids of the shards.
+    pub fn pids(&self) -> Vec<u32> {
+        self.shards.iter().map(|s| s.pid).collect()
+    }
+
+    /// Client ports of the shards.
+    pub fn ports(&self) -> Vec<u16> {
+        self.shards.iter().map(|s| s.port).collect()
+    }
+
+    /// Log files of the shards.
+    pub fn log_files(&self) -> Vec<PathBuf> {
+        self.shards.iter().map(|s| s.log.clone()).collect()
+    }
+
+    /// The database identifier, if any.
+    pub fn db_identifier(&self) -> Option<&str> {
+        self.db_identifier.as_deref()
+    }
+
+    /// The environment a SmartRedis client needs: `SSDB[_<id>]` and `SR_DB_TYPE[_<id>]`. Nothing is set here.
+    pub fn env_vars(&self) -> Vec<(String, String)> {
+        let (ssdb, db_type) = env_var_names(self.db_identifier.as_deref());
+        let kind = if self.shards.len() > 1 {
+            "Clustered"
+        } else {
+            "Standalone"
+        };
+        vec![(ssdb, self.address()), (db_type, kind.to_string())]
+    }
+
+    /// Whether every shard runs and answers (in a cluster: reports `cluster_state:ok`).
+    pub fn is_active(&mut self) -> bool {
+        !self.shards.is_empty() && self.status().iter().all(|s| s.state == ShardState::Running)
+    }
+
+    /// Per-shard status, checked now (process alive, `PING`, `cluster_state`).
+    pub fn status(&mut self) -> Vec<ShardStatus> {
+        let host = self.host.clone();
+        let clustered = self.db_type == DbType::Clustered;
+        self.shards
+            .iter_mut()
+            .map(|s| {
+                let address = format!("{host}:{}", s.port);
+                let (state, detail) = if !s.is_alive() {
+                    (
+                        ShardState::Exited,
+                        s.exit_status().unwrap_or_else(|| "process gone".into()),
+                    )
+                } else {
+                    probe(&host, s.port, clustered)
+                };
+                ShardStatus {
+                    index: s.index,
+                    address,
+                    pid: s.pid,
+                    state,
+                    detail,
+                }
+            })
+            .collect()
+    }
+
+    /// `CONFIG SET name value` on every shard (runtime only; lost at restart).
+    pub fn config_set(&mut self, name: &str, value: &str) -> Result<()> {
+        for s in &self.shards {
+            let mut con =
+                local::connect(&self.host, s.port, CONNECT_TIMEOUT).map_err(|e| Error::Redis {
+                    shard: s.index,
+                    port: s.port,
+                    context: "connect".into(),
+                    source: e,
+                })?;
+            redis::cmd("CONFIG")
+                .arg("SET")
+                .arg(name)
+                .arg(value)
+                .query::<()>(&mut con)
+                .map_err(|e| Error::Redis {
+                    shard: s.index,
+                    port: s.port,
+                    context: format!("CONFIG SET {name} {value}"),
+                    source: e,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Stops every shard: `SHUTDOWN SAVE` (persistence on) or `SHUTDOWN NOSAVE`, then SIGTERM, then SIGKILL by PID,
+    /// all within the stop timeout; then removes `nodes-*.conf` and the state file. Stopping a stopped one is a no-op.
+    pub fn stop(&mut self) -> Result<()> {
+        if self.shards.is_empty() {
+            return Ok(());
+        }
+        let start = Instant::now();
+        let bound = self.opts.stop_timeout;
+        let mode = if self.save_on_stop { "SAVE" } else { "NOSAVE" };
+        let packed = redis::cmd("SHUTDOWN").arg(mode).get_packed_command();
+        // Keep the connections open until the processes are gone, so each SHUTDOWN is read before EOF.
+        let mut cons = Vec::new();
+        for s in self.shards.iter_mut() {
+            if !s.is_alive() {
+                continue;
+            }
+            let sent = local::connect(&self.host, s.port, CONNECT_TIMEOUT)
+                .and_then(|mut c| c.send_packed_command(&packed).map(|()| c));
+            match sent {
+                Ok(c) => cons.push(c),
+                Err(_) => s.signal(libc::SIGTERM),
+            }
+        }
+        let mut alive = local::wait_gone(&mut self.shards, start + bound.mul_f32(0.6));
+        if !alive.is_empty() {
+            self.shards.iter_mut().for_each(|s| s.signal(libc::SIGTERM));
+            alive = local::wait_gone(&mut self.shards, start + bound.mul_f32(0.9));
+        }
+        if !alive.is_empty() {
+            self.shards.iter_mut().for_each(|s| s.signal(libc::SIGKILL));
+            alive = local::wait_gone(&mut self.shards, Instant::now() + Duration::from_secs(2));
+        }
+        drop(cons);
+        self.remove_files();
+        if !alive.is_empty() {
+            return Err(Error::StopFailed(alive));
+        }
+        self.shards.clear();
+        Ok(())
+    }
+
+    /// Leaves the shards running when this handle is dropped (for a later `attach` + `stop`).
+    pub fn detach(mut self) {
+        self.stop_on_drop = false;
+    }
+
+    /// Kills every shard now (SIGKILL) and waits for them, bounded; used when a start fails.
+    fn kill_all(&mut self) {
+        self.shards.iter_mut().for_each(|s| s.signal(libc::SIGKILL));
+        local::wait_gone(&mut self.shards, Instant::now() + Duration::from_secs(5));
+        self.shards.clear();
+    }
+
+    fn remove_files(&self) {
+        for s in &self.shards {
+            let _ = remove_if_exists(&self.dir.join(local::nodes_conf(s.port)));
+        }
+        let _ = State::remove(&self.dir);
+    }
+}
+
+impl Drop for Orchestrator {
+    fn drop(&mut self) {
+        if self.stop_on_drop && !self.shards.is_empty() {
+            let _ = self.stop();
+        }
+    }
+}
+
+/// One shard's liveness through a fresh connection.
+fn probe(host: &str, port: u16, clustered: bool) -> (ShardState, String) {
+    let mut con = match local::connect(host, port, CONNECT_TIMEOUT) {
+        Ok(c) => c,
+        Err(e) => return (ShardState::Unresponsive, e.to_string()),
+    };
+    if let Err(e) = redis::cmd("PING").query::<String>(&mut con) {
+        return (ShardState::Unresponsive, e.to_string());
+    }
+    if !clustered {
+        return (ShardState::Running, "PONG".into());
+    }
+    match cluster::info(&mut con) {
+        Ok(i) if i.state == "ok" => (
+            ShardState::Running,
+            format!("cluster_state:ok known_nodes:{}", i.known_nodes),
+        ),
+        Ok(i) => (
+            ShardState::Unresponsive,
+            format!("cluster_state:{} slots_ok:{}", i.state, i.slots_ok),
+        ),
+        Err(e) => (ShardState::Unresponsive, e.to_string()),
+    }
+}
+
+/// Removes a stale record (state file whose processes are gone) and its cluster files; a live one is an error.
+fn clean_stale(dir: &Path) -> Result<()> {
+    let Some(st) = State::load(dir)? else {
+        return Ok(());
+    };
+    if !st.live_pids().is_empty() {
+        return Err(Error::AlreadyRunning(dir.to_path_buf()));
+    }
+    for s in &st.shards {
+        remove_if_exists(&dir.join(local::nodes_conf(s.port)))?;
+    }
+    State::remove(dir)
+}
+
+fn remove_if_exists(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path, e)),
+        _ => Ok(()),
+    }
+}
+
+fn absolute(dir: &Path) -> Result<PathBuf> {
+    if dir.is_absolute() {
+        Ok(dir.to_path_buf())
+    } else {
+        std::env::current_dir()
+            .map(|c| c.join(dir))
+            .map_err(|e| Error::io(dir, e))
+    }
+}
+
+/// Whether a reply holds the string `s` anywhere (for `MODULE LIST`, whose shape differs between RESP2 and RESP3).
+fn value_has_string(v: &redis::Value, s: &str) -> bool {
+    match v {
+        redis::Value::BulkString(b) => b == s.as_bytes(),
+        redis::Value::SimpleString(t) => t == s,
+        redis::Value::Array(items) | redis::Value::Set(items) => {
+            items.iter().any(|i| value_has_string(i, s))
+        }
+        redis::Value::Map(kv) => kv
+            .iter()
+            .any(|(k, v)| value_has_string(k, s) || value_has_string(v, s)),
+        _ => false,
+    }
+}

@@ -1,0 +1,420 @@
+//! [`OrchestratorOptions`]: what to start, where, and how — a builder with documented defaults.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::error::{Error, Result};
+
+/// Default `proto-max-bulk-len`: 2.5 GiB, so that a single 2 GiB tensor fits in one bulk string.
+pub const DEFAULT_PROTO_MAX_BULK_LEN: &str = "2560mb";
+/// Default `client-query-buffer-limit`, raised with the bulk limit so a 2 GiB tensor command is accepted.
+pub const DEFAULT_CLIENT_QUERY_BUFFER_LIMIT: &str = "3gb";
+/// Default bound on `start` (spawn, cluster formation, readiness).
+pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default bound on `stop` (SHUTDOWN, then SIGTERM, then SIGKILL).
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where the shards listen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bind {
+    /// An IPv4 address or host name, e.g. `127.0.0.1` (the default).
+    Address(String),
+    /// A network interface name (`lo`, `eth0`, `hsn0`, `ib0`), resolved to its first IPv4 address at start.
+    Interface(String),
+}
+
+impl Default for Bind {
+    fn default() -> Self {
+        Bind::Address("127.0.0.1".into())
+    }
+}
+
+/// Persistence of each shard's data; files are named per shard and restored on the next start from the same
+/// working directory with the same number of shards.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Persistence {
+    /// RDB snapshots: `None` = off; `Some(spec)` = Redis `save` spec (e.g. `"900 1 300 10"`; empty = only at stop).
+    pub rdb: Option<String>,
+    /// Append-only file (`appendonly yes`, `appendfsync everysec`).
+    pub aof: bool,
+}
+
+impl Persistence {
+    /// Whether anything is persisted (then `stop` sends `SHUTDOWN SAVE`, else `SHUTDOWN NOSAVE`).
+    pub fn enabled(&self) -> bool {
+        self.rdb.is_some() || self.aof
+    }
+}
+
+/// The RedisAI-compatible module and its load-time arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleOptions {
+    /// Load the module (default `true`).
+    pub enabled: bool,
+    /// Explicit path; otherwise `SMARTREDIS_AI_MODULE`, then `libsmartredis_ai.so` next to the running executable
+    /// or library, then `<prefix>/lib`.
+    pub path: Option<PathBuf>,
+    /// `THREADS_PER_QUEUE`.
+    pub threads_per_queue: Option<u32>,
+    /// `INTER_OP_PARALLELISM`.
+    pub inter_op_threads: Option<u32>,
+    /// `INTRA_OP_PARALLELISM`.
+    pub intra_op_threads: Option<u32>,
+    /// `BACKENDSPATH`.
+    pub backends_path: Option<PathBuf>,
+    /// Backend libraries loaded at start: (`TORCH`|`ONNX`|`TF`|`TFLITE`, path).
+    pub backends: Vec<(String, PathBuf)>,
+}
+
+impl Default for ModuleOptions {
+    fn default() -> Self {
+        ModuleOptions {
+            enabled: true,
+            path: None,
+            threads_per_queue: None,
+            inter_op_threads: None,
+            intra_op_threads: None,
+            backends_path: None,
+            backends: Vec::new(),
+        }
+    }
+}
+
+impl ModuleOptions {
+    /// The `KEY VALUE` arguments that follow the module path on `--loadmodule`.
+    pub fn load_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(p) = &self.backends_path {
+            args.extend(["BACKENDSPATH".to_string(), p.display().to_string()]);
+        }
+        for (name, p) in &self.backends {
+            args.extend([name.to_ascii_uppercase(), p.display().to_string()]);
+        }
+        for (key, v) in [
+            ("THREADS_PER_QUEUE", self.threads_per_queue),
+            ("INTER_OP_PARALLELISM", self.inter_op_threads),
+            ("INTRA_OP_PARALLELISM", self.intra_op_threads),
+        ] {
+            if let Some(v) = v {
+                args.extend([key.to_string(), v.to_string()]);
+            }
+        }
+        args
+    }
+}
+
+/// Options of an [`Orchestrator`](super::Orchestrator), built with chained setters.
+///
+/// ```
+/// use smartredis::orchestrator::OrchestratorOptions;
+/// let opts = OrchestratorOptions::new().shards(3).dir("/tmp/my-db").module(false).maxmemory("1gb");
+/// assert_eq!(opts.get_shards(), 3);
+/// ```
+#[derive(Clone, Debug)]
+pub struct OrchestratorOptions {
+    pub(crate) shards: usize,
+    pub(crate) redis_server: Option<PathBuf>,
+    pub(crate) module: ModuleOptions,
+    pub(crate) bind: Bind,
+    pub(crate) port: Option<u16>,
+    pub(crate) unix_socket: Option<PathBuf>,
+    pub(crate) unix_socket_perm: u32,
+    pub(crate) maxmemory: Option<String>,
+    pub(crate) eviction: Option<String>,
+    pub(crate) maxclients: Option<u32>,
+    pub(crate) proto_max_bulk_len: String,
+    pub(crate) persistence: Persistence,
+    pub(crate) dir: Option<PathBuf>,
+    pub(crate) extra_args: Vec<String>,
+    pub(crate) start_timeout: Duration,
+    pub(crate) stop_timeout: Duration,
+    pub(crate) db_identifier: Option<String>,
+    pub(crate) cpus: Vec<usize>,
+    pub(crate) die_with_parent: bool,
+}
+
+impl Default for OrchestratorOptions {
+    fn default() -> Self {
+        OrchestratorOptions {
+            shards: 1,
+            redis_server: None,
+            module: ModuleOptions::default(),
+            bind: Bind::default(),
+            port: None,
+            unix_socket: None,
+            unix_socket_perm: 0o700,
+            maxmemory: None,
+            eviction: None,
+            maxclients: None,
+            proto_max_bulk_len: DEFAULT_PROTO_MAX_BULK_LEN.into(),
+            persistence: Persistence::default(),
+            dir: None,
+            extra_args: Vec::new(),
+            start_timeout: DEFAULT_START_TIMEOUT,
+            stop_timeout: DEFAULT_STOP_TIMEOUT,
+            db_identifier: None,
+            cpus: Vec::new(),
+            die_with_parent: false,
+        }
+    }
+}
+
+impl OrchestratorOptions {
+    /// Defaults: 1 shard (standalone) on a free loopback port, module loaded, no persistence, working directory =
+    /// the current directory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of shards: 1 = standalone Redis, ≥ 2 = a Redis Cluster of that many primaries.
+    pub fn shards(mut self, n: usize) -> Self {
+        self.shards = n;
+        self
+    }
+
+    /// The number of shards asked for.
+    pub fn get_shards(&self) -> usize {
+        self.shards
+    }
+
+    /// Path of `redis-server` (default: `REDIS_PATH`, else `redis-server` on `PATH`).
+    pub fn redis_server(mut self, path: impl Into<PathBuf>) -> Self {
+        self.redis_server = Some(path.into());
+        self
+    }
+
+    /// Load the RedisAI-compatible module (default `true`).
+    pub fn module(mut self, enabled: bool) -> Self {
+        self.module.enabled = enabled;
+        self
+    }
+
+    /// Path of the module library (implies `module(true)`).
+    pub fn module_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.module.enabled = true;
+        self.module.path = Some(path.into());
+        self
+    }
+
+    /// Replaces all module settings at once.
+    pub fn module_options(mut self, module: ModuleOptions) -> Self {
+        self.module = module;
+        self
+    }
+
+    /// Module `THREADS_PER_QUEUE`.
+    pub fn threads_per_queue(mut self, n: u32) -> Self {
+        self.module.threads_per_queue = Some(n);
+        self
+    }
+
+    /// Module `INTER_OP_PARALLELISM`.
+    pub fn inter_op_threads(mut self, n: u32) -> Self {
+        self.module.inter_op_threads = Some(n);
+        self
+    }
+
+    /// Module `INTRA_OP_PARALLELISM`.
+    pub fn intra_op_threads(mut self, n: u32) -> Self {
+        self.module.intra_op_threads = Some(n);
+        self
+    }
+
+    /// Module `BACKENDSPATH`.
+    pub fn backends_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.module.backends_path = Some(path.into());
+        self
+    }
+
+    /// A backend library loaded at start (`name` is `TORCH`, `ONNX`, `TF` or `TFLITE`).
+    pub fn backend(mut self, name: &str, path: impl Into<PathBuf>) -> Self {
+        self.module.backends.push((name.to_string(), path.into()));
+        self
+    }
+
+    /// Bind this IPv4 address or host name (default `127.0.0.1`).
+    pub fn bind_address(mut self, addr: impl Into<String>) -> Self {
+        self.bind = Bind::Address(addr.into());
+        self
+    }
+
+    /// Bind the first IPv4 address of this network interface (e.g. `lo`, `eth0`, `ib0`).
+    pub fn interface(mut self, name: impl Into<String>) -> Self {
+        self.bind = Bind::Interface(name.into());
+        self
+    }
+
+    /// Shard `i` listens on `port + i` (its cluster bus on `port + i + 10000`); default: free ports.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// Also listen on this Unix socket (standalone only).
+    pub fn unix_socket(mut self, path: impl Into<PathBuf>) -> Self {
+        self.unix_socket = Some(path.into());
+        self
+    }
+
+    /// Permissions of the Unix socket (default `0o700`).
+    pub fn unix_socket_perm(mut self, mode: u32) -> Self {
+        self.unix_socket_perm = mode;
+        self
+    }
+
+    /// `maxmemory` of each shard (`"1gb"`, `"512mb"`, `"0"` = unlimited).
+    pub fn maxmemory(mut self, v: impl Into<String>) -> Self {
+        self.maxmemory = Some(v.into());
+        self
+    }
+
+    /// `maxmemory-policy` (`noeviction`, `allkeys-lru`, ...).
+    pub fn eviction_policy(mut self, v: impl Into<String>) -> Self {
+        self.eviction = Some(v.into());
+        self
+    }
+
+    /// `maxclients`.
+    pub fn maxclients(mut self, n: u32) -> Self {
+        self.maxclients = Some(n);
+        self
+    }
+
+    /// `proto-max-bulk-len` (default [`DEFAULT_PROTO_MAX_BULK_LEN`]).
+    pub fn proto_max_bulk_len(mut self, v: impl Into<String>) -> Self {
+        self.proto_max_bulk_len = v.into();
+        self
+    }
+
+    /// Persistence (default: none).
+    pub fn persistence(mut self, p: Persistence) -> Self {
+        self.persistence = p;
+        self
+    }
+
+    /// RDB snapshots with this `save` spec (`""` = only at stop).
+    pub fn rdb(mut self, spec: impl Into<String>) -> Self {
+        self.persistence.rdb = Some(spec.into());
+        self
+    }
+
+    /// Append-only file on or off.
+    pub fn aof(mut self, on: bool) -> Self {
+        self.persistence.aof = on;
+        self
+    }
+
+    /// Working directory: logs, state file, `nodes-*.conf`, RDB/AOF (default: the current directory).
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// Extra `redis-server` arguments appended to every shard's command line (e.g. `["--io-threads", "2"]`).
+    pub fn extra_args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
+        self.extra_args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Bound on `start` (default [`DEFAULT_START_TIMEOUT`]).
+    pub fn start_timeout(mut self, t: Duration) -> Self {
+        self.start_timeout = t;
+        self
+    }
+
+    /// Bound on `stop` (default [`DEFAULT_STOP_TIMEOUT`]).
+    pub fn stop_timeout(mut self, t: Duration) -> Self {
+        self.stop_timeout = t;
+        self
+    }
+
+    /// Database identifier: the environment variables become `SSDB_<id>` and `SR_DB_TYPE_<id>`
+    /// (`"orchestrator"` or empty means no suffix, as in SmartSim).
+    pub fn db_identifier(mut self, id: impl Into<String>) -> Self {
+        self.db_identifier = Some(id.into());
+        self
+    }
+
+    /// Pin every shard to these CPUs (`sched_setaffinity` in the child; no `taskset` needed).
+    pub fn cpus(mut self, cpus: impl IntoIterator<Item = usize>) -> Self {
+        self.cpus = cpus.into_iter().collect();
+        self
+    }
+
+    /// Have the kernel kill the shards when the thread that started them exits (Linux `PR_SET_PDEATHSIG`).
+    pub fn die_with_parent(mut self, on: bool) -> Self {
+        self.die_with_parent = on;
+        self
+    }
+
+    /// The working directory these options resolve to.
+    pub fn working_dir(&self) -> Result<PathBuf> {
+        match &self.dir {
+            Some(d) if d.is_absolute() => Ok(d.clone()),
+            Some(d) => Ok(current_dir()?.join(d)),
+            None => current_dir(),
+        }
+    }
+
+    /// Checks the values that can be checked without starting anything.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidOption(m));
+        if self.shards == 0 {
+            return bad("shards must be at least 1".into());
+        }
+        if self.shards > 1000 {
+            return bad(format!("shards = {} is more than 1000", self.shards));
+        }
+        if self.unix_socket.is_some() && self.shards > 1 {
+            return bad("a Unix socket is only supported for a single (standalone) shard".into());
+        }
+        if let Some(p) = self.port {
+            let last = u32::from(p) + self.shards as u32 - 1;
+            let bus = if self.shards > 1 { last + 10000 } else { last };
+            if p == 0 || bus > 65535 {
+                return bad(format!(
+                    "base port {p} with {} shards needs ports up to {bus} (cluster bus = port + 10000), above 65535",
+                    self.shards
+                ));
+            }
+        }
+        if self.unix_socket_perm > 0o777 {
+            return bad(format!(
+                "unix socket permissions {:o} are not a mode",
+                self.unix_socket_perm
+            ));
+        }
+        for (name, v) in [
+            ("maxmemory", &self.maxmemory),
+            ("eviction policy", &self.eviction),
+        ] {
+            if let Some(v) = v {
+                if v.trim().is_empty() || v.contains(char::is_whitespace) {
+                    return bad(format!("{name} {v:?} is empty or contains spaces"));
+                }
+            }
+        }
+        if self.start_timeout.is_zero() || self.stop_timeout.is_zero() {
+            return bad("timeouts must be positive".into());
+        }
+        for (name, _) in &self.module.backends {
+            if !["TORCH", "ONNX", "TF", "TFLITE"].contains(&name.to_ascii_uppercase().as_str()) {
+                return bad(format!(
+                    "unknown backend {name:?} (TORCH, ONNX, TF or TFLITE)"
+                ));
+            }
+        }
+        if let Some(id) = &self.db_identifier {
+            if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return bad(format!(
+                    "db identifier {id:?} may only hold letters, digits and '_'"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn current_dir() -> Result<PathBuf> {
+    std::env::current_dir().map_err(|e| Error::io(Path::new("."), e))
+}
