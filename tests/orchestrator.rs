@@ -149,5 +149,378 @@ fn eight_shards_cluster() {
     check_shards(8);
 }
 
-#[allow(dead_code)]
-fn unused(_: PathBuf, _: Error) {}
+/// Live (non-zombie) `redis-server` processes whose working directory is `dir`.
+fn servers_in(dir: &Path) -> Vec<u32> {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim() != "redis-server" || !pid_is_alive(pid) {
+            continue;
+        }
+        if std::fs::read_link(format!("/proc/{pid}/cwd"))
+            .ok()
+            .as_deref()
+            == Some(dir.as_path())
+        {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+fn assert_nothing_left(dir: &Path) {
+    assert!(
+        eventually(Duration::from_secs(5), || servers_in(dir).is_empty()),
+        "redis-server still running in {}: {:?}",
+        dir.display(),
+        servers_in(dir)
+    );
+    assert!(!dir.join(STATE_FILE).exists(), "state file left behind");
+}
+
+/// A base port with `n` consecutive free client ports and their bus ports.
+fn free_base(n: u16) -> u16 {
+    for _ in 0..200 {
+        let base = testkit::free_port();
+        if base > 50000 || base < 1100 {
+            continue;
+        }
+        let ok = (0..n).all(|i| {
+            std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()
+                && std::net::TcpListener::bind(("127.0.0.1", base + i + 10000)).is_ok()
+        });
+        if ok {
+            return base;
+        }
+    }
+    panic!("no free port range");
+}
+
+#[test]
+fn persistence_restart_keeps_data_standalone_rdb() {
+    let dir = tmpdir();
+    {
+        let mut g = Guard::start(opts(dir.path()).rdb(""));
+        let mut con = redis::Client::open(format!("redis://{}/", g.get().address()))
+            .unwrap()
+            .get_connection()
+            .unwrap();
+        let _: () = con.set("kept", "yes").unwrap();
+        g.get().stop().expect("stop");
+    }
+    assert!(dir.path().join("shard-0.rdb").exists());
+    let mut g = Guard::start(opts(dir.path()).rdb(""));
+    let mut con = redis::Client::open(format!("redis://{}/", g.get().address()))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    assert_eq!(con.get::<_, String>("kept").unwrap(), "yes");
+}
+
+#[test]
+fn persistence_restart_keeps_data_cluster_aof() {
+    let dir = tmpdir();
+    {
+        let mut g = Guard::start(opts(dir.path()).shards(3).aof(true));
+        cluster_roundtrip(g.get(), 100);
+        g.get().stop().expect("stop");
+    }
+    let g = Guard::start(opts(dir.path()).shards(3).aof(true));
+    let o = g.0.as_ref().unwrap();
+    let nodes: Vec<String> = o
+        .addresses()
+        .iter()
+        .map(|a| format!("redis://{a}/"))
+        .collect();
+    let mut con = redis::cluster::ClusterClient::new(nodes)
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    for i in 0..100 {
+        assert_eq!(con.get::<_, usize>(format!("key-{i}")).unwrap(), i);
+    }
+}
+
+#[test]
+fn killed_shard_is_reported_by_status() {
+    let dir = tmpdir();
+    let mut g = Guard::start(opts(dir.path()).shards(3));
+    let victim = g.get().pids()[1];
+    // SAFETY: SIGKILL to a redis-server this test started.
+    unsafe { libc::kill(victim as i32, libc::SIGKILL) };
+    let o = g.get();
+    assert!(eventually(Duration::from_secs(5), || o.status()[1].state
+        == ShardState::Exited));
+    let st = o.status();
+    assert_eq!(st[0].state, ShardState::Running);
+    assert!(!o.is_active());
+    // Another process's view (attach) agrees.
+    let mut other = Orchestrator::attach(dir.path()).expect("attach");
+    assert_eq!(other.status()[1].state, ShardState::Exited);
+    let pids = o.pids();
+    o.stop().expect("stop the rest");
+    assert!(all_gone(&pids));
+    assert_nothing_left(dir.path());
+}
+
+#[test]
+fn taken_port_is_a_clear_error() {
+    let dir = tmpdir();
+    let base = free_base(3);
+    // Take shard 2's cluster bus port.
+    let _holder = std::net::TcpListener::bind(("127.0.0.1", base + 2 + 10000)).unwrap();
+    match Orchestrator::launch(opts(dir.path()).shards(3).port(base)) {
+        Err(Error::PortInUse { port, what, .. }) => {
+            assert_eq!(port, base + 10002);
+            assert!(what.contains("shard 2"), "{what}");
+        }
+        other => panic!("expected PortInUse, got {other:?}"),
+    }
+    assert_nothing_left(dir.path());
+}
+
+#[test]
+fn failing_shard_stops_the_others_and_quotes_its_log() {
+    let dir = tmpdir();
+    let base = free_base(3);
+    let script = dir.path().join("fake-server.sh");
+    let real = smartredis::orchestrator::find_redis_server(None).unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in *\"--port {} \"*) echo \"simulated failure of this shard\"; exit 3;; esac\nexec {} \"$@\"\n",
+            base + 2,
+            real.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .unwrap();
+    let err = Orchestrator::launch(opts(dir.path()).shards(3).port(base).redis_server(&script))
+        .unwrap_err();
+    match &err {
+        Error::Shard { shard, tail, .. } => {
+            assert_eq!(*shard, 2);
+            assert!(tail.contains("simulated failure"), "{tail}");
+        }
+        other => panic!("expected a shard error, got {other:?}"),
+    }
+    assert!(err.to_string().contains("simulated failure"));
+    assert_nothing_left(dir.path());
+}
+
+#[test]
+fn missing_redis_server_is_a_clear_error() {
+    let dir = tmpdir();
+    let err = Orchestrator::launch(opts(dir.path()).redis_server("/nonexistent/bin/redis-server"))
+        .unwrap_err();
+    assert!(matches!(err, Error::RedisServerNotFound(_)), "{err:?}");
+    assert!(err.to_string().contains("/nonexistent/bin/redis-server"));
+    assert_nothing_left(dir.path());
+}
+
+#[test]
+fn bad_option_values_are_clear_errors() {
+    let dir = tmpdir();
+    assert!(matches!(
+        Orchestrator::launch(opts(dir.path()).shards(0)),
+        Err(Error::InvalidOption(_))
+    ));
+    assert!(matches!(
+        Orchestrator::launch(
+            opts(dir.path())
+                .shards(2)
+                .unix_socket(dir.path().join("s.sock"))
+        ),
+        Err(Error::InvalidOption(_))
+    ));
+    assert!(matches!(
+        Orchestrator::launch(opts(dir.path()).interface("nosuchnic9")),
+        Err(Error::Interface { .. })
+    ));
+    // Only redis-server knows this one is bad: it refuses to start, and its complaint is quoted.
+    let err = Orchestrator::launch(opts(dir.path()).shards(3).maxmemory("lots")).unwrap_err();
+    match &err {
+        Error::Shard { tail, .. } => assert!(tail.contains("maxmemory"), "{tail}"),
+        other => panic!("expected a shard error, got {other:?}"),
+    }
+    assert_nothing_left(dir.path());
+}
+
+#[test]
+fn read_only_working_directory_is_a_clear_error() {
+    let dir = tmpdir();
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    std::process::Command::new("chmod")
+        .arg("555")
+        .arg(&ro)
+        .status()
+        .unwrap();
+    // root ignores permission bits: fall back to a read-only file system then.
+    let target: PathBuf = if std::fs::write(ro.join("probe"), b"").is_err() {
+        ro.clone()
+    } else {
+        PathBuf::from("/proc/sys/smartredis-orchestrator-test")
+    };
+    let err = Orchestrator::launch(opts(&target)).unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains(&*target.to_string_lossy()),
+        "{err}"
+    );
+    assert_nothing_left(&target);
+}
+
+#[test]
+fn two_orchestrators_side_by_side() {
+    let (d1, d2) = (tmpdir(), tmpdir());
+    let mut a = Guard::start(opts(d1.path()).shards(3).db_identifier("sim"));
+    let mut b = Guard::start(opts(d2.path()));
+    assert!(a.get().is_active() && b.get().is_active());
+    let mut cb = redis::Client::open(format!("redis://{}/", b.get().address()))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let _: () = cb.set("only-in-b", 1).unwrap();
+    let env = a.get().env_vars();
+    assert_eq!(env[0].0, "SSDB_sim");
+    assert_eq!(
+        env[1],
+        ("SR_DB_TYPE_sim".to_string(), "Clustered".to_string())
+    );
+    assert_eq!(
+        b.get().env_vars()[1],
+        ("SR_DB_TYPE".to_string(), "Standalone".to_string())
+    );
+    // A second start in a directory in use is refused.
+    assert!(matches!(
+        Orchestrator::launch(opts(d2.path())),
+        Err(Error::AlreadyRunning(_))
+    ));
+    a.get().stop().unwrap();
+    assert!(b.get().is_active());
+    assert_eq!(cb.get::<_, i32>("only-in-b").unwrap(), 1);
+}
+
+#[test]
+fn stale_state_is_detected_and_cleaned() {
+    let dir = tmpdir();
+    let g = Guard::start(opts(dir.path()).shards(2));
+    let pids = g.0.as_ref().unwrap().pids();
+    for &p in &pids {
+        // SAFETY: SIGKILL to redis-servers this test started (simulates a crashed run).
+        unsafe { libc::kill(p as i32, libc::SIGKILL) };
+    }
+    let mut g = g;
+    let o = g.get();
+    assert!(eventually(Duration::from_secs(5), || o
+        .status()
+        .iter()
+        .all(|s| s.state == ShardState::Exited)));
+    assert!(matches!(
+        Orchestrator::attach(dir.path()),
+        Err(Error::NotRunning(_))
+    ));
+    assert!(!dir.path().join(STATE_FILE).exists());
+    // The directory is usable again.
+    let mut again = Guard::start(opts(dir.path()).shards(2));
+    assert!(again.get().is_active());
+}
+
+#[test]
+fn attach_then_stop_from_another_handle() {
+    let dir = tmpdir();
+    let first = Orchestrator::launch(opts(dir.path()).shards(3)).unwrap();
+    let pids = first.pids();
+    first.detach();
+    let mut other = Orchestrator::attach(dir.path()).expect("attach");
+    assert_eq!(other.pids(), pids);
+    assert_eq!(other.db_type(), DbType::Clustered);
+    assert!(other.is_active());
+    other.stop().expect("stop");
+    assert!(all_gone(&pids));
+    assert_nothing_left(dir.path());
+}
+
+#[test]
+fn config_set_applies_to_every_shard() {
+    let dir = tmpdir();
+    let mut g = Guard::start(
+        opts(dir.path())
+            .shards(2)
+            .maxclients(1000)
+            .eviction_policy("allkeys-lru"),
+    );
+    g.get()
+        .config_set("maxmemory", "100mb")
+        .expect("config set");
+    for addr in g.get().addresses() {
+        let mut con = redis::Client::open(format!("redis://{addr}/"))
+            .unwrap()
+            .get_connection()
+            .unwrap();
+        let v: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("maxmemory")
+            .query(&mut con)
+            .unwrap();
+        assert_eq!(v[1], "104857600");
+        let v: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("maxmemory-policy")
+            .query(&mut con)
+            .unwrap();
+        assert_eq!(v[1], "allkeys-lru");
+        let v: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("proto-max-bulk-len")
+            .query(&mut con)
+            .unwrap();
+        assert_eq!(v[1], "2684354560");
+    }
+    let err = g.get().config_set("no-such-setting", "1").unwrap_err();
+    assert!(matches!(err, Error::Redis { shard: 0, .. }), "{err:?}");
+}
+
+#[test]
+fn unix_socket_and_interface_name() {
+    let dir = tmpdir();
+    let sock = dir.path().join("db.sock");
+    let mut g = Guard::start(
+        opts(dir.path())
+            .interface("lo")
+            .unix_socket(&sock)
+            .unix_socket_perm(0o770),
+    );
+    assert!(g.get().address().starts_with("127.0.0.1:"));
+    let mut con = redis::Client::open(format!("unix://{}", sock.display()))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    assert_eq!(
+        redis::cmd("PING").query::<String>(&mut con).unwrap(),
+        "PONG"
+    );
+    let list: redis::Value = redis::cmd("MODULE").arg("LIST").query(&mut con).unwrap();
+    assert!(format!("{list:?}").contains("ai"));
+}
+
+#[test]
+fn module_can_be_disabled() {
+    let dir = tmpdir();
+    let mut g = Guard::start(opts(dir.path()).module(false));
+    let mut con = redis::Client::open(format!("redis://{}/", g.get().address()))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let list: Vec<redis::Value> = redis::cmd("MODULE").arg("LIST").query(&mut con).unwrap();
+    assert!(list.is_empty());
+}

@@ -566,6 +566,14 @@ impl Orchestrator {
         Ok(())
     }
 
+    /// Replaces the bound on [`Orchestrator::stop`] (useful after [`Orchestrator::attach`]).
+    pub fn with_stop_timeout(mut self, t: Duration) -> Self {
+        if !t.is_zero() {
+            self.opts.stop_timeout = t;
+        }
+        self
+    }
+
     /// Leaves the shards running when this handle is dropped (for a later `attach` + `stop`).
     pub fn detach(mut self) {
         self.stop_on_drop = false;
@@ -641,13 +649,15 @@ fn remove_if_exists(path: &Path) -> Result<()> {
 }
 
 fn absolute(dir: &Path) -> Result<PathBuf> {
-    if dir.is_absolute() {
-        Ok(dir.to_path_buf())
+    let dir = if dir.is_absolute() {
+        dir.to_path_buf()
     } else {
         std::env::current_dir()
             .map(|c| c.join(dir))
-            .map_err(|e| Error::io(dir, e))
-    }
+            .map_err(|e| Error::io(dir, e))?
+    };
+    // Drops the `.` components (`/x/.` → `/x`).
+    Ok(dir.components().collect())
 }
 
 /// Whether a reply holds the string `s` anywhere (for `MODULE LIST`, whose shape differs between RESP2 and RESP3).

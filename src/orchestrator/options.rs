@@ -349,11 +349,13 @@ impl OrchestratorOptions {
 
     /// The working directory these options resolve to.
     pub fn working_dir(&self) -> Result<PathBuf> {
-        match &self.dir {
-            Some(d) if d.is_absolute() => Ok(d.clone()),
-            Some(d) => Ok(current_dir()?.join(d)),
-            None => current_dir(),
-        }
+        let dir = match &self.dir {
+            Some(d) if d.is_absolute() => d.clone(),
+            Some(d) => current_dir()?.join(d),
+            None => current_dir()?,
+        };
+        // Drops the `.` components (`/x/.` → `/x`).
+        Ok(dir.components().collect())
     }
 
     /// Checks the values that can be checked without starting anything.
