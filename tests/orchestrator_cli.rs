@@ -1,0 +1,150 @@
+//! The `smartredis` CLI as a ctest fixture would use it: `start` returns once ready, `status`/`env` read the
+//! recorded state, `stop` leaves nothing running; `start --foreground` stops what it started on SIGINT.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use smartredis::orchestrator::{state::pid_is_alive, Orchestrator, STATE_FILE};
+
+const BIN: &str = env!("CARGO_BIN_EXE_smartredis");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run smartredis")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Stops whatever is recorded in the directory when the test ends.
+struct StopOnDrop<'a>(&'a Path);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut o) = Orchestrator::attach(self.0) {
+            let _ = o.stop();
+        }
+    }
+}
+
+fn gone(pids: &[u32]) -> bool {
+    let end = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < end {
+        if pids.iter().all(|&p| !pid_is_alive(p)) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    false
+}
+
+#[test]
+fn start_status_env_stop() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let _guard = StopOnDrop(tmp.path());
+    let out = run(&["start", "--dir", dir, "--shards", "3", "--db-id", "ci"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let out = run(&["status", "--dir", dir]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .matches("running")
+            .count(),
+        3,
+        "{}",
+        text(&out)
+    );
+
+    let out = run(&["env", "--dir", dir]);
+    assert!(out.status.success(), "{}", text(&out));
+    let env = String::from_utf8_lossy(&out.stdout).to_string();
+    let ssdb = env
+        .lines()
+        .find_map(|l| l.strip_prefix("export SSDB_ci=\""))
+        .and_then(|v| v.strip_suffix('"'))
+        .expect("SSDB_ci line")
+        .to_string();
+    assert!(env.contains("export SR_DB_TYPE_ci=\"Clustered\""), "{env}");
+    let nodes: Vec<String> = ssdb.split(',').map(|a| format!("redis://{a}/")).collect();
+    assert_eq!(nodes.len(), 3);
+    let mut con = redis::cluster::ClusterClient::new(nodes)
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let _: () = redis::cmd("SET").arg("x").arg("1").query(&mut con).unwrap();
+
+    let pids = Orchestrator::attach(tmp.path()).unwrap().pids();
+    let out = run(&["stop", "--dir", dir]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(gone(&pids));
+    assert!(!tmp.path().join(STATE_FILE).exists());
+
+    let out = run(&["status", "--dir", dir]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    // Stopping again is harmless.
+    assert!(run(&["stop", "--dir", dir]).status.success());
+}
+
+#[test]
+fn foreground_stops_on_sigint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = StopOnDrop(tmp.path());
+    let mut child = Command::new(BIN)
+        .args(["start", "--foreground", "--no-module", "--dir"])
+        .arg(tmp.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let ready = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|l| l.contains("running in the foreground"));
+    assert!(ready);
+    let pids = Orchestrator::attach(tmp.path()).unwrap().pids();
+    // SAFETY: SIGINT to the CLI process this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert!(gone(&pids));
+    assert!(!tmp.path().join(STATE_FILE).exists());
+}
+
+#[test]
+fn errors_and_help() {
+    for cmd in ["start", "status", "stop", "env"] {
+        let out = run(&[cmd, "--help"]);
+        assert!(out.status.success());
+        assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("smartredis {cmd}")));
+    }
+    assert!(run(&["--help"]).status.success());
+    let out = run(&["start", "--shards", "zero"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--shards"), "{}", text(&out));
+    let out = run(&["start", "--bogus"]);
+    assert!(!out.status.success() && text(&out).contains("--bogus"));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "start",
+        "--dir",
+        tmp.path().to_str().unwrap(),
+        "--redis-server",
+        "/nope/redis-server",
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("/nope/redis-server"), "{}", text(&out));
+    let out = run(&["env", "--dir", tmp.path().to_str().unwrap()]);
+    assert!(!out.status.success() && text(&out).contains("no orchestrator is running"));
+}
