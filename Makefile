@@ -4,7 +4,7 @@
 CARGO   ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all deps build lint test demo bench clean
+.PHONY: all deps build lint test demo bench bench-orchestrator clean
 
 all: build
 
@@ -24,7 +24,11 @@ test: build lint
 demo: build
 	scripts/demo.sh
 
-bench: build
+bench: build bench-orchestrator
+
+# Start-to-ready and stop-to-gone times of the local orchestrator for 1, 3 and 16 shards.
+bench-orchestrator: build
+	$(CARGO) bench -p smartredis --bench orchestrator
 
 clean:
 	$(CARGO) clean

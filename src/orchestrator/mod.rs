@@ -324,23 +324,42 @@ impl Orchestrator {
             cluster::add_slots(con, i, n)
                 .map_err(|e| redis_err(&self.shards[i], "CLUSTER ADDSLOTSRANGE", e))?;
         }
-        // Every node meets shard 0 and shard 0 meets every node: handshakes start from both sides at once.
-        for i in 1..n {
-            let port0 = self.shards[0].port;
-            let porti = self.shards[i].port;
-            cluster::meet(&mut cons[0], &self.host, porti)
-                .map_err(|e| redis_err(&self.shards[0], "CLUSTER MEET", e))?;
-            cluster::meet(&mut cons[i], &self.host, port0)
-                .map_err(|e| redis_err(&self.shards[i], "CLUSTER MEET", e))?;
+        // A full mesh of MEETs (each pair once): every node learns every other node's slots directly instead of
+        // waiting for gossip to spread them, which with many shards takes seconds.
+        for i in 0..n {
+            for j in (i + 1)..n {
+                let port = self.shards[j].port;
+                cluster::meet(&mut cons[i], &self.host, port)
+                    .map_err(|e| redis_err(&self.shards[i], "CLUSTER MEET", e))?;
+            }
         }
         let mut ready = vec![false; n];
         let mut last = vec![cluster::ClusterInfo::default(); n];
+        let mut last_nudge = Instant::now();
+        let host = self.host.clone();
+        let ports: Vec<u16> = self.shards.iter().map(|s| s.port).collect();
         let ok = cluster::poll_until(deadline, Duration::from_millis(10), || {
             for i in 0..n {
                 if !ready[i] {
                     if let Ok(info) = cluster::info(&mut cons[i]) {
                         ready[i] = info.is_ready(n);
                         last[i] = info;
+                    }
+                }
+            }
+            // A node learns another's slots from that node's own messages, and after the handshake Redis may
+            // not ping it again for up to cluster-node-timeout/2. Once every node knows every other, a MEET
+            // sent to a node still missing slots carries the sender's slots to it at once.
+            let all_known = last.iter().all(|l| l.known_nodes >= n);
+            if all_known && last_nudge.elapsed() >= Duration::from_millis(200) {
+                last_nudge = Instant::now();
+                for a in
+                    (0..n).filter(|&a| !ready[a] && last[a].slots_ok < u32::from(cluster::SLOTS))
+                {
+                    for (b, con) in cons.iter_mut().enumerate() {
+                        if b != a {
+                            let _ = cluster::meet(con, &host, ports[a]);
+                        }
                     }
                 }
             }
