@@ -1,3 +1,8 @@
 //! smartredis: a SmartRedis-compatible client for streaming tensors into a Redis feature store.
 //!
-//! The Rust API lives in this crate; the C ABI in `ffi` translates it for C, C++ and Fortran callers.
+//! The Rust API lives in this crate; the C ABI in [`ffi`] only translates it for C, C++ and Fortran callers.
+
+pub mod error;
+pub mod ffi;
+
+pub use error::{Error, Result, SRError};
