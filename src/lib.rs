@@ -2,7 +2,9 @@
 //!
 //! The Rust API lives in this crate; the C ABI in [`ffi`] only translates it for C, C++ and Fortran callers.
 
+pub mod enums;
 pub mod error;
 pub mod ffi;
 
+pub use enums::{SRLoggingLevel, SRMemoryLayout, SRMetaDataType, SRTensorType};
 pub use error::{Error, Result, SRError};
