@@ -1,5 +1,11 @@
 //! smartredis: a SmartRedis-compatible client for streaming tensors into a Redis feature store.
 //!
-//! The Rust API lives in this crate; the C ABI in `ffi` translates it for C, C++ and Fortran callers.
+//! The Rust API lives in this crate; the C ABI in [`ffi`] only translates it for C, C++ and Fortran callers.
 
+pub mod enums;
+pub mod error;
+pub mod ffi;
 pub mod orchestrator;
+
+pub use enums::{SRLoggingLevel, SRMemoryLayout, SRMetaDataType, SRTensorType};
+pub use error::{Error, Result, SRError};

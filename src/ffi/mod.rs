@@ -1,0 +1,303 @@
+//! The C ABI, and nothing else: pointers and lengths become borrowed Rust values, results become `SRError` codes
+//! plus a thread-local last-error text.
+//!
+//! Every exported function is a plain `#[no_mangle] pub extern "C" fn` whose body is one call to [`guard`] (or
+//! [`guard_or`]): it catches panics, turns [`Error`]s into codes and records the message. Arguments are checked
+//! with the helpers below ([`str_arg`], [`bytes_arg`], [`slice_arg`], [`out_arg`], [`handle_mut`]), which name the
+//! argument in their error. Handles handed to C are typed: every boxed object starts with a magic word, so passing
+//! a dataset where a client is expected is reported as an error instead of undefined behaviour.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+// Helpers are used by the per-header modules as they are added; remove once all are in use.
+#![allow(dead_code)]
+
+pub mod error;
+
+use std::cell::RefCell;
+use std::ffi::{c_char, c_void, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+pub use crate::error::SRError;
+use crate::error::{Error, Result};
+
+thread_local! {
+    static LAST_ERROR: RefCell<LastError> = RefCell::new(LastError::initial());
+}
+
+/// The last error recorded on this thread: its message and where it was raised.
+pub(crate) struct LastError {
+    pub(crate) message: CString,
+    pub(crate) location: CString,
+}
+
+impl LastError {
+    fn initial() -> Self {
+        LastError {
+            message: c"no error".to_owned(),
+            location: c"unavailable".to_owned(),
+        }
+    }
+}
+
+/// Builds a C string from text that may contain NUL bytes (they are replaced, never truncating silently).
+pub(crate) fn to_cstring(text: &str) -> CString {
+    CString::new(text.replace('\0', "\\0")).unwrap_or_default()
+}
+
+/// Records `err` as this thread's last error, raised in the C function `function`.
+pub(crate) fn set_last_error(err: &Error, function: &str) {
+    LAST_ERROR.with(|cell| {
+        let mut last = cell.borrow_mut();
+        last.message = to_cstring(err.message());
+        last.location = to_cstring(function);
+    });
+}
+
+/// Runs `f` with this thread's last error (for the accessors in [`error`]).
+pub(crate) fn with_last_error<T>(f: impl FnOnce(&LastError) -> T) -> T {
+    LAST_ERROR.with(|cell| f(&cell.borrow()))
+}
+
+/// The body of every exported function that returns `SRError`: runs `f`, catching panics.
+/// `Ok` gives `SRNoError`; an error or a panic records the last error and returns its code.
+pub(crate) fn guard(function: &str, f: impl FnOnce() -> Result<()>) -> SRError {
+    guard_or(function, |e| e.code(), || f().map(|()| SRError::SRNoError))
+}
+
+/// Like [`guard`] for functions that return something else: on error or panic the error is recorded and
+/// `on_error(&error)` is returned.
+pub(crate) fn guard_or<T>(
+    function: &str,
+    on_error: impl FnOnce(&Error) -> T,
+    f: impl FnOnce() -> Result<T>,
+) -> T {
+    let err = match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(value)) => return value,
+        Ok(Err(err)) => err,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Error::Internal(format!(
+                "A non-standard exception was encountered while executing {function}: {what}"
+            ))
+        }
+    };
+    set_last_error(&err, function);
+    on_error(&err)
+}
+
+/// Borrows a C string given as pointer and length (it need not be NUL-terminated). `name` is the argument's name.
+pub(crate) fn str_arg<'a>(ptr: *const c_char, len: usize, name: &str) -> Result<&'a str> {
+    let bytes = bytes_arg(ptr.cast(), len, name)?;
+    std::str::from_utf8(bytes).map_err(|_| Error::Parameter(format!("{name} is not valid UTF-8")))
+}
+
+/// Borrows a NUL-terminated C string.
+pub(crate) fn cstr_arg<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
+    if ptr.is_null() {
+        return Err(null_error(name));
+    }
+    // SAFETY: non-null, and the caller promises a NUL-terminated string that outlives this call.
+    let cstr = unsafe { std::ffi::CStr::from_ptr(ptr) };
+    cstr.to_str()
+        .map_err(|_| Error::Parameter(format!("{name} is not valid UTF-8")))
+}
+
+/// Borrows `len` bytes at `ptr`. NULL is an error (even with a zero length, as upstream checks every pointer).
+pub(crate) fn bytes_arg<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a [u8]> {
+    slice_arg(ptr, len, name)
+}
+
+/// Borrows `len` values of `T` at `ptr`, checking NULL, alignment and the byte length.
+pub(crate) fn slice_arg<'a, T>(ptr: *const T, len: usize, name: &str) -> Result<&'a [T]> {
+    if ptr.is_null() {
+        return Err(null_error(name));
+    }
+    if !ptr.is_aligned() {
+        return Err(Error::Parameter(format!(
+            "{name} is not aligned for its element type"
+        )));
+    }
+    if len
+        .checked_mul(std::mem::size_of::<T>())
+        .is_none_or(|n| n > isize::MAX as usize)
+    {
+        return Err(Error::Parameter(format!(
+            "{name}: length {len} is too large"
+        )));
+    }
+    // SAFETY: non-null, aligned, size in bounds; the caller promises `len` readable values that outlive this call.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Borrows an output argument (`T*` written on success).
+pub(crate) fn out_arg<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T> {
+    if ptr.is_null() {
+        return Err(null_error(name));
+    }
+    if !ptr.is_aligned() {
+        return Err(Error::Parameter(format!(
+            "{name} is not aligned for its type"
+        )));
+    }
+    // SAFETY: non-null and aligned; the caller promises a writable `T` that outlives this call.
+    Ok(unsafe { &mut *ptr })
+}
+
+/// The error for a NULL pointer argument.
+pub(crate) fn null_error(name: &str) -> Error {
+    Error::Parameter(format!("Assertion failed! {name} != NULL"))
+}
+
+/// Objects handed to C as `void*` handles. Each kind has its own magic word.
+pub(crate) trait HandleKind: Sized {
+    /// The magic word stored in front of the value.
+    const MAGIC: u64;
+    /// Human-readable kind, used in errors ("client", "dataset", ...).
+    const KIND: &'static str;
+}
+
+/// The boxed layout behind every handle: the magic word first, so the kind can be checked through `void*`.
+#[repr(C)]
+struct Handle<T> {
+    magic: u64,
+    value: T,
+}
+
+/// Magic word written into a handle when it is freed, so a second free or a use after free is caught while the
+/// memory has not been reused.
+const FREED_MAGIC: u64 = 0xDEAD_DEAD_DEAD_DEAD;
+
+/// Boxes `value` and returns the handle that C owns. Free it with [`free_handle`].
+pub(crate) fn new_handle<T: HandleKind>(value: T) -> *mut c_void {
+    Box::into_raw(Box::new(Handle {
+        magic: T::MAGIC,
+        value,
+    }))
+    .cast()
+}
+
+/// The magic word at the start of a handle, or `None` for NULL.
+pub(crate) fn handle_magic(ptr: *const c_void) -> Option<u64> {
+    if ptr.is_null() || !ptr.cast::<u64>().is_aligned() {
+        return None;
+    }
+    // SAFETY: every handle this library hands out starts with an aligned u64; other pointers are the caller's bug.
+    Some(unsafe { *ptr.cast::<u64>() })
+}
+
+fn check_handle<T: HandleKind>(ptr: *const c_void, name: &str) -> Result<()> {
+    match handle_magic(ptr) {
+        None if ptr.is_null() => Err(null_error(name)),
+        Some(m) if m == T::MAGIC => Ok(()),
+        Some(FREED_MAGIC) => Err(Error::Parameter(format!(
+            "{name} is a {} that was already freed",
+            T::KIND
+        ))),
+        _ => Err(Error::Parameter(format!(
+            "{name} is not a valid {} handle",
+            T::KIND
+        ))),
+    }
+}
+
+/// Borrows the object behind a handle of kind `T`, checking NULL and the kind.
+pub(crate) fn handle_mut<'a, T: HandleKind>(ptr: *mut c_void, name: &str) -> Result<&'a mut T> {
+    check_handle::<T>(ptr, name)?;
+    // SAFETY: the magic word says this is a live `Handle<T>` created by `new_handle`.
+    Ok(unsafe { &mut (*ptr.cast::<Handle<T>>()).value })
+}
+
+/// Borrows the object behind a handle of kind `T` immutably.
+pub(crate) fn handle_ref<'a, T: HandleKind>(ptr: *const c_void, name: &str) -> Result<&'a T> {
+    check_handle::<T>(ptr, name)?;
+    // SAFETY: as in `handle_mut`.
+    Ok(unsafe { &(*ptr.cast::<Handle<T>>()).value })
+}
+
+/// Frees a handle made by [`new_handle`]. NULL is a no-op; a handle of another kind is an error.
+pub(crate) fn free_handle<T: HandleKind>(ptr: *mut c_void, name: &str) -> Result<()> {
+    if ptr.is_null() {
+        return Ok(());
+    }
+    check_handle::<T>(ptr, name)?;
+    let handle = ptr.cast::<Handle<T>>();
+    // SAFETY: a live `Handle<T>` from `Box::into_raw`; its magic is overwritten before the box is dropped.
+    unsafe {
+        (*handle).magic = FREED_MAGIC;
+        let mut boxed = Box::from_raw(handle);
+        boxed.magic = FREED_MAGIC;
+        drop(boxed);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Thing(u32);
+    impl HandleKind for Thing {
+        const MAGIC: u64 = 0x5352_5448_494E_4701;
+        const KIND: &'static str = "thing";
+    }
+    #[derive(Debug)]
+    struct Other;
+    impl HandleKind for Other {
+        const MAGIC: u64 = 0x5352_4F54_4845_5201;
+        const KIND: &'static str = "other";
+    }
+
+    #[test]
+    fn guard_maps_errors_and_panics() {
+        assert_eq!(guard("f", || Ok(())), SRError::SRNoError);
+        assert_eq!(
+            guard("f", || Err(Error::Key("no key x".into()))),
+            SRError::SRKeyError
+        );
+        with_last_error(|e| assert_eq!(e.message.to_str().unwrap(), "no key x"));
+        assert_eq!(
+            guard("boom_fn", || panic!("kaboom")),
+            SRError::SRInternalError
+        );
+        with_last_error(|e| {
+            let m = e.message.to_str().unwrap();
+            assert!(m.contains("boom_fn") && m.contains("kaboom"), "{m}");
+        });
+    }
+
+    #[test]
+    fn arguments_are_checked() {
+        assert!(
+            matches!(str_arg(std::ptr::null(), 3, "name"), Err(Error::Parameter(m)) if m.contains("name"))
+        );
+        let bad = [0xffu8, 0xfe];
+        assert!(str_arg(bad.as_ptr().cast(), 2, "key").is_err());
+        assert_eq!(str_arg(c"abc".as_ptr(), 2, "key").unwrap(), "ab");
+        let v = [1u64, 2];
+        assert!(slice_arg(
+            v.as_ptr().cast::<u8>().wrapping_add(1).cast::<u64>(),
+            1,
+            "dims"
+        )
+        .is_err());
+        assert!(out_arg::<u32>(std::ptr::null_mut(), "out").is_err());
+    }
+
+    #[test]
+    fn handles_are_typed() {
+        let h = new_handle(Thing(7));
+        assert_eq!(handle_mut::<Thing>(h, "t").unwrap().0, 7);
+        assert!(handle_ref::<Other>(h, "o")
+            .unwrap_err()
+            .message()
+            .contains("not a valid other"));
+        assert!(handle_ref::<Thing>(std::ptr::null(), "t").is_err());
+        assert!(free_handle::<Other>(h, "o").is_err());
+        free_handle::<Thing>(h, "t").unwrap();
+        free_handle::<Thing>(std::ptr::null_mut(), "t").unwrap();
+    }
+}
