@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-pub use colocated::{Colocated, ColocatedOptions};
+pub use colocated::{Colocated, ColocatedOptions, PreloadModel, PreloadScript};
 pub use error::{Error, Result};
 pub use local::{find_module, find_redis_server, MODULE_FILE};
 pub use options::{
@@ -37,6 +37,17 @@ pub use options::{
 pub use state::{State, STATE_FILE};
 
 use local::{Launch, ShardProc};
+
+impl From<Error> for crate::Error {
+    fn from(e: Error) -> Self {
+        let m = e.to_string();
+        match e {
+            Error::InvalidOption(_) | Error::Interface { .. } => crate::Error::Parameter(m),
+            Error::Redis { .. } => crate::Error::Database(m),
+            _ => crate::Error::Runtime(m),
+        }
+    }
+}
 
 /// Most addresses handed out in `SSDB` (as SmartSim does).
 pub const MAX_SSDB_ADDRESSES: usize = 128;
@@ -125,7 +136,7 @@ pub struct Orchestrator {
     save_on_stop: bool,
     module: bool,
     db_identifier: Option<String>,
-    stop_on_drop: bool,
+    pub(crate) stop_on_drop: bool,
 }
 
 impl Orchestrator {
