@@ -186,7 +186,7 @@ fn assert_nothing_left(dir: &Path) {
 fn free_base(n: u16) -> u16 {
     for _ in 0..200 {
         let base = testkit::free_port();
-        if base > 50000 || base < 1100 {
+        if !(1100..=50000).contains(&base) {
             continue;
         }
         let ok = (0..n).all(|i| {

@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod error;
+pub mod orchestrator;
 
 use std::cell::RefCell;
 use std::ffi::{c_char, c_void, CString};

@@ -337,10 +337,9 @@ impl Orchestrator {
         }
         // A full mesh of MEETs (each pair once): every node learns every other node's slots directly instead of
         // waiting for gossip to spread them, which with many shards takes seconds.
-        for i in 0..n {
-            for j in (i + 1)..n {
-                let port = self.shards[j].port;
-                cluster::meet(&mut cons[i], &self.host, port)
+        for (i, con) in cons.iter_mut().enumerate() {
+            for other in &self.shards[i + 1..] {
+                cluster::meet(con, &self.host, other.port)
                     .map_err(|e| redis_err(&self.shards[i], "CLUSTER MEET", e))?;
             }
         }
@@ -350,9 +349,9 @@ impl Orchestrator {
         let host = self.host.clone();
         let ports: Vec<u16> = self.shards.iter().map(|s| s.port).collect();
         let ok = cluster::poll_until(deadline, Duration::from_millis(10), || {
-            for i in 0..n {
+            for (i, con) in cons.iter_mut().enumerate() {
                 if !ready[i] {
-                    if let Ok(info) = cluster::info(&mut cons[i]) {
+                    if let Ok(info) = cluster::info(con) {
                         ready[i] = info.is_ready(n);
                         last[i] = info;
                     }
