@@ -212,6 +212,7 @@ impl Orchestrator {
                 Err(e) => {
                     self.kill_all();
                     self.remove_files();
+                    self.shards.clear();
                     let port_race = matches!(&e, Error::Shard { tail, .. } if tail.contains("Address already in use"));
                     if !(port_race
                         && self.opts.port.is_none()
@@ -608,11 +609,11 @@ impl Orchestrator {
         self.stop_on_drop = false;
     }
 
-    /// Kills every shard now (SIGKILL) and waits for them, bounded; used when a start fails.
+    /// Kills every shard now (SIGKILL) and waits for them, bounded; used when a start fails (the caller then removes
+    /// the files and forgets the shards).
     fn kill_all(&mut self) {
         self.shards.iter_mut().for_each(|s| s.signal(libc::SIGKILL));
         local::wait_gone(&mut self.shards, Instant::now() + Duration::from_secs(5));
-        self.shards.clear();
     }
 
     fn remove_files(&self) {
