@@ -524,3 +524,60 @@ fn module_can_be_disabled() {
     let list: Vec<redis::Value> = redis::cmd("MODULE").arg("LIST").query(&mut con).unwrap();
     assert!(list.is_empty());
 }
+
+#[test]
+fn stop_falls_back_to_kill_for_a_hung_shard() {
+    let dir = tmpdir();
+    let mut g = Guard::start(
+        opts(dir.path())
+            .shards(2)
+            .stop_timeout(Duration::from_millis(800)),
+    );
+    let pids = g.get().pids();
+    // A stopped process neither answers SHUTDOWN nor acts on SIGTERM; only SIGKILL ends it.
+    // SAFETY: SIGSTOP to a redis-server this test started.
+    unsafe { libc::kill(pids[0] as i32, libc::SIGSTOP) };
+    let t = Instant::now();
+    g.get().stop().expect("stop");
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "stop took {:?}",
+        t.elapsed()
+    );
+    assert!(all_gone(&pids));
+    assert_nothing_left(dir.path());
+}
+
+#[test]
+fn start_is_bounded_and_cleans_up() {
+    let dir = tmpdir();
+    // A new cluster cannot be ok before Redis's 2 s writable delay: a 300 ms bound must fail, naming a shard.
+    let t = Instant::now();
+    let err = Orchestrator::launch(
+        opts(dir.path())
+            .shards(3)
+            .start_timeout(Duration::from_millis(300)),
+    )
+    .unwrap_err();
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "start took {:?}",
+        t.elapsed()
+    );
+    match &err {
+        Error::Shard { reason, .. } => assert!(reason.contains("within 0.3s"), "{reason}"),
+        other => panic!("expected a shard error, got {other:?}"),
+    }
+    assert_nothing_left(dir.path());
+    let confs = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("nodes-")
+        })
+        .count();
+    assert_eq!(confs, 0, "nodes-*.conf left behind");
+}

@@ -1,6 +1,7 @@
 //! Colocated mode: one store started next to this process (on a Unix socket, or loopback TCP) before its clients
 //! are created, optionally pinned to CPUs and preloaded with models and scripts, stopped when dropped (and, through
-//! `PR_SET_PDEATHSIG`, when the process dies). It sets `SSDB` (`unix://…` or `127.0.0.1:<port>`) and
+//! `PR_SET_PDEATHSIG`, when the process dies — note that Linux sends that signal when the *thread* that started the
+//! store exits, so start it from the main thread or one that lives as long as its clients). It sets `SSDB` (`unix://…` or `127.0.0.1:<port>`) and
 //! `SR_DB_TYPE=Standalone` — with the `_<id>` suffix for a database identifier — in this process's environment.
 
 use std::path::{Path, PathBuf};

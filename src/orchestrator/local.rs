@@ -378,3 +378,98 @@ pub fn wait_gone(shards: &mut [ShardProc], deadline: Instant) -> Vec<u32> {
         std::thread::sleep(Duration::from_millis(2));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(cmd: &Command) -> Vec<String> {
+        cmd.get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    fn value_of(args: &[String], flag: &str) -> Option<String> {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1).cloned())
+    }
+
+    #[test]
+    fn shard_command_line() {
+        let opts = OrchestratorOptions::new()
+            .threads_per_queue(2)
+            .intra_op_threads(3)
+            .rdb("900 1")
+            .aof(true)
+            .maxmemory("1gb")
+            .extra_args(["--io-threads", "2"]);
+        let launch = Launch {
+            server: PathBuf::from("/usr/bin/redis-server"),
+            module: Some((
+                PathBuf::from("/lib/libsmartredis_ai.so"),
+                opts.module.load_args(),
+            )),
+            host: "10.0.0.1".into(),
+            dir: PathBuf::from("/tmp/db"),
+            cluster: true,
+        };
+        let a = args(&shard_command(&opts, &launch, 2, 7002));
+        assert_eq!(value_of(&a, "--port").as_deref(), Some("7002"));
+        assert_eq!(value_of(&a, "--bind").as_deref(), Some("10.0.0.1"));
+        assert_eq!(value_of(&a, "--cluster-enabled").as_deref(), Some("yes"));
+        assert_eq!(
+            value_of(&a, "--cluster-config-file").as_deref(),
+            Some("nodes-7002.conf")
+        );
+        assert_eq!(value_of(&a, "--dbfilename").as_deref(), Some("shard-2.rdb"));
+        assert_eq!(
+            value_of(&a, "--appenddirname").as_deref(),
+            Some("appendonly-2")
+        );
+        assert_eq!(value_of(&a, "--save").as_deref(), Some("900 1"));
+        assert_eq!(value_of(&a, "--appendonly").as_deref(), Some("yes"));
+        assert_eq!(value_of(&a, "--maxmemory").as_deref(), Some("1gb"));
+        assert_eq!(
+            value_of(&a, "--proto-max-bulk-len").as_deref(),
+            Some("2560mb")
+        );
+        let m = a.iter().position(|x| x == "--loadmodule").unwrap_or(0);
+        assert_eq!(
+            &a[m + 1..m + 6],
+            [
+                "/lib/libsmartredis_ai.so",
+                "THREADS_PER_QUEUE",
+                "2",
+                "INTRA_OP_PARALLELISM",
+                "3"
+            ]
+        );
+        assert_eq!(&a[a.len() - 2..], ["--io-threads", "2"]);
+    }
+
+    #[test]
+    fn standalone_has_no_cluster_flags() {
+        let opts = OrchestratorOptions::new().module(false);
+        let launch = Launch {
+            server: PathBuf::from("redis-server"),
+            module: None,
+            host: "127.0.0.1".into(),
+            dir: PathBuf::from("/tmp/db"),
+            cluster: false,
+        };
+        let a = args(&shard_command(&opts, &launch, 0, 6379));
+        assert!(!a.iter().any(|x| x.starts_with("--cluster")));
+        assert!(!a.iter().any(|x| x == "--loadmodule"));
+        assert_eq!(value_of(&a, "--save").as_deref(), Some(""));
+        assert_eq!(value_of(&a, "--appendonly").as_deref(), Some("no"));
+    }
+
+    #[test]
+    fn missing_binaries_are_named() {
+        let e = find_redis_server(Some(Path::new("/nope/redis-server"))).unwrap_err();
+        assert!(e.to_string().contains("/nope/redis-server"));
+        let e = find_module(Some(Path::new("/nope/libsmartredis_ai.so"))).unwrap_err();
+        assert!(matches!(e, Error::ModuleNotFound(_)));
+    }
+}
