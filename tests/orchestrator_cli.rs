@@ -84,7 +84,24 @@ fn start_status_env_stop() {
         .unwrap();
     let _: () = redis::cmd("SET").arg("x").arg("1").query(&mut con).unwrap();
 
+    // A second start in the same directory is refused and names the running one.
+    let out = run(&["start", "--dir", dir]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("already running"), "{}", text(&out));
+
+    // A killed shard shows up in `status` (exit 1).
     let pids = Orchestrator::attach(tmp.path()).unwrap().pids();
+    // SAFETY: SIGKILL to a redis-server this test started.
+    unsafe { libc::kill(pids[2] as i32, libc::SIGKILL) };
+    assert!(gone(&pids[2..]));
+    let out = run(&["status", "--dir", dir]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("exited"),
+        "{}",
+        text(&out)
+    );
+
     let out = run(&["stop", "--dir", dir]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(gone(&pids));
