@@ -13,9 +13,28 @@ pub const CLUSTER_BUS_OFFSET: u16 = 10000;
 /// Resolves the bind option to the address the shards bind and advertise.
 pub fn resolve_bind(bind: &Bind) -> Result<String> {
     match bind {
-        Bind::Address(a) => Ok(a.clone()),
+        Bind::Address(a) => resolve_host(a),
         Bind::Interface(name) => interface_ipv4(name).map(|ip| ip.to_string()),
     }
+}
+
+/// An IPv4 address as is; a host name (`localhost`, a node name) resolved to its first IPv4 address, since cluster
+/// nodes must announce an IP.
+pub fn resolve_host(host: &str) -> Result<String> {
+    use std::net::{SocketAddr, ToSocketAddrs};
+    if host.parse::<Ipv4Addr>().is_ok() || host == "*" {
+        return Ok(host.to_string());
+    }
+    let addrs = (host, 0u16).to_socket_addrs().map_err(|e| {
+        Error::InvalidOption(format!("bind address {host:?} does not resolve: {e}"))
+    })?;
+    addrs
+        .filter_map(|a| match a {
+            SocketAddr::V4(v4) => Some(v4.ip().to_string()),
+            SocketAddr::V6(_) => None,
+        })
+        .next()
+        .ok_or_else(|| Error::InvalidOption(format!("bind address {host:?} has no IPv4 address")))
 }
 
 /// The address clients on this host use to reach a server bound to `host` (`0.0.0.0` → loopback).
@@ -147,6 +166,16 @@ mod tests {
         assert!(matches!(
             interface_ipv4("no-such-nic0"),
             Err(Error::Interface { .. })
+        ));
+    }
+
+    #[test]
+    fn host_names_resolve_to_ipv4() {
+        assert_eq!(resolve_host("localhost").ok().as_deref(), Some("127.0.0.1"));
+        assert_eq!(resolve_host("10.1.2.3").ok().as_deref(), Some("10.1.2.3"));
+        assert!(matches!(
+            resolve_host("no-such-host.invalid"),
+            Err(Error::InvalidOption(_))
         ));
     }
 
