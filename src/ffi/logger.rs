@@ -50,7 +50,7 @@ type LogFn = fn(&str, SRLoggingLevel, &str);
 fn log_guarded(function: &str, f: impl FnOnce() -> Result<()>) {
     guard_or(
         function,
-        |e| println!("Logging failure: {function}: {}", e.message()),
+        |e| logging::write_stdout(&format!("Logging failure: {function}: {}\n", e.message())),
         f,
     )
 }
