@@ -25,9 +25,19 @@ fn c_program_starts_and_stops_a_cluster() {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/c/orchestrator.c");
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let out = Command::new(&cc)
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-o"])
+        .args([
+            "-O2",
+            "-std=c99",
+            "-D_POSIX_C_SOURCE=200809L",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-o",
+        ])
         .arg(&exe)
         .arg(&src)
+        .arg(format!("-I{}/include", env!("CARGO_MANIFEST_DIR")))
+        .arg(format!("-I{}/tests/c", env!("CARGO_MANIFEST_DIR")))
         .arg(format!("-L{}", target.display()))
         .arg("-lsmartredis")
         .arg(format!("-Wl,-rpath,{}", target.display()))

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use smartredis::orchestrator::{Orchestrator, OrchestratorOptions, ShardState};
+use smartredis::orchestrator::{db_type_name, Orchestrator, OrchestratorOptions, ShardState};
 
 const USAGE: &str = "\
 smartredis — start, inspect and stop a local Redis feature store for SmartRedis clients
@@ -232,7 +232,7 @@ fn start(args: &[String]) -> Result<ExitCode, String> {
     let mut orc = Orchestrator::launch(o).map_err(|e| e.to_string())?;
     println!(
         "started {} with {} shard(s) in {}",
-        orc.db_type(),
+        db_type_name(orc.db_type()),
         orc.addresses().len(),
         orc.dir().display()
     );
@@ -311,7 +311,7 @@ fn status(args: &[String]) -> Result<ExitCode, String> {
     let shards = orc.status();
     println!(
         "{} with {} shard(s) in {}",
-        orc.db_type(),
+        db_type_name(orc.db_type()),
         shards.len(),
         orc.dir().display()
     );

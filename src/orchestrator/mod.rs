@@ -25,8 +25,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 pub use colocated::{Colocated, ColocatedOptions, PreloadModel, PreloadScript};
 pub use error::{Error, Result};
 pub use local::{find_module, find_redis_server, MODULE_FILE};
@@ -57,21 +55,14 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
 /// Interval between readiness polls.
 const POLL_STEP: Duration = Duration::from_millis(5);
 
-/// Standalone (one shard) or clustered (a Redis Cluster), spelled as `SR_DB_TYPE` expects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum DbType {
-    /// One `redis-server`.
-    Standalone,
-    /// A Redis Cluster.
-    Clustered,
-}
+/// Standalone or clustered: the client configuration's type, shared so there is one `DbType` in the crate.
+pub use crate::config::DbType;
 
-impl fmt::Display for DbType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DbType::Standalone => "Standalone",
-            DbType::Clustered => "Clustered",
-        })
+/// `DbType` spelled as `SR_DB_TYPE` expects: `Standalone` or `Clustered`.
+pub fn db_type_name(t: DbType) -> &'static str {
+    match t {
+        DbType::Standalone => "Standalone",
+        DbType::Clustered => "Clustered",
     }
 }
 
@@ -491,11 +482,14 @@ impl Orchestrator {
     pub fn env_vars(&self) -> Vec<(String, String)> {
         let (ssdb, db_type) = env_var_names(self.db_identifier.as_deref());
         let kind = if self.shards.len() > 1 {
-            "Clustered"
+            DbType::Clustered
         } else {
-            "Standalone"
+            DbType::Standalone
         };
-        vec![(ssdb, self.address()), (db_type, kind.to_string())]
+        vec![
+            (ssdb, self.address()),
+            (db_type, db_type_name(kind).to_string()),
+        ]
     }
 
     /// Whether every shard runs and answers (in a cluster: reports `cluster_state:ok`).

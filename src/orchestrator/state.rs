@@ -33,6 +33,7 @@ pub struct State {
     /// Layout version ([`STATE_VERSION`]).
     pub version: u32,
     /// Standalone or clustered.
+    #[serde(with = "db_type_serde")]
     pub db_type: DbType,
     /// The address the shards bind and advertise.
     pub host: String,
@@ -117,6 +118,26 @@ impl State {
             .take(128)
             .map(|s| format!("{}:{}", self.host, s.port))
             .collect()
+    }
+}
+
+/// `DbType` in the state file as `"Standalone"` / `"Clustered"`.
+mod db_type_serde {
+    use super::DbType;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DbType, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(super::super::db_type_name(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DbType, D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "Standalone" => Ok(DbType::Standalone),
+            "Clustered" => Ok(DbType::Clustered),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown db_type {other:?}"
+            ))),
+        }
     }
 }
 
