@@ -162,15 +162,27 @@ impl RedisServer {
             .args(["--enable-debug-command", "local"]);
         let socket = opts.unix_socket.then(|| dir.join("redis.sock"));
         if let Some(s) = &socket {
-            cmd.arg("--unixsocket").arg(s).args(["--unixsocketperm", "700"]);
+            cmd.arg("--unixsocket")
+                .arg(s)
+                .args(["--unixsocketperm", "700"]);
         }
         if let Some(m) = &opts.module {
             cmd.arg("--loadmodule").arg(m).args(&opts.module_args);
         }
         cmd.args(&opts.extra);
-        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-        let child = cmd.spawn().map_err(|e| format!("spawn {}: {e}", redis_server_bin()))?;
-        let mut server = RedisServer { child, port, socket, dir, _tmp: tmp };
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("spawn {}: {e}", redis_server_bin()))?;
+        let mut server = RedisServer {
+            child,
+            port,
+            socket,
+            dir,
+            _tmp: tmp,
+        };
         server.wait_ready(&log)?;
         Ok(server)
     }
@@ -181,7 +193,10 @@ impl RedisServer {
             if let Ok(Some(status)) = self.child.try_wait() {
                 let tail = std::fs::read_to_string(log).unwrap_or_default();
                 let tail: Vec<&str> = tail.lines().rev().take(10).collect();
-                return Err(format!("redis-server exited with {status}; log tail: {:?}", tail));
+                return Err(format!(
+                    "redis-server exited with {status}; log tail: {:?}",
+                    tail
+                ));
             }
             if let Ok(mut con) = self.try_connection() {
                 if redis::cmd("PING").query::<String>(&mut con).is_ok() {
@@ -239,8 +254,9 @@ impl RedisServer {
     /// Stops the server with `SHUTDOWN` (saving if asked) and waits for the process to exit.
     pub fn shutdown(&mut self, save: bool) {
         if let Ok(mut con) = self.try_connection() {
-            let _: redis::RedisResult<()> =
-                redis::cmd("SHUTDOWN").arg(if save { "SAVE" } else { "NOSAVE" }).query(&mut con);
+            let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN")
+                .arg(if save { "SAVE" } else { "NOSAVE" })
+                .query(&mut con);
         }
         let deadline = Instant::now() + START_BOUND;
         while Instant::now() < deadline {
