@@ -10,16 +10,17 @@ use redis_module::{Context, RedisError, RedisResult, RedisString, RedisValue};
 /// for redismodule-rs to send, or returns an error to send.
 pub type Handler = fn(&Context, &[RedisString]) -> RedisResult;
 
-/// Runs `handler`, turning a panic into an error reply.
+/// Runs `handler`, turning a panic into an error reply (and a warning in the server log).
 pub fn run(ctx: &Context, args: Vec<RedisString>, handler: Handler) -> RedisResult {
-    match catch_unwind(AssertUnwindSafe(|| handler(ctx, &args))) {
-        Ok(result) => result,
-        Err(payload) => {
-            let why = panic_message(payload.as_ref());
-            ctx.log_warning(&format!("internal error in {}: {why}", command_name(&args)));
-            Err(RedisError::String(format!("ERR internal error: {why}")))
-        }
-    }
+    catch(|| handler(ctx, &args)).unwrap_or_else(|why| {
+        ctx.log_warning(&format!("internal error in {}: {why}", command_name(&args)));
+        Err(RedisError::String(format!("ERR internal error: {why}")))
+    })
+}
+
+/// Runs `f`, returning the panic message if it panics.
+pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| panic_message(payload.as_ref()))
 }
 
 fn command_name(args: &[RedisString]) -> String {
@@ -53,3 +54,15 @@ macro_rules! guarded {
 
 /// `Ok(RedisValue::NoReply)`: the handler already replied.
 pub const REPLIED: RedisResult = Ok(RedisValue::NoReply);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panics_become_messages() {
+        assert_eq!(catch(|| 7), Ok(7));
+        assert_eq!(catch(|| -> i32 { panic!("boom {}", 1) }), Err("boom 1".to_string()));
+        assert_eq!(catch(|| -> i32 { panic!("static") }), Err("static".to_string()));
+    }
+}
