@@ -62,7 +62,13 @@ mod tests {
     #[test]
     fn panics_become_messages() {
         assert_eq!(catch(|| 7), Ok(7));
-        assert_eq!(catch(|| -> i32 { panic!("boom {}", 1) }), Err("boom 1".to_string()));
-        assert_eq!(catch(|| -> i32 { panic!("static") }), Err("static".to_string()));
+        assert_eq!(
+            catch(|| -> i32 { panic!("boom {}", 1) }),
+            Err("boom 1".to_string())
+        );
+        assert_eq!(
+            catch(|| -> i32 { panic!("static") }),
+            Err("static".to_string())
+        );
     }
 }

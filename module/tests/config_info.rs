@@ -7,7 +7,10 @@ use common::{bulk, err, Raw, RedisServer};
 fn info_modules(c: &mut Raw) -> Vec<String> {
     let raw = c.cmd(&["INFO", "MODULES"]);
     let body = raw.split_once("\r\n").map(|x| x.1).unwrap_or_default();
-    body.lines().map(str::to_string).filter(|l| !l.is_empty()).collect()
+    body.lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 #[test]
@@ -18,10 +21,34 @@ fn module_identity_and_info_sections() {
     assert!(list.contains("$3\r\nver\r\n:10207\r\n"), "{list}");
     assert!(list.contains(&bulk("ai")), "{list}");
     let lines = info_modules(&mut c);
-    assert!(lines.iter().any(|l| l.starts_with("module:name=ai,ver=10207,") && l.contains("options=[handle-io-errors]")), "{lines:?}");
-    let sections: Vec<&str> = lines.iter().filter(|l| l.starts_with('#')).map(String::as_str).collect();
-    assert_eq!(sections, ["# Modules", "# ai_versions", "# ai_git", "# ai_load_time_configs", "# ai_backends_info", "# ai_cpu"]);
-    let keys: Vec<&str> = lines.iter().filter(|l| l.starts_with("ai_")).map(|l| l.split(':').next().unwrap()).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("module:name=ai,ver=10207,")
+                && l.contains("options=[handle-io-errors]")),
+        "{lines:?}"
+    );
+    let sections: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with('#'))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        sections,
+        [
+            "# Modules",
+            "# ai_versions",
+            "# ai_git",
+            "# ai_load_time_configs",
+            "# ai_backends_info",
+            "# ai_cpu"
+        ]
+    );
+    let keys: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("ai_"))
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
     assert_eq!(
         keys,
         [
@@ -54,9 +81,15 @@ fn module_identity_and_info_sections() {
     ] {
         assert!(lines.iter().any(|l| l == want), "{want} in {lines:?}");
     }
-    let cpu = lines.iter().find(|l| l.starts_with("ai_self_used_cpu_user:")).unwrap();
+    let cpu = lines
+        .iter()
+        .find(|l| l.starts_with("ai_self_used_cpu_user:"))
+        .unwrap();
     let v = cpu.split(':').nth(1).unwrap();
-    assert!(v.split_once('.').is_some_and(|(_, frac)| frac.len() == 6), "{cpu}");
+    assert!(
+        v.split_once('.').is_some_and(|(_, frac)| frac.len() == 6),
+        "{cpu}"
+    );
 }
 
 #[test]
@@ -64,8 +97,22 @@ fn load_time_arguments_are_applied() {
     let server = RedisServer::options()
         .with_module()
         .module_args([
-            "threads_per_queue", "4", "INTRA_OP_PARALLELISM", "2", "INTER_OP_PARALLELISM", "3", "MODEL_CHUNK_SIZE", "1024",
-            "MODEL_EXECUTION_TIMEOUT", "1000", "BACKEND_MEMORY_LIMIT", "64", "ONNX", "onnx/lib.so", "BACKENDSPATH", "/opt/b",
+            "threads_per_queue",
+            "4",
+            "INTRA_OP_PARALLELISM",
+            "2",
+            "INTER_OP_PARALLELISM",
+            "3",
+            "MODEL_CHUNK_SIZE",
+            "1024",
+            "MODEL_EXECUTION_TIMEOUT",
+            "1000",
+            "BACKEND_MEMORY_LIMIT",
+            "64",
+            "ONNX",
+            "onnx/lib.so",
+            "BACKENDSPATH",
+            "/opt/b",
         ])
         .start();
     let mut c = Raw::new(&server);
@@ -80,7 +127,10 @@ fn load_time_arguments_are_applied() {
         assert!(lines.iter().any(|l| l == want), "{want} in {lines:?}");
     }
     assert_eq!(c.cmd(&["AI.CONFIG", "GET", "BACKENDSPATH"]), bulk("/opt/b"));
-    assert_eq!(c.cmd(&["AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"]), ":1024\r\n");
+    assert_eq!(
+        c.cmd(&["AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"]),
+        ":1024\r\n"
+    );
 }
 
 #[test]
@@ -96,7 +146,11 @@ fn bad_load_time_arguments_fail_the_load() {
         vec!["MODEL_EXECUTION_TIMEOUT", "999"],
         vec!["BACKEND_MEMORY_LIMIT", "0"],
     ] {
-        let e = match RedisServer::options().with_module().module_args(args.clone()).try_start() {
+        let e = match RedisServer::options()
+            .with_module()
+            .module_args(args.clone())
+            .try_start()
+        {
             Ok(_) => panic!("{args:?} was accepted"),
             Err(e) => e,
         };
@@ -111,28 +165,90 @@ fn bad_load_time_arguments_fail_the_load() {
 fn ai_config_forms_and_errors() {
     let server = RedisServer::with_module();
     for resp3 in [false, true] {
-        let mut c = if resp3 { Raw::resp3(&server) } else { Raw::new(&server) };
-        let e = |c: &mut Raw, args: &[&str], want: &str| assert_eq!(c.cmd(args), err(want), "{args:?}");
-        e(&mut c, &["AI.CONFIG"], "ERR wrong number of arguments for 'ai.config' command");
-        e(&mut c, &["AI.CONFIG", "LOADBACKEND", "TF"], "ERR wrong number of arguments for 'ai.config' command");
-        e(&mut c, &["AI.CONFIG", "LOADBACKEND", "CAFFE", "x.so"], "ERR unsupported backend");
-        e(&mut c, &["AI.CONFIG", "loadbackend", "onnx", "x.so"], "ERR error loading backend");
-        e(&mut c, &["AI.CONFIG", "BACKENDSPATH"], "ERR BACKENDSPATH: missing path argument");
-        e(&mut c, &["AI.CONFIG", "MODEL_CHUNK_SIZE"], "ERR MODEL_CHUNK_SIZE: missing chunk size");
-        e(&mut c, &["AI.CONFIG", "MODEL_CHUNK_SIZE", "0"], "ERR MODEL_CHUNK_SIZE: invalid chunk size");
-        e(&mut c, &["AI.CONFIG", "MODEL_CHUNK_SIZE", "abc"], "ERR MODEL_CHUNK_SIZE: invalid chunk size");
-        e(&mut c, &["AI.CONFIG", "GET"], "ERR wrong number of arguments for 'ai.config' command");
+        let mut c = if resp3 {
+            Raw::resp3(&server)
+        } else {
+            Raw::new(&server)
+        };
+        let e =
+            |c: &mut Raw, args: &[&str], want: &str| assert_eq!(c.cmd(args), err(want), "{args:?}");
+        e(
+            &mut c,
+            &["AI.CONFIG"],
+            "ERR wrong number of arguments for 'ai.config' command",
+        );
+        e(
+            &mut c,
+            &["AI.CONFIG", "LOADBACKEND", "TF"],
+            "ERR wrong number of arguments for 'ai.config' command",
+        );
+        e(
+            &mut c,
+            &["AI.CONFIG", "LOADBACKEND", "CAFFE", "x.so"],
+            "ERR unsupported backend",
+        );
+        e(
+            &mut c,
+            &["AI.CONFIG", "loadbackend", "onnx", "x.so"],
+            "ERR error loading backend",
+        );
+        e(
+            &mut c,
+            &["AI.CONFIG", "BACKENDSPATH"],
+            "ERR BACKENDSPATH: missing path argument",
+        );
+        e(
+            &mut c,
+            &["AI.CONFIG", "MODEL_CHUNK_SIZE"],
+            "ERR MODEL_CHUNK_SIZE: missing chunk size",
+        );
+        e(
+            &mut c,
+            &["AI.CONFIG", "MODEL_CHUNK_SIZE", "0"],
+            "ERR MODEL_CHUNK_SIZE: invalid chunk size",
+        );
+        e(
+            &mut c,
+            &["AI.CONFIG", "MODEL_CHUNK_SIZE", "abc"],
+            "ERR MODEL_CHUNK_SIZE: invalid chunk size",
+        );
+        e(
+            &mut c,
+            &["AI.CONFIG", "GET"],
+            "ERR wrong number of arguments for 'ai.config' command",
+        );
         e(&mut c, &["AI.CONFIG", "NOPE"], "ERR unsupported subcommand");
         let default_path = testkit::module_path().parent().unwrap().join("backends");
-        assert_eq!(c.cmd(&["AI.CONFIG", "GET", "BACKENDSPATH"]), bulk(default_path.to_str().unwrap()));
-        assert_eq!(c.cmd(&["AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"]), ":535822336\r\n");
+        assert_eq!(
+            c.cmd(&["AI.CONFIG", "GET", "BACKENDSPATH"]),
+            bulk(default_path.to_str().unwrap())
+        );
+        assert_eq!(
+            c.cmd(&["AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"]),
+            ":535822336\r\n"
+        );
         assert_eq!(c.cmd(&["AI.CONFIG", "BACKENDSPATH", "/x/y"]), "+OK\r\n");
         assert_eq!(c.cmd(&["ai.config", "get", "backendspath"]), bulk("/x/y"));
-        assert_eq!(c.cmd(&["AI.CONFIG", "model_chunk_size", "1048576"]), "+OK\r\n");
-        assert_eq!(c.cmd(&["AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"]), ":1048576\r\n");
-        assert_eq!(c.cmd(&["AI.CONFIG", "GET", "NOPE"]), if resp3 { "_\r\n" } else { "$-1\r\n" });
+        assert_eq!(
+            c.cmd(&["AI.CONFIG", "model_chunk_size", "1048576"]),
+            "+OK\r\n"
+        );
+        assert_eq!(
+            c.cmd(&["AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"]),
+            ":1048576\r\n"
+        );
+        assert_eq!(
+            c.cmd(&["AI.CONFIG", "GET", "NOPE"]),
+            if resp3 { "_\r\n" } else { "$-1\r\n" }
+        );
         // Restore the defaults for the next protocol round.
-        assert_eq!(c.cmd(&["AI.CONFIG", "MODEL_CHUNK_SIZE", "535822336"]), "+OK\r\n");
-        assert_eq!(c.cmd(&["AI.CONFIG", "BACKENDSPATH", default_path.to_str().unwrap()]), "+OK\r\n");
+        assert_eq!(
+            c.cmd(&["AI.CONFIG", "MODEL_CHUNK_SIZE", "535822336"]),
+            "+OK\r\n"
+        );
+        assert_eq!(
+            c.cmd(&["AI.CONFIG", "BACKENDSPATH", default_path.to_str().unwrap()]),
+            "+OK\r\n"
+        );
     }
 }

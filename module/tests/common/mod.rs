@@ -25,7 +25,9 @@ impl Raw {
     pub fn connect(port: u16) -> Raw {
         let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-        Raw { r: BufReader::new(s) }
+        Raw {
+            r: BufReader::new(s),
+        }
     }
 
     /// A RESP3 connection (`HELLO 3` sent and its reply read).
@@ -56,7 +58,6 @@ impl Raw {
     }
 }
 
-
 fn read_reply(r: &mut impl BufRead, out: &mut Vec<u8>) {
     let mut first = [0u8; 1];
     r.read_exact(&mut first).expect("read reply type");
@@ -65,7 +66,9 @@ fn read_reply(r: &mut impl BufRead, out: &mut Vec<u8>) {
     r.read_until(b'\n', &mut rest).expect("read");
     assert!(rest.ends_with(b"\r\n"), "bad reply line: {rest:?}");
     out.extend_from_slice(&rest);
-    let n: i64 = String::from_utf8_lossy(&rest[..rest.len() - 2]).parse().unwrap_or(0);
+    let n: i64 = String::from_utf8_lossy(&rest[..rest.len() - 2])
+        .parse()
+        .unwrap_or(0);
     match first[0] {
         b'$' | b'=' | b'!' if n >= 0 => {
             let mut buf = vec![0u8; n as usize + 2];
