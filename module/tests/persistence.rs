@@ -413,6 +413,24 @@ fn replica_receives_tensors() {
         "VALUES"
     ]) == "*2\r\n:-1\r\n:1\r\n"));
     assert!(wait_for(BOUND, || r.cmd(&["EXISTS", "f"]) == ":0\r\n"));
+    // A large BLOB through the replication stream.
+    let blob = Rng(7).bytes(300_000);
+    let set = [
+        &b"AI.TENSORSET"[..],
+        b"bigrepl",
+        b"UINT16",
+        b"150000",
+        b"BLOB",
+        &blob,
+    ];
+    assert_eq!(m.cmd_bytes(&set), b"+OK\r\n");
+    let want = m.cmd_bytes(&[b"AI.TENSORGET", b"bigrepl", b"META", b"BLOB"]);
+    assert!(wait_for(BOUND, || r.cmd_bytes(&[
+        b"AI.TENSORGET",
+        b"bigrepl",
+        b"META",
+        b"BLOB"
+    ]) == want));
     // Failed writes are not replicated and a replica refuses writes.
     assert!(r
         .cmd(&["AI.TENSORSET", "x", "FLOAT", "1"])
