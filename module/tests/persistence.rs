@@ -306,6 +306,21 @@ fn key_commands() {
         "*2\r\n:1\r\n:2\r\n"
     );
     assert!(c.cmd(&["MEMORY", "USAGE", "c"]).starts_with(':'));
+    // Overwriting a tensor (done in place) still signals the key: a WATCHing transaction aborts.
+    let mut other = Raw::new(&server);
+    assert_eq!(c.cmd(&["WATCH", "c"]), "+OK\r\n");
+    assert_eq!(
+        other.cmd(&["AI.TENSORSET", "c", "INT8", "VALUES", "5"]),
+        "+OK\r\n"
+    );
+    assert_eq!(c.cmd(&["MULTI"]), "+OK\r\n");
+    assert_eq!(c.cmd(&["AI.TENSORGET", "c", "VALUES"]), "+QUEUED\r\n");
+    assert_eq!(c.cmd(&["EXEC"]), "*-1\r\n");
+    assert_eq!(
+        c.cmd(&["AI.TENSORGET", "c", "META", "VALUES"])
+            .ends_with("*1\r\n:5\r\n"),
+        true
+    );
     assert_eq!(c.cmd(&["DEL", "c"]), ":1\r\n");
     assert_eq!(c.cmd(&["UNLINK", "a"]), ":1\r\n");
     assert_eq!(c.cmd(&["DBSIZE"]), ":0\r\n");
