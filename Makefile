@@ -4,7 +4,7 @@
 CARGO   ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all deps build lint test ctest header demo bench bench-orchestrator clean
+.PHONY: all deps build lint test ctest header demo bench bench-module bench-orchestrator clean
 
 all: build
 
@@ -35,7 +35,11 @@ header: deps
 demo: build
 	scripts/demo.sh
 
-bench: build bench-orchestrator
+bench: build bench-module bench-orchestrator
+
+# AI.TENSORSET/TENSORGET vs SET/GET of the same bytes on one server (module/examples/tensor_bench.rs).
+bench-module: build
+	$(CARGO) run --release -p smartredis-ai --example tensor_bench
 
 # Start-to-ready and stop-to-gone times of the local orchestrator for 1, 3 and 16 shards.
 bench-orchestrator: build

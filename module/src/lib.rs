@@ -1,14 +1,17 @@
-//! RedisAI-compatible Redis module, loaded with `redis-server --loadmodule libsmartredis_ai.so`.
+//! RedisAI-compatible Redis module, loaded with `redis-server --loadmodule libsmartredis_ai.so [KEY VALUE ...]`.
+//!
+//! Layout: `entry.rs` (load, command table), `commands/` (one handler file per object kind), `tensor/` (type,
+//! parsing, replies, RDB/AOF), `config.rs` (load-time and `AI.CONFIG` settings), `info.rs` (`INFO MODULES`),
+//! `guard.rs` (the panic guard every command runs in). Models and scripts are added next to the tensor ones.
 
-use redis_module::redis_module;
+pub mod commands;
+pub mod config;
+pub mod guard;
+pub mod info;
+pub mod tensor;
+
+#[cfg(not(test))]
+mod entry;
 
 /// Module version reported to Redis: RedisAI 1.2.7 as `major*10000 + minor*100 + patch`.
 pub const MODULE_VERSION: i32 = 10207;
-
-redis_module! {
-    name: "ai",
-    version: MODULE_VERSION,
-    allocator: (redis_module::alloc::RedisAlloc, redis_module::alloc::RedisAlloc),
-    data_types: [],
-    commands: [],
-}
