@@ -80,6 +80,24 @@ fn cluster_roundtrip(o: &Orchestrator, keys: usize) {
         let v: usize = con.get(format!("key-{i}")).expect("GET");
         assert_eq!(v, i);
     }
+    // The module's commands work on every shard right away (keys spread over all slots).
+    for i in 0..keys.min(50) {
+        let _: () = redis::cmd("AI.TENSORSET")
+            .arg(format!("t-{i}"))
+            .arg("FLOAT")
+            .arg(2)
+            .arg("VALUES")
+            .arg(1.5)
+            .arg(i)
+            .query(&mut con)
+            .expect("AI.TENSORSET right after start");
+    }
+    let shape: redis::Value = redis::cmd("AI.TENSORGET")
+        .arg("t-7")
+        .arg("VALUES")
+        .query(&mut con)
+        .expect("AI.TENSORGET");
+    assert!(format!("{shape:?}").contains('7'), "{shape:?}");
 }
 
 fn check_shards(n: usize) {
@@ -104,6 +122,14 @@ fn check_shards(n: usize) {
             .unwrap();
         let _: () = con.set("k", "v").unwrap();
         assert_eq!(con.get::<_, String>("k").unwrap(), "v");
+        let _: () = redis::cmd("AI.TENSORSET")
+            .arg("t")
+            .arg("FLOAT")
+            .arg(1)
+            .arg("VALUES")
+            .arg(2.5)
+            .query(&mut con)
+            .expect("AI.TENSORSET right after start");
     } else {
         cluster_roundtrip(o, 200);
     }
