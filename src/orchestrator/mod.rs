@@ -2,9 +2,9 @@
 //! of any number (≥ 2) of shards on this host — with the RedisAI-compatible module loaded.
 //!
 //! ```no_run
-//! use smartredis::orchestrator::{Orchestrator, OrchestratorOptions};
+//! use smartredis::orchestrator::{db_type_name, Orchestrator, OrchestratorOptions};
 //! let mut db = Orchestrator::launch(OrchestratorOptions::new().shards(3).dir("/tmp/db"))?;
-//! println!("SSDB={} SR_DB_TYPE={}", db.address(), db.db_type());
+//! println!("SSDB={} SR_DB_TYPE={}", db.address(), db_type_name(db.db_type()));
 //! db.stop()?;
 //! # Ok::<(), smartredis::orchestrator::Error>(())
 //! ```
