@@ -5,6 +5,9 @@ use std::time::{Duration, Instant};
 
 use redis::Connection;
 
+use super::error::{Error, Result};
+use super::local::ShardProc;
+
 /// Number of hash slots of a Redis Cluster.
 pub const SLOTS: u16 = 16384;
 
@@ -138,6 +141,83 @@ pub fn poll_until(deadline: Instant, step: Duration, mut check: impl FnMut() -> 
         }
         std::thread::sleep(step);
     }
+}
+
+/// Forms a cluster of `shards` (one open connection each in `cons`): assigns each its slot range, has every pair
+/// meet, and waits until every node reports `cluster_state:ok`, all 16384 slots and all nodes, within `deadline`.
+/// A shard that exits or does not become ready is named in the error, with the tail of its log.
+pub(crate) fn form(
+    shards: &mut [ShardProc],
+    cons: &mut [Connection],
+    host: &str,
+    deadline: Instant,
+    bound: Duration,
+) -> Result<()> {
+    let n = shards.len();
+    let redis_err = |s: &ShardProc, context: &str, e| Error::Redis {
+        shard: s.index,
+        port: s.port,
+        context: context.into(),
+        source: e,
+    };
+    for (i, con) in cons.iter_mut().enumerate() {
+        add_slots(con, i, n).map_err(|e| redis_err(&shards[i], "CLUSTER ADDSLOTSRANGE", e))?;
+    }
+    // A full mesh of MEETs (each pair once): every node learns every other node's slots directly instead of
+    // waiting for gossip to spread them, which with many shards takes seconds.
+    for (i, con) in cons.iter_mut().enumerate() {
+        for other in &shards[i + 1..] {
+            meet(con, host, other.port).map_err(|e| redis_err(&shards[i], "CLUSTER MEET", e))?;
+        }
+    }
+    let mut ready = vec![false; n];
+    let mut last = vec![ClusterInfo::default(); n];
+    let mut last_nudge = Instant::now();
+    let host = host.to_string();
+    let ports: Vec<u16> = shards.iter().map(|s| s.port).collect();
+    let ok = poll_until(deadline, Duration::from_millis(10), || {
+        for (i, con) in cons.iter_mut().enumerate() {
+            if !ready[i] {
+                if let Ok(info) = info(con) {
+                    ready[i] = info.is_ready(n);
+                    last[i] = info;
+                }
+            }
+        }
+        // A node learns another's slots from that node's own messages, and after the handshake Redis may
+        // not ping it again for up to cluster-node-timeout/2. Once every node knows every other, a MEET
+        // sent to a node still missing slots carries the sender's slots to it at once.
+        let all_known = last.iter().all(|l| l.known_nodes >= n);
+        if all_known && last_nudge.elapsed() >= Duration::from_millis(200) {
+            last_nudge = Instant::now();
+            for a in (0..n).filter(|&a| !ready[a] && last[a].slots_ok < u32::from(SLOTS)) {
+                for (b, con) in cons.iter_mut().enumerate() {
+                    if b != a {
+                        let _ = meet(con, &host, ports[a]);
+                    }
+                }
+            }
+        }
+        ready.iter().all(|&r| r) || shards.iter_mut().any(|s| !s.is_alive())
+    });
+    if let Some(s) = shards
+        .iter_mut()
+        .find_map(|s| (!s.is_alive()).then_some(&*s))
+    {
+        return Err(s.error("exited while the cluster was forming"));
+    }
+    if !ok {
+        let i = ready.iter().position(|r| !r).unwrap_or(0);
+        let info = &last[i];
+        return Err(shards[i].error(format!(
+            "cluster not ready within {:.1}s: cluster_state:{} cluster_slots_ok:{} known nodes {}/{n}",
+            bound.as_secs_f64(),
+            info.state,
+            info.slots_ok,
+            info.known_nodes
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

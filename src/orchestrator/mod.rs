@@ -230,7 +230,13 @@ impl Orchestrator {
         self.state(launch).save(&self.dir)?;
         let mut cons = self.wait_ping(deadline)?;
         if launch.cluster {
-            self.form_cluster(&mut cons, deadline)?;
+            cluster::form(
+                &mut self.shards,
+                &mut cons,
+                &self.host,
+                deadline,
+                self.opts.start_timeout,
+            )?;
         }
         if self.module {
             for (shard, con) in self.shards.iter().zip(cons.iter_mut()) {
@@ -313,79 +319,6 @@ impl Orchestrator {
             }
             std::thread::sleep(POLL_STEP);
         }
-    }
-
-    fn form_cluster(&mut self, cons: &mut [redis::Connection], deadline: Instant) -> Result<()> {
-        let n = self.shards.len();
-        let redis_err = |s: &ShardProc, context: &str, e| Error::Redis {
-            shard: s.index,
-            port: s.port,
-            context: context.into(),
-            source: e,
-        };
-        for (i, con) in cons.iter_mut().enumerate() {
-            cluster::add_slots(con, i, n)
-                .map_err(|e| redis_err(&self.shards[i], "CLUSTER ADDSLOTSRANGE", e))?;
-        }
-        // A full mesh of MEETs (each pair once): every node learns every other node's slots directly instead of
-        // waiting for gossip to spread them, which with many shards takes seconds.
-        for (i, con) in cons.iter_mut().enumerate() {
-            for other in &self.shards[i + 1..] {
-                cluster::meet(con, &self.host, other.port)
-                    .map_err(|e| redis_err(&self.shards[i], "CLUSTER MEET", e))?;
-            }
-        }
-        let mut ready = vec![false; n];
-        let mut last = vec![cluster::ClusterInfo::default(); n];
-        let mut last_nudge = Instant::now();
-        let host = self.host.clone();
-        let ports: Vec<u16> = self.shards.iter().map(|s| s.port).collect();
-        let ok = cluster::poll_until(deadline, Duration::from_millis(10), || {
-            for (i, con) in cons.iter_mut().enumerate() {
-                if !ready[i] {
-                    if let Ok(info) = cluster::info(con) {
-                        ready[i] = info.is_ready(n);
-                        last[i] = info;
-                    }
-                }
-            }
-            // A node learns another's slots from that node's own messages, and after the handshake Redis may
-            // not ping it again for up to cluster-node-timeout/2. Once every node knows every other, a MEET
-            // sent to a node still missing slots carries the sender's slots to it at once.
-            let all_known = last.iter().all(|l| l.known_nodes >= n);
-            if all_known && last_nudge.elapsed() >= Duration::from_millis(200) {
-                last_nudge = Instant::now();
-                for a in
-                    (0..n).filter(|&a| !ready[a] && last[a].slots_ok < u32::from(cluster::SLOTS))
-                {
-                    for (b, con) in cons.iter_mut().enumerate() {
-                        if b != a {
-                            let _ = cluster::meet(con, &host, ports[a]);
-                        }
-                    }
-                }
-            }
-            ready.iter().all(|&r| r) || self.shards.iter_mut().any(|s| !s.is_alive())
-        });
-        if let Some(s) = self
-            .shards
-            .iter_mut()
-            .find_map(|s| (!s.is_alive()).then_some(&*s))
-        {
-            return Err(s.error("exited while the cluster was forming"));
-        }
-        if !ok {
-            let i = ready.iter().position(|r| !r).unwrap_or(0);
-            let info = &last[i];
-            return Err(self.shards[i].error(format!(
-                "cluster not ready within {:.1}s: cluster_state:{} cluster_slots_ok:{} known nodes {}/{n}",
-                self.opts.start_timeout.as_secs_f64(),
-                info.state,
-                info.slots_ok,
-                info.known_nodes
-            )));
-        }
-        Ok(())
     }
 
     /// Attaches to the orchestrator recorded in `dir` (started by this or another process). A record whose
