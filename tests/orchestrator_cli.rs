@@ -165,3 +165,37 @@ fn errors_and_help() {
     let out = run(&["env", "--dir", tmp.path().to_str().unwrap()]);
     assert!(!out.status.success() && text(&out).contains("no orchestrator is running"));
 }
+
+#[test]
+fn sigint_during_start_stops_what_was_started() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = StopOnDrop(tmp.path());
+    let child = Command::new(BIN)
+        .args(["start", "--shards", "3", "--dir"])
+        .arg(tmp.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The state file appears as soon as the shards are spawned; the cluster needs ~2 s more to be ready.
+    let state = tmp.path().join(STATE_FILE);
+    let end = Instant::now() + Duration::from_secs(10);
+    while !state.exists() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(state.exists());
+    let pids = Orchestrator::attach(tmp.path())
+        .map(|o| o.pids())
+        .unwrap_or_default();
+    // SAFETY: SIGINT to the CLI process this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(gone(&pids));
+    assert!(!state.exists());
+}

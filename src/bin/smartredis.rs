@@ -229,7 +229,25 @@ fn start(args: &[String]) -> Result<ExitCode, String> {
             }
         };
     }
+    // Catch Ctrl-C / SIGTERM from here on: one that arrives while the store starts stops it once the start
+    // returns, instead of leaving the shards (which run in their own session) behind.
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
+        libc::signal(
+            libc::SIGTERM,
+            on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
+    }
     let mut orc = Orchestrator::launch(o).map_err(|e| e.to_string())?;
+    if STOP_REQUESTED.load(Ordering::SeqCst) {
+        orc.stop().map_err(|e| e.to_string())?;
+        eprintln!("smartredis start: interrupted; stopped what was started");
+        return Ok(ExitCode::from(130));
+    }
     println!(
         "started {} with {} shard(s) in {}",
         db_type_name(orc.db_type()),
@@ -242,17 +260,6 @@ fn start(args: &[String]) -> Result<ExitCode, String> {
     if !foreground {
         orc.detach();
         return Ok(ExitCode::SUCCESS);
-    }
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        libc::signal(
-            libc::SIGINT,
-            on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
-        );
-        libc::signal(
-            libc::SIGTERM,
-            on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
-        );
     }
     println!("running in the foreground; Ctrl-C stops it");
     let mut code = ExitCode::SUCCESS;
