@@ -631,3 +631,61 @@ fn value_has_string(v: &redis::Value, s: &str) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_var_names_follow_smartsim() {
+        assert_eq!(env_var_names(None), ("SSDB".into(), "SR_DB_TYPE".into()));
+        assert_eq!(
+            env_var_names(Some("orchestrator")),
+            ("SSDB".into(), "SR_DB_TYPE".into())
+        );
+        assert_eq!(
+            env_var_names(Some("db2")),
+            ("SSDB_db2".into(), "SR_DB_TYPE_db2".into())
+        );
+    }
+
+    #[test]
+    fn an_unstarted_orchestrator_answers_at_once() {
+        let mut o =
+            match Orchestrator::new(OrchestratorOptions::new().dir("/nonexistent/never-created")) {
+                Ok(o) => o,
+                Err(e) => panic!("new: {e}"),
+            };
+        let t = Instant::now();
+        assert!(!o.is_active());
+        assert!(o.status().is_empty());
+        assert_eq!(o.address(), "");
+        assert!(o.stop().is_ok());
+        assert!(t.elapsed() < Duration::from_millis(100));
+    }
+
+    #[test]
+    fn ssdb_holds_at_most_128_addresses() {
+        let shards: Vec<state::ShardRecord> = (0..130)
+            .map(|i| state::ShardRecord {
+                index: i,
+                port: 7000 + i as u16,
+                pid: 1,
+                log: PathBuf::new(),
+            })
+            .collect();
+        let st = State {
+            version: state::STATE_VERSION,
+            db_type: DbType::Clustered,
+            host: "127.0.0.1".into(),
+            shards,
+            socket: None,
+            save_on_stop: false,
+            db_identifier: None,
+            module: false,
+            server_comm: String::new(),
+            started_by: 0,
+        };
+        assert_eq!(st.addresses().len(), MAX_SSDB_ADDRESSES);
+    }
+}
