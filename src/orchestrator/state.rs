@@ -115,7 +115,7 @@ impl State {
     pub fn addresses(&self) -> Vec<String> {
         self.shards
             .iter()
-            .take(128)
+            .take(super::MAX_SSDB_ADDRESSES)
             .map(|s| format!("{}:{}", self.host, s.port))
             .collect()
     }
