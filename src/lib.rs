@@ -2,9 +2,11 @@
 //!
 //! The Rust API lives in this crate; the C ABI in [`ffi`] only translates it for C, C++ and Fortran callers.
 
+pub mod cluster;
 pub mod enums;
 pub mod error;
 pub mod ffi;
+pub mod transport;
 
 pub use enums::{SRLoggingLevel, SRMemoryLayout, SRMetaDataType, SRTensorType};
 pub use error::{Error, Result, SRError};
