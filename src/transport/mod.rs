@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod conn;
 pub mod resp;
+pub mod tensor;
 
 use std::sync::Arc;
 
