@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod ai;
+pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod enums;
@@ -13,6 +14,7 @@ pub mod logging;
 pub mod tensor;
 pub mod transport;
 
+pub use client::{Client, Entity};
 pub use address::{parse_ssdb, Address};
 pub use config::{ClientSettings, ConfigOptions, DbType};
 pub use enums::{SRLoggingLevel, SRMemoryLayout, SRMetaDataType, SRTensorType};
