@@ -14,8 +14,8 @@ pub mod logging;
 pub mod tensor;
 pub mod transport;
 
-pub use client::{Client, Entity};
 pub use address::{parse_ssdb, Address};
+pub use client::{Client, Entity};
 pub use config::{ClientSettings, ConfigOptions, DbType};
 pub use enums::{SRLoggingLevel, SRMemoryLayout, SRMetaDataType, SRTensorType};
 pub use error::{Error, Result, SRError};

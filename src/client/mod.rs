@@ -102,13 +102,18 @@ impl Client {
         };
         let transport = TransportSettings {
             conn_interval: settings.conn_interval,
-            connection_attempts: usize::try_from(settings.connection_attempts()).unwrap_or(usize::MAX),
+            connection_attempts: usize::try_from(settings.connection_attempts())
+                .unwrap_or(usize::MAX),
             cmd_timeout: settings.cmd_timeout,
             cmd_interval: settings.cmd_interval,
             command_attempts: usize::try_from(settings.command_attempts()).unwrap_or(usize::MAX),
         };
         let conn = Connection::connect(addr, mode, transport)?;
-        let get_source = settings.key_prefixes_in.first().cloned().unwrap_or_default();
+        let get_source = settings
+            .key_prefixes_in
+            .first()
+            .cloned()
+            .unwrap_or_default();
         let client = Client {
             name: name.to_string(),
             conn,
@@ -183,9 +188,17 @@ impl Client {
 
     /// Runs one command on the node holding `key`; a server error reply becomes a runtime error naming the
     /// command and key.
-    pub(crate) fn query_key(&mut self, key: &str, cmd: &redis::Cmd, what: &str) -> Result<redis::Value> {
+    pub(crate) fn query_key(
+        &mut self,
+        key: &str,
+        cmd: &redis::Cmd,
+        what: &str,
+    ) -> Result<redis::Value> {
         self.conn
-            .request(Route::Key(key.as_bytes()), &mut crate::transport::CmdRequest(cmd))
+            .request(
+                Route::Key(key.as_bytes()),
+                &mut crate::transport::CmdRequest(cmd),
+            )
             .map_err(|e| key_error(e, what, key))
     }
 
@@ -242,7 +255,7 @@ pub(crate) fn poll(
             return Ok(true);
         }
         std::thread::sleep(std::time::Duration::from_millis(
-            poll_frequency_ms.max(0) as u64,
+            poll_frequency_ms.max(0) as u64
         ));
     }
     Ok(false)

@@ -95,7 +95,12 @@ impl Client {
     }
 
     /// Polls [`tensor_exists`](Self::tensor_exists).
-    pub fn poll_tensor(&mut self, name: &str, poll_frequency_ms: i32, num_tries: i32) -> Result<bool> {
+    pub fn poll_tensor(
+        &mut self,
+        name: &str,
+        poll_frequency_ms: i32,
+        num_tries: i32,
+    ) -> Result<bool> {
         poll(poll_frequency_ms, num_tries, || self.tensor_exists(name))
     }
 }

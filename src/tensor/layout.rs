@@ -49,7 +49,10 @@ pub fn element_count(dims: &[usize], elem_size: usize, what: &str) -> Result<usi
         }
         n = n
             .checked_mul(d)
-            .filter(|n| n.checked_mul(elem_size).is_some_and(|b| b <= isize::MAX as usize))
+            .filter(|n| {
+                n.checked_mul(elem_size)
+                    .is_some_and(|b| b <= isize::MAX as usize)
+            })
             .ok_or_else(|| Error::Parameter(format!("{what}: the tensor is too large")))?;
     }
     Ok(n)

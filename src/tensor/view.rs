@@ -50,9 +50,7 @@ unsafe fn nested_rows(
     out: &mut Vec<(*mut u8, usize)>,
 ) -> Result<()> {
     if ptr.is_null() {
-        return Err(Error::Parameter(format!(
-            "{what} contains a NULL pointer"
-        )));
+        return Err(Error::Parameter(format!("{what} contains a NULL pointer")));
     }
     if dims.len() == 1 {
         out.push((ptr as *mut u8, dims[0] * elem_size));
@@ -75,7 +73,12 @@ unsafe fn nested_rows(
 
 impl<'a> TensorRef<'a> {
     /// A tensor from raw bytes in `layout` (`Contiguous` or `FortranContiguous`).
-    pub fn from_bytes(dtype: DType, dims: &[usize], layout: Layout, data: &'a [u8]) -> Result<Self> {
+    pub fn from_bytes(
+        dtype: DType,
+        dims: &[usize],
+        layout: Layout,
+        data: &'a [u8],
+    ) -> Result<Self> {
         let count = element_count(dims, dtype.size(), "dims")?;
         check_len(data.len(), count, dtype, "data")?;
         let src = match layout {
@@ -83,7 +86,8 @@ impl<'a> TensorRef<'a> {
             Layout::FortranContiguous => Source::ColumnMajor(data),
             Layout::Nested => {
                 return Err(Error::Parameter(
-                    "A nested tensor must be given as a pointer tree (TensorRef::from_nested)".into(),
+                    "A nested tensor must be given as a pointer tree (TensorRef::from_nested)"
+                        .into(),
                 ))
             }
         };
@@ -222,18 +226,23 @@ impl<'a> TensorMut<'a> {
     ///
     /// For `Contiguous`, `dims` may be the tensor's shape or, as upstream requires, one value: the total number of
     /// elements.
-    pub fn from_bytes(dtype: DType, dims: &[usize], layout: Layout, data: &'a mut [u8]) -> Result<Self> {
+    pub fn from_bytes(
+        dtype: DType,
+        dims: &[usize],
+        layout: Layout,
+        data: &'a mut [u8],
+    ) -> Result<Self> {
         let count = element_count(dims, dtype.size(), "dims")?;
         check_len(data.len(), count, dtype, "result")?;
-        let dest = match layout {
-            Layout::Contiguous => Dest::RowMajor(data),
-            Layout::FortranContiguous => Dest::ColumnMajor(data),
-            Layout::Nested => {
-                return Err(Error::Parameter(
-                    "A nested destination must be given as a pointer tree (TensorMut::from_nested)".into(),
-                ))
-            }
-        };
+        let dest =
+            match layout {
+                Layout::Contiguous => Dest::RowMajor(data),
+                Layout::FortranContiguous => Dest::ColumnMajor(data),
+                Layout::Nested => return Err(Error::Parameter(
+                    "A nested destination must be given as a pointer tree (TensorMut::from_nested)"
+                        .into(),
+                )),
+            };
         Ok(TensorMut {
             dtype,
             dims: dims.to_vec(),
@@ -404,7 +413,8 @@ mod tests {
         // 2x3 column-major: A(i,j) = 10*i + j stored as [A00, A10, A01, A11, A02, A12].
         let col: Vec<i32> = vec![0, 10, 1, 11, 2, 12];
         let bytes: Vec<u8> = col.iter().flat_map(|v| v.to_ne_bytes()).collect();
-        let t = TensorRef::from_bytes(i32::dtype(), &[2, 3], Layout::FortranContiguous, &bytes).unwrap();
+        let t = TensorRef::from_bytes(i32::dtype(), &[2, 3], Layout::FortranContiguous, &bytes)
+            .unwrap();
         let mut out = Vec::new();
         t.for_each_chunk::<()>(8, |c| {
             assert!(c.len() <= 8);
@@ -424,11 +434,14 @@ mod tests {
         let r0 = [1.0f64, 2.0];
         let r1 = [3.0f64, 4.0];
         let table = [r0.as_ptr().cast::<c_void>(), r1.as_ptr().cast::<c_void>()];
-        let t = unsafe { TensorRef::from_nested(f64::dtype(), &[2, 2], table.as_ptr().cast()) }.unwrap();
+        let t = unsafe { TensorRef::from_nested(f64::dtype(), &[2, 2], table.as_ptr().cast()) }
+            .unwrap();
         assert_eq!(t.rows().unwrap().len(), 2);
         assert_eq!(t.byte_len(), 32);
         let null: [*const c_void; 2] = [r0.as_ptr().cast(), std::ptr::null()];
-        assert!(unsafe { TensorRef::from_nested(f64::dtype(), &[2, 2], null.as_ptr().cast()) }.is_err());
+        assert!(
+            unsafe { TensorRef::from_nested(f64::dtype(), &[2, 2], null.as_ptr().cast()) }.is_err()
+        );
     }
 
     #[test]
@@ -438,7 +451,11 @@ mod tests {
         let mut out = [0.0f64; 6];
         let m = TensorMut::from_slice(&[6], &mut out).unwrap();
         assert!(m.check("k", f64::dtype(), &[2, 3]).is_ok());
-        assert!(m.check("k", f32::dtype(), &[2, 3]).unwrap_err().message().contains("FLOAT"));
+        assert!(m
+            .check("k", f32::dtype(), &[2, 3])
+            .unwrap_err()
+            .message()
+            .contains("FLOAT"));
         assert!(m.check("k", f64::dtype(), &[7]).is_err());
         let mut out2 = [0.0f64; 6];
         let m = TensorMut::from_bytes(

@@ -148,7 +148,11 @@ impl Request for TensorGet<'_> {
                     redis::Value::SimpleString(s) => {
                         dtype = Some(parse_dtype(s.as_bytes(), &mut failure))
                     }
-                    other => return Err(invalid(format!("bad dtype in AI.TENSORGET reply: {other:?}"))),
+                    other => {
+                        return Err(invalid(format!(
+                            "bad dtype in AI.TENSORGET reply: {other:?}"
+                        )))
+                    }
                 },
                 b"shape" => match io.value()? {
                     redis::Value::Array(items) => {
@@ -157,18 +161,28 @@ impl Request for TensorGet<'_> {
                             match i {
                                 redis::Value::Int(v) if v >= 0 => d.push(v as usize),
                                 other => {
-                                    return Err(invalid(format!("bad shape in AI.TENSORGET reply: {other:?}")))
+                                    return Err(invalid(format!(
+                                        "bad shape in AI.TENSORGET reply: {other:?}"
+                                    )))
                                 }
                             }
                         }
                         dims = Some(d);
                     }
-                    other => return Err(invalid(format!("bad shape in AI.TENSORGET reply: {other:?}"))),
+                    other => {
+                        return Err(invalid(format!(
+                            "bad shape in AI.TENSORGET reply: {other:?}"
+                        )))
+                    }
                 },
                 b"blob" => {
                     let len = match io.header()? {
                         Header::Bulk(Some(len)) => len,
-                        other => return Err(invalid(format!("bad blob in AI.TENSORGET reply: {other:?}"))),
+                        other => {
+                            return Err(invalid(format!(
+                                "bad blob in AI.TENSORGET reply: {other:?}"
+                            )))
+                        }
                     };
                     result = self.read_blob(io, len, dtype, dims.as_deref(), &mut failure)?;
                 }
@@ -238,9 +252,13 @@ impl TensorGet<'_> {
                     }
                 };
                 if *layout == Layout::FortranContiguous {
-                    let mut dest =
-                        TensorMut::from_bytes(dtype, dims, Layout::FortranContiguous, data.as_bytes_mut())
-                            .map_err(ReplyError::Invalid)?;
+                    let mut dest = TensorMut::from_bytes(
+                        dtype,
+                        dims,
+                        Layout::FortranContiguous,
+                        data.as_bytes_mut(),
+                    )
+                    .map_err(ReplyError::Invalid)?;
                     fill(io, &mut dest, dims, dtype.size())?;
                 } else {
                     io.read_exact_into(data.as_bytes_mut())?;
@@ -268,7 +286,12 @@ impl TensorGet<'_> {
     }
 }
 
-fn fill(io: &mut BufStream, dest: &mut TensorMut<'_>, dims: &[usize], es: usize) -> Result<(), ReplyError> {
+fn fill(
+    io: &mut BufStream,
+    dest: &mut TensorMut<'_>,
+    dims: &[usize],
+    es: usize,
+) -> Result<(), ReplyError> {
     let cell = std::cell::RefCell::new(io);
     dest.fill::<io::Error>(
         dims,
