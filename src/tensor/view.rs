@@ -212,6 +212,10 @@ enum Dest<'a> {
     Rows(Vec<&'a mut [u8]>),
 }
 
+/// Reads `len` payload bytes and passes them to the callback in element-aligned pieces.
+pub type ChunkReader<'r, E> =
+    dyn FnMut(usize, &mut dyn FnMut(&[u8])) -> std::result::Result<(), E> + 'r;
+
 /// Caller memory to unpack a tensor into, with the type and dimensions the caller expects.
 #[derive(Debug)]
 pub struct TensorMut<'a> {
@@ -311,7 +315,7 @@ impl<'a> TensorMut<'a> {
         &mut self,
         stored_dims: &[usize],
         read_into: &mut dyn FnMut(&mut [u8]) -> std::result::Result<(), E>,
-        read_chunks: &mut dyn FnMut(usize, &mut dyn FnMut(&[u8])) -> std::result::Result<(), E>,
+        read_chunks: &mut ChunkReader<'_, E>,
     ) -> std::result::Result<(), E> {
         let es = self.dtype.size();
         match &mut self.dest {
