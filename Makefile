@@ -4,7 +4,7 @@
 CARGO   ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all deps build lint test ctest header demo bench bench-client clean
+.PHONY: all deps build lint test ctest header demo bench bench-client bench-module clean
 
 all: build
 
@@ -45,7 +45,11 @@ bench-client: build
 	    -Wl,-rpath,$(CURDIR)/target/release -o build/bench/client_bench
 	taskset -c $(BENCH_CPU) target/release/with-store standalone -- build/bench/client_bench $(BENCH_ARGS)
 
-bench: bench-client
+bench: bench-client bench-module
+
+# AI.TENSORSET/TENSORGET vs SET/GET of the same bytes on one server (module/examples/tensor_bench.rs).
+bench-module: build
+	$(CARGO) run --release -p smartredis-ai --example tensor_bench
 
 clean:
 	$(CARGO) clean
