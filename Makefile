@@ -4,7 +4,7 @@
 CARGO   ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all deps build lint test ctest header demo bench bench-module bench-orchestrator clean
+.PHONY: all deps build lint test ctest header demo bench bench-client bench-module bench-orchestrator clean
 
 all: build
 
@@ -35,7 +35,17 @@ header: deps
 demo: build
 	scripts/demo.sh
 
-bench: build bench-module bench-orchestrator
+# Client benchmark: put_tensor/unpack_tensor vs raw SET/GET (redis-benchmark) on one server, client and server
+# pinned to one core (the primary placement of reference/perf-baseline.md). BENCH_ARGS: -t secs, -w secs, -q.
+CC ?= cc
+BENCH_CPU ?= 0
+bench-client: build
+	mkdir -p build/bench
+	$(CC) -O2 -Wall -Wextra -Werror -Iinclude benches/client_bench.c -Ltarget/release -lsmartredis \
+	    -Wl,-rpath,$(CURDIR)/target/release -o build/bench/client_bench
+	taskset -c $(BENCH_CPU) target/release/with-store standalone -- build/bench/client_bench $(BENCH_ARGS)
+
+bench: bench-client bench-module bench-orchestrator
 
 # AI.TENSORSET/TENSORGET vs SET/GET of the same bytes on one server (module/examples/tensor_bench.rs).
 bench-module: build

@@ -298,3 +298,6 @@ impl Drop for RedisServer {
         self.kill();
     }
 }
+
+mod cluster;
+pub use cluster::RedisCluster;
