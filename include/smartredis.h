@@ -770,6 +770,16 @@ SRError sr_orchestrator_config_set(void *orchestrator,
                                    size_t value_len);
 
 /**
+ * Creates a SmartRedis client connected to this orchestrator (its `SSDB` and `SR_DB_TYPE`, other settings from
+ * the environment), logging as `logger_name`. On success `*new_client` is a new client handle owned by the caller:
+ * free it with `DeleteCClient`. The client does not keep the orchestrator handle alive.
+ */
+SRError sr_orchestrator_create_client(void *orchestrator,
+                                      const char *logger_name,
+                                      size_t logger_name_len,
+                                      void **new_client);
+
+/**
  * Stops every shard (SHUTDOWN, then SIGTERM/SIGKILL by PID, bounded) and removes the state file.
  */
 SRError sr_orchestrator_stop(void *orchestrator);

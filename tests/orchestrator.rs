@@ -607,3 +607,30 @@ fn start_is_bounded_and_cleans_up() {
         .count();
     assert_eq!(confs, 0, "nodes-*.conf left behind");
 }
+
+#[test]
+fn client_connected_to_the_orchestrator() {
+    use smartredis::tensor::{Layout, TensorRef};
+    for shards in [1usize, 3] {
+        let dir = tmpdir();
+        let g = Guard::start(opts(dir.path()).shards(shards).db_identifier("cl"));
+        let o = g.0.as_ref().unwrap();
+        let mut client = o.client("orc-test").expect("client");
+        assert_eq!(client.is_cluster(), shards > 1);
+        let data: Vec<f64> = (0..12).map(f64::from).collect();
+        for i in 0..20 {
+            let t = TensorRef::from_slice(&[3, 4], &data).unwrap();
+            client
+                .put_tensor(&format!("u-{i}"), &t)
+                .expect("put_tensor");
+        }
+        let back = client
+            .get_tensor("u-7", Layout::Contiguous)
+            .expect("get_tensor");
+        assert_eq!(back.dims, vec![3, 4]);
+        assert_eq!(back.data.as_slice::<f64>(), &data[..]);
+    }
+    // Not started: a clear error instead of a hang.
+    let o = Orchestrator::new(OrchestratorOptions::new()).unwrap();
+    assert!(o.client("x").is_err());
+}

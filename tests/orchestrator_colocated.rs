@@ -41,6 +41,13 @@ fn unix_socket_pinned_with_env() {
         redis::cmd("PING").query::<String>(&mut con).unwrap(),
         "PONG"
     );
+    // A client through the socket.
+    let mut client = colo.client("colo").expect("client over the Unix socket");
+    let data = [1.0f32, 2.0, 3.0];
+    let t = smartredis::tensor::TensorRef::from_slice(&[3], &data).unwrap();
+    client.put_tensor("colo_t", &t).expect("put_tensor");
+    assert!(client.tensor_exists("colo_t").unwrap());
+    drop(client);
     let pid = colo.orchestrator().pids()[0];
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let cpus = status

@@ -50,7 +50,10 @@ fn client_arg<'a>(c_client: *mut c_void) -> Result<&'a mut CClient> {
     handle_mut::<CClient>(c_client, "c_client")
 }
 
-fn store_client(new_client: *mut *mut c_void, make: impl FnOnce() -> Result<Client>) -> Result<()> {
+pub(crate) fn store_client(
+    new_client: *mut *mut c_void,
+    make: impl FnOnce() -> Result<Client>,
+) -> Result<()> {
     let out = out_arg(new_client, "new_client")?;
     let client = make()?;
     *out = new_handle(CClient {

@@ -527,6 +527,23 @@ pub extern "C" fn sr_orchestrator_config_set(
     })
 }
 
+/// Creates a SmartRedis client connected to this orchestrator (its `SSDB` and `SR_DB_TYPE`, other settings from
+/// the environment), logging as `logger_name`. On success `*new_client` is a new client handle owned by the caller:
+/// free it with `DeleteCClient`. The client does not keep the orchestrator handle alive.
+#[no_mangle]
+pub extern "C" fn sr_orchestrator_create_client(
+    orchestrator: *mut c_void,
+    logger_name: *const c_char,
+    logger_name_len: usize,
+    new_client: *mut *mut c_void,
+) -> SRError {
+    guard("sr_orchestrator_create_client", || {
+        let h = self::orchestrator(orchestrator)?;
+        let name = str_arg(logger_name, logger_name_len, "logger_name")?;
+        super::client::store_client(new_client, || h.orc.client(name))
+    })
+}
+
 /// Stops every shard (SHUTDOWN, then SIGTERM/SIGKILL by PID, bounded) and removes the state file.
 #[no_mangle]
 pub extern "C" fn sr_orchestrator_stop(orchestrator: *mut c_void) -> SRError {

@@ -198,6 +198,17 @@ impl Colocated {
         &self.env
     }
 
+    /// A SmartRedis [`Client`](crate::Client) connected to this store through [`Colocated::ssdb`] (the Unix socket
+    /// unless TCP was asked for).
+    pub fn client(&self, logger_name: &str) -> crate::Result<crate::Client> {
+        super::connect_client(
+            &self.ssdb,
+            super::DbType::Standalone,
+            self.orc.db_identifier(),
+            logger_name,
+        )
+    }
+
     /// The underlying orchestrator (status, config_set, PIDs, ...).
     pub fn orchestrator(&mut self) -> &mut Orchestrator {
         &mut self.orc

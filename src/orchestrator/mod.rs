@@ -425,6 +425,18 @@ impl Orchestrator {
         ]
     }
 
+    /// A SmartRedis [`Client`](crate::Client) connected to this store, named `logger_name` in logs. `SSDB` and
+    /// `SR_DB_TYPE` come from the orchestrator (the environment is neither read for them nor changed); the other
+    /// client settings are read from the environment, suffixed with the database identifier when there is one.
+    pub fn client(&self, logger_name: &str) -> crate::Result<crate::Client> {
+        connect_client(
+            &self.address(),
+            self.db_type,
+            self.db_identifier.as_deref(),
+            logger_name,
+        )
+    }
+
     /// Whether every shard runs and answers (in a cluster: reports `cluster_state:ok`).
     pub fn is_active(&mut self) -> bool {
         !self.shards.is_empty() && self.status().iter().all(|s| s.state == ShardState::Running)
@@ -557,6 +569,28 @@ impl Drop for Orchestrator {
             let _ = self.stop();
         }
     }
+}
+
+/// Connects a client to `ssdb` with the given type; other settings from the (suffixed) environment.
+pub(crate) fn connect_client(
+    ssdb: &str,
+    db_type: DbType,
+    db_identifier: Option<&str>,
+    logger_name: &str,
+) -> crate::Result<crate::Client> {
+    if ssdb.is_empty() {
+        return Err(crate::Error::Runtime(
+            "the orchestrator is not running: start it before creating a client".into(),
+        ));
+    }
+    let suffix = match db_identifier {
+        None | Some("orchestrator") => "",
+        Some(id) => id,
+    };
+    let cfg = crate::ConfigOptions::from_environment(suffix)?;
+    cfg.override_string_option("SSDB", ssdb)?;
+    cfg.override_string_option("SR_DB_TYPE", db_type_name(db_type))?;
+    crate::Client::new(Some(&cfg), logger_name)
 }
 
 /// One shard's liveness through a fresh connection.

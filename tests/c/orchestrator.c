@@ -43,6 +43,18 @@ int main(int argc, char** argv)
   CHECK(address != NULL && strlen(address) == address_len);
   for (size_t i = 0; i < n_shards && i < 8; i++)
     CHECK(states[i] == SRShardRunning);
+  /* A client connected to it stores a tensor in the cluster. */
+  {
+    void* client = NULL;
+    double data[6] = {1, 2, 3, 4, 5, 6};
+    size_t dims[2] = {2, 3};
+    bool exists = false;
+    CHECK_OK(sr_orchestrator_create_client(orc, "orc-c", 5, &client));
+    CHECK_OK(put_tensor(client, "orc_tensor", 10, data, dims, 2, SRTensorTypeDouble, SRMemLayoutContiguous));
+    CHECK_OK(tensor_exists(client, "orc_tensor", 10, &exists));
+    CHECK(exists);
+    CHECK_OK(DeleteCClient(&client));
+  }
   /* An unknown CONFIG name is a database error naming the shard. */
   CHECK_ERR(sr_orchestrator_config_set(orc, "no-such-name", 12, "1", 1), SRDatabaseError, "shard 0");
   CHECK_OK(sr_orchestrator_stop(orc));
