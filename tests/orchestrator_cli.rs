@@ -199,3 +199,39 @@ fn sigint_during_start_stops_what_was_started() {
     assert!(gone(&pids));
     assert!(!state.exists());
 }
+
+#[test]
+fn run_wraps_a_command_with_a_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _guard = StopOnDrop(tmp.path());
+    let dir = tmp.path().to_str().unwrap();
+    // The command sees the store's environment and state; its exit status is passed through.
+    let out = run(&[
+        "run",
+        "--dir",
+        dir,
+        "--shards",
+        "3",
+        "--db-id",
+        "w",
+        "--",
+        "sh",
+        "-c",
+        "test \"$SR_DB_TYPE_w\" = Clustered && test -n \"$SSDB_w\" && cat \"$0/smartredis-orchestrator.json\"; exit 3",
+        dir,
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let state: smartredis::orchestrator::State =
+        serde_json::from_slice(&out.stdout).expect("the command printed the state file");
+    let pids: Vec<u32> = state.shards.iter().map(|s| s.pid).collect();
+    assert_eq!(pids.len(), 3);
+    assert!(gone(&pids));
+    assert!(!tmp.path().join(STATE_FILE).exists());
+    // Without --dir: a scratch directory, removed afterwards; a command that cannot run gives 127.
+    let out = run(&["run", "--no-module", "--", "/nonexistent/command"]);
+    assert_eq!(out.status.code(), Some(127), "{}", text(&out));
+    let out = run(&["run", "--help"]);
+    assert!(out.status.success() && text(&out).contains("smartredis run"));
+    let out = run(&["run", "--shards", "2"]);
+    assert!(!out.status.success() && text(&out).contains("no command"));
+}

@@ -17,6 +17,7 @@ Commands:
   status   show each shard's state (exit 0: all running, 1: some not, 2: none recorded)
   stop     stop the store recorded in the directory
   env      print `export SSDB=...` and `export SR_DB_TYPE=...` lines, for `eval \"$(smartredis env)\"`
+  run      start a store, run a command with SSDB/SR_DB_TYPE set, stop the store, exit with its status
 
 Every command acts on the store recorded in the current directory; `--dir DIR` chooses another.
 Run `smartredis <command> --help` for its options.";
@@ -53,6 +54,7 @@ Options:
   --cpus LIST               pin shards to CPUs, e.g. 0-3,8
   --timeout SECS            bound on start (default 30)
   --foreground              stay attached; Ctrl-C (SIGINT) or SIGTERM stops the store
+  --server-arg ARG          one extra redis-server argument (repeatable; same as after `--`)
   -h, --help                this help";
 
 const STATUS_HELP: &str = "\
@@ -74,6 +76,15 @@ Prints the environment SmartRedis clients read, as shell `export` lines:
   export SSDB=\"host:port,...\"      (SSDB_<id> with a database identifier)
   export SR_DB_TYPE=Standalone|Clustered";
 
+const RUN_HELP: &str = "\
+Usage: smartredis run [start options] -- <command> [args...]
+
+Starts a store (same options as `start`; without --dir in a fresh directory that is removed afterwards), runs
+<command> with SSDB and SR_DB_TYPE (SSDB_<id>/SR_DB_TYPE_<id> with --db-id; SSDB=unix://PATH with --socket) in its
+environment, stops the store, and exits with the command's status (127: it could not run; 128+N: killed by signal
+N). Extra redis-server arguments go through --server-arg. Example, as a ctest wrapper:
+  smartredis run --shards 3 -- ./my_test";
+
 static STOP_REQUESTED: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_signal(_: libc::c_int) {
@@ -91,6 +102,7 @@ fn main() -> ExitCode {
         "status" => status(rest),
         "stop" => stop(rest),
         "env" => env(rest),
+        "run" => run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -169,24 +181,42 @@ fn parse_cpus(list: &str) -> Result<Vec<usize>, String> {
     Ok(cpus)
 }
 
-fn start(args: &[String]) -> Result<ExitCode, String> {
+/// What `start` and `run` were asked for.
+struct StartArgs {
+    opts: OrchestratorOptions,
+    dir_given: bool,
+    foreground: bool,
+    help: bool,
+    /// After `--`: extra server arguments (`start`) or the command to run (`run`).
+    rest: Vec<String>,
+}
+
+fn parse_start(args: &[String]) -> Result<StartArgs, String> {
     let mut a = Args::new(args);
     let mut o = OrchestratorOptions::new().dir(".");
-    let mut foreground = false;
+    let (mut foreground, mut help, mut dir_given) = (false, false, false);
+    let mut rest = Vec::new();
     while let Some((opt, inline)) = a.next_opt() {
         o = match opt.as_str() {
             "-h" | "--help" => {
-                println!("{START_HELP}");
-                return Ok(ExitCode::SUCCESS);
+                help = true;
+                o
             }
-            "--" => o.extra_args(a.rest()),
+            "--" => {
+                rest = a.rest();
+                o
+            }
             "--foreground" => {
                 foreground = true;
                 o
             }
+            "--server-arg" => o.extra_args([a.value(&opt, inline)?]),
             "--no-module" => o.module(false),
             "--aof" => o.aof(true),
-            "--dir" => o.dir(a.value(&opt, inline)?),
+            "--dir" => {
+                dir_given = true;
+                o.dir(a.value(&opt, inline)?)
+            }
             "--shards" => o.shards(parse(&opt, &a.value(&opt, inline)?)?),
             "--port" => o.port(parse(&opt, &a.value(&opt, inline)?)?),
             "--bind" => o.bind_address(a.value(&opt, inline)?),
@@ -222,15 +252,20 @@ fn start(args: &[String]) -> Result<ExitCode, String> {
                 &opt,
                 &a.value(&opt, inline)?,
             )?)),
-            other => {
-                return Err(format!(
-                    "unknown option {other:?} (see `smartredis start --help`)"
-                ))
-            }
+            other => return Err(format!("unknown option {other:?} (see `--help`)")),
         };
     }
-    // Catch Ctrl-C / SIGTERM from here on: one that arrives while the store starts stops it once the start
-    // returns, instead of leaving the shards (which run in their own session) behind.
+    Ok(StartArgs {
+        opts: o,
+        dir_given,
+        foreground,
+        help,
+        rest,
+    })
+}
+
+/// Installs the SIGINT/SIGTERM handler that sets [`STOP_REQUESTED`].
+fn catch_signals() {
     // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
     unsafe {
         libc::signal(
@@ -242,6 +277,18 @@ fn start(args: &[String]) -> Result<ExitCode, String> {
             on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
         );
     }
+}
+
+fn start(args: &[String]) -> Result<ExitCode, String> {
+    let p = parse_start(args)?;
+    if p.help {
+        println!("{START_HELP}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (o, foreground) = (p.opts.extra_args(p.rest), p.foreground);
+    // Catch Ctrl-C / SIGTERM from here on: one that arrives while the store starts stops it once the start
+    // returns, instead of leaving the shards (which run in their own session) behind.
+    catch_signals();
     let mut orc = Orchestrator::launch(o).map_err(|e| e.to_string())?;
     if STOP_REQUESTED.load(Ordering::SeqCst) {
         orc.stop().map_err(|e| e.to_string())?;
@@ -363,4 +410,55 @@ fn env(args: &[String]) -> Result<ExitCode, String> {
         println!("export {k}=\"{v}\"");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn run(args: &[String]) -> Result<ExitCode, String> {
+    let p = parse_start(args)?;
+    if p.help {
+        println!("{RUN_HELP}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some((cmd, cmd_args)) = p.rest.split_first() else {
+        return Err(format!("no command given after `--`\n\n{RUN_HELP}"));
+    };
+    let scratch = (!p.dir_given)
+        .then(|| std::env::temp_dir().join(format!("smartredis-run-{}", std::process::id())));
+    let opts = match &scratch {
+        Some(d) => p.opts.dir(d),
+        None => p.opts,
+    };
+    catch_signals();
+    let mut orc = Orchestrator::launch(opts).map_err(|e| e.to_string())?;
+    let mut env = orc.env_vars();
+    if let (Some(sock), 1) = (orc.unix_socket(), orc.pids().len()) {
+        env[0].1 = format!("unix://{}", sock.display());
+    }
+    let status = if STOP_REQUESTED.load(Ordering::SeqCst) {
+        Err("interrupted".to_string())
+    } else {
+        std::process::Command::new(cmd)
+            .args(cmd_args)
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .status()
+            .map_err(|e| format!("cannot run {cmd}: {e}"))
+    };
+    let stopped = orc.stop();
+    if let Some(d) = &scratch {
+        let _ = std::fs::remove_dir_all(d);
+    }
+    stopped.map_err(|e| e.to_string())?;
+    match status {
+        Ok(s) => Ok(
+            match (s.code(), std::os::unix::process::ExitStatusExt::signal(&s)) {
+                (Some(c), _) => ExitCode::from(c.clamp(0, 255) as u8),
+                (None, Some(sig)) => ExitCode::from((128 + sig).clamp(0, 255) as u8),
+                (None, None) => ExitCode::FAILURE,
+            },
+        ),
+        Err(e) if e == "interrupted" => Ok(ExitCode::from(130)),
+        Err(e) => {
+            eprintln!("smartredis run: {e}");
+            Ok(ExitCode::from(127))
+        }
+    }
 }
