@@ -35,9 +35,8 @@ impl DType {
     }
 
     fn entry(self) -> &'static (SRTensorType, &'static str, usize) {
-        ALL.iter()
-            .find(|(t, _, _)| *t == self.0)
-            .expect("DType holds a valid type")
+        // `DType::new` rejects the invalid type, so every DType is in ALL and the fallback is never taken.
+        ALL.iter().find(|(t, _, _)| *t == self.0).unwrap_or(&ALL[0])
     }
 
     /// The C enum value.

@@ -330,8 +330,9 @@ impl<'a> TensorMut<'a> {
                 let total = d.len();
                 let mut offsets = ColumnMajorOffsets::new(stored_dims);
                 read_chunks(total, &mut |chunk: &[u8]| {
-                    for e in chunk.chunks_exact(es) {
-                        let off = offsets.next().expect("payload length checked") * es;
+                    // The payload length was checked against the shape, so offsets never run out.
+                    for (e, idx) in chunk.chunks_exact(es).zip(&mut offsets) {
+                        let off = idx * es;
                         d[off..off + es].copy_from_slice(e);
                     }
                 })

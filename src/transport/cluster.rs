@@ -87,12 +87,16 @@ impl ClusterConnection {
 
     /// The connection to `addr` (`host:port`), opened if needed.
     pub fn node(&mut self, addr: &str) -> Result<&mut NodeConnection> {
-        if !self.nodes.contains_key(addr) {
-            let conn =
-                NodeConnection::connect(NodeAddr::parse_host_port(addr)?, self.settings.clone())?;
-            self.nodes.insert(addr.to_string(), conn);
+        match self.nodes.entry(addr.to_string()) {
+            std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let conn = NodeConnection::connect(
+                    NodeAddr::parse_host_port(addr)?,
+                    self.settings.clone(),
+                )?;
+                Ok(v.insert(conn))
+            }
         }
-        Ok(self.nodes.get_mut(addr).expect("inserted"))
     }
 
     fn owner(&mut self, slot: Slot) -> Result<String> {
@@ -179,7 +183,10 @@ impl ClusterConnection {
         let mut conns: Vec<&mut NodeConnection> = Vec::new();
         let mut by_addr: HashMap<&String, &mut NodeConnection> = self.nodes.iter_mut().collect();
         for a in &primaries {
-            conns.push(by_addr.remove(a).expect("opened above"));
+            let conn = by_addr
+                .remove(a)
+                .ok_or_else(|| Error::Internal(format!("no connection to shard {a}")))?;
+            conns.push(conn);
         }
         let f = &f;
         let results: Vec<Result<T>> = std::thread::scope(|s| {

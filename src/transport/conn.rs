@@ -290,7 +290,9 @@ impl NodeConnection {
                     }
                 }
             }
-            let io = self.io.as_mut().expect("connected");
+            let Some(io) = self.io.as_mut() else {
+                continue;
+            };
             let result = match req.send(io) {
                 Ok(()) => req.receive(io),
                 Err(e) => Err(ReplyError::Io(e)),
