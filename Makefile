@@ -32,8 +32,11 @@ ctest: build
 header: deps
 	scripts/gen-header.sh
 
+# The main demo: a local store started by the launcher, a tensor put, fetched and unpacked by the client.
+# DEMO_SHARDS=3 runs it on a Redis Cluster.
+DEMO_SHARDS ?= 1
 demo: build
-	scripts/demo.sh
+	$(CARGO) run --release --quiet --example demo -- $(DEMO_SHARDS)
 
 # Client benchmark: put_tensor/unpack_tensor vs raw SET/GET (redis-benchmark) on one server, client and server
 # pinned to one core (the primary placement of reference/perf-baseline.md). BENCH_ARGS: -t secs, -w secs, -q.
