@@ -21,6 +21,7 @@ lint: deps
 test: build lint
 	$(CARGO) test --release --workspace
 	$(MAKE) --no-print-directory ctest
+	$(MAKE) --no-print-directory demo
 
 # C (later C++ and Fortran) test programs, built by CMake against target/release/libsmartredis.so, run by ctest.
 ctest: build
