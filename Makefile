@@ -20,8 +20,8 @@ lint: deps
 
 test: build lint
 	$(CARGO) test --release --workspace
-	$(MAKE) --no-print-directory ctest
 	$(MAKE) --no-print-directory demo
+	$(MAKE) --no-print-directory ctest
 
 # C (later C++ and Fortran) test programs, built by CMake against target/release/libsmartredis.so, run by ctest.
 ctest: build
