@@ -2,9 +2,15 @@
 //!
 //! The Rust API lives in this crate; the C ABI in [`ffi`] only translates it for C, C++ and Fortran callers.
 
+pub mod address;
+pub mod config;
 pub mod enums;
 pub mod error;
 pub mod ffi;
+pub mod logging;
 
+pub use address::{parse_ssdb, Address};
+pub use config::{ClientSettings, ConfigOptions, DbType};
 pub use enums::{SRLoggingLevel, SRMemoryLayout, SRMetaDataType, SRTensorType};
 pub use error::{Error, Result, SRError};
+pub use logging::{LogContext, LogSource};

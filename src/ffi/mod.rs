@@ -7,17 +7,55 @@
 //! argument in their error. Handles handed to C are typed: every boxed object starts with a magic word, so passing
 //! a dataset where a client is expected is reported as an error instead of undefined behaviour.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
-// Helpers are used by the per-header modules as they are added; remove once all are in use.
-#![allow(dead_code)]
 
+pub mod configoptions;
 pub mod error;
+pub mod logcontext;
+pub mod logger;
 
 use std::cell::RefCell;
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_char, c_int, c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub use crate::error::SRError;
 use crate::error::{Error, Result};
+
+/// An `SRTensorType` as C passes it: a plain `int`, converted with `SRTensorType::try_from` so an unknown value
+/// is a parameter error. `cbindgen.toml` renames it to `SRTensorType` in the header, as upstream declares it.
+pub type CTensorType = c_int;
+/// An `SRMemoryLayout` as C passes it (see [`CTensorType`]); shown as `SRMemoryLayout` in the header.
+pub type CMemoryLayout = c_int;
+/// An `SRMetaDataType` as C passes it (see [`CTensorType`]); shown as `SRMetaDataType` in the header.
+pub type CMetaDataType = c_int;
+/// An `SRLoggingLevel` as C passes it (see [`CTensorType`]); shown as `SRLoggingLevel` in the header.
+pub type CLoggingLevel = c_int;
+
+/// Borrows a string argument that must not be empty (upstream rejects empty option names and contexts).
+pub(crate) fn nonempty_str_arg<'a>(ptr: *const c_char, len: usize, name: &str) -> Result<&'a str> {
+    let s = str_arg(ptr, len, name)?;
+    if s.is_empty() {
+        return Err(Error::Parameter(format!("{name} must not be empty")));
+    }
+    Ok(s)
+}
+
+/// Borrows bytes as text for logging: invalid UTF-8 is replaced rather than rejected.
+pub(crate) fn lossy_str_arg<'a>(
+    ptr: *const c_char,
+    len: usize,
+    name: &str,
+) -> Result<std::borrow::Cow<'a, str>> {
+    Ok(String::from_utf8_lossy(bytes_arg(ptr.cast(), len, name)?))
+}
+
+/// Frees the handle at `*handle` (NULL is a no-op) and sets `*handle` to NULL: the body of every C destructor
+/// that takes `void**`. `handle` itself must not be NULL.
+pub(crate) fn free_handle_at<T: HandleKind>(handle: *mut *mut c_void, name: &str) -> Result<()> {
+    let slot = out_arg(handle, name)?;
+    free_handle::<T>(*slot, name)?;
+    *slot = std::ptr::null_mut();
+    Ok(())
+}
 
 thread_local! {
     static LAST_ERROR: RefCell<LastError> = RefCell::new(LastError::initial());
@@ -95,6 +133,8 @@ pub(crate) fn str_arg<'a>(ptr: *const c_char, len: usize, name: &str) -> Result<
 }
 
 /// Borrows a NUL-terminated C string.
+// Not used by the headers on this branch yet (kept for `_isTensorFlow`-style NUL-terminated arguments).
+#[allow(dead_code)]
 pub(crate) fn cstr_arg<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
     if ptr.is_null() {
         return Err(null_error(name));
@@ -204,6 +244,8 @@ fn check_handle<T: HandleKind>(ptr: *const c_void, name: &str) -> Result<()> {
 }
 
 /// Borrows the object behind a handle of kind `T`, checking NULL and the kind.
+// Not used by the headers on this branch yet (clients and datasets need it).
+#[allow(dead_code)]
 pub(crate) fn handle_mut<'a, T: HandleKind>(ptr: *mut c_void, name: &str) -> Result<&'a mut T> {
     check_handle::<T>(ptr, name)?;
     // SAFETY: the magic word says this is a live `Handle<T>` created by `new_handle`.

@@ -1,0 +1,11 @@
+/*
+ * c_dataset.h: SmartRedis 0.6.1's header of this name, for source compatibility.
+ * The dataset functions (CDataSet, add_tensor, ...) are declared in smartredis.h.
+ */
+#ifndef SMARTREDIS_C_DATASET_H
+#define SMARTREDIS_C_DATASET_H
+
+#include "sr_enums.h"
+#include "srexception.h"
+
+#endif /* SMARTREDIS_C_DATASET_H */
