@@ -32,7 +32,8 @@ file(CREATE_LINK "${_sr_cargo_so}" "${SR_STAGE_LIBDIR}/${_sr_soname}" SYMBOLIC)
 file(CREATE_LINK "${_sr_soname}" "${SR_STAGE_LIBDIR}/libsmartredis.so" SYMBOLIC)
 set_target_properties(smartredis PROPERTIES
   IMPORTED_LOCATION "${SR_STAGE_LIBDIR}/${_sr_soname}"
-  IMPORTED_SONAME "${_sr_soname}")
+  IMPORTED_SONAME "${_sr_soname}"
+  IMPORTED_NO_SONAME FALSE)
 if(NOT TARGET smartredis::smartredis)
   add_library(smartredis::smartredis ALIAS smartredis)
 endif()
