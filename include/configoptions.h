@@ -66,7 +66,7 @@ class ConfigOptions
             size_t result_len = 0;
             internal::check(
                 ::get_string_option(_handle, option_name.data(), option_name.size(), &result, &result_len));
-            return std::string(result, result_len);
+            return result != nullptr ? std::string(result, result_len) : std::string();
         }
         /// Whether `option_name` has a value (from the environment or an override).
         bool is_configured(const std::string& option_name)

@@ -52,6 +52,7 @@ void check_config_options()
     setenv("CPP_TEST_INT", "42", 1);
     setenv("CPP_TEST_STR", "hello", 1);
     setenv("CPP_TEST_INT_suffixtest", "-7", 1);
+    setenv("CPP_TEST_NOT_A_NUMBER", "12abc", 1);
     unsetenv("CPP_TEST_MISSING");
 
     std::unique_ptr<ConfigOptions> co = ConfigOptions::create_from_environment("");
@@ -61,6 +62,8 @@ void check_config_options()
     CHECK(!co->is_configured("CPP_TEST_MISSING"));
     expect_throw<KeyException>([&] { co->get_integer_option("CPP_TEST_MISSING"); }, SRKeyError);
     expect_throw<KeyException>([&] { co->get_string_option("CPP_TEST_MISSING"); }, SRKeyError);
+    expect_throw<ParameterException>([&] { co->get_integer_option(""); }, SRParameterError);
+    expect_throw<ParameterException>([&] { co->get_integer_option("CPP_TEST_NOT_A_NUMBER"); }, SRParameterError);
 
     co->override_integer_option("CPP_TEST_MISSING", 5);
     CHECK(co->get_integer_option("CPP_TEST_MISSING") == 5);
