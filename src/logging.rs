@@ -156,11 +156,19 @@ fn write_line(state: &LogState, context: &str, data: &str) {
             ),
         );
         *file = None;
-        let _ = std::io::stdout().lock().write_all(note.as_bytes());
+        write_stdout(&note);
     }
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(line.as_bytes());
-    let _ = out.flush();
+    write_stdout(&line);
+}
+
+/// Writes `text` to the C library's `stdout` stream, as upstream's `std::cout` does, so log lines keep their order
+/// relative to the host program's own `printf` output. NUL bytes are shown as `\0`.
+pub(crate) fn write_stdout(text: &str) {
+    let text = crate::ffi::to_cstring(text);
+    // SAFETY: a constant format string with one `%s` argument, a valid NUL-terminated string.
+    unsafe {
+        libc::printf(c"%s".as_ptr(), text.as_ptr());
+    }
 }
 
 /// Logs `data` under `context` if `level` is enabled (`LLInvalid` messages are dropped). Never fails.

@@ -167,3 +167,49 @@ pub extern "C" fn override_string_option(
         cfg.override_string_option(name, value)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::with_last_error;
+
+    #[test]
+    fn round_trip_through_the_c_functions() {
+        let mut h: *mut c_void = std::ptr::null_mut();
+        let suffix = "ffit";
+        assert_eq!(
+            create_configoptions_from_environment(suffix.as_ptr().cast(), suffix.len(), &mut h),
+            SRError::SRNoError
+        );
+        let name = "FFIT_OPT";
+        let value = "v1";
+        assert_eq!(
+            override_string_option(
+                h,
+                name.as_ptr().cast(),
+                name.len(),
+                value.as_ptr().cast(),
+                value.len()
+            ),
+            SRError::SRNoError
+        );
+        let (mut out, mut len): (*mut c_char, usize) = (std::ptr::null_mut(), 0);
+        assert_eq!(
+            get_string_option(h, name.as_ptr().cast(), name.len(), &mut out, &mut len),
+            SRError::SRNoError
+        );
+        // SAFETY: the buffer is NUL-terminated and owned by `h`, which is still alive.
+        let got = unsafe { std::ffi::CStr::from_ptr(out) };
+        assert_eq!((got.to_str().unwrap(), len), ("v1", 2));
+        let mut v = 0i64;
+        assert_eq!(
+            get_integer_option(h, name.as_ptr().cast(), 0, &mut v),
+            SRError::SRParameterError
+        );
+        with_last_error(|e| {
+            assert_eq!(e.message.to_str().unwrap(), "option_name must not be empty")
+        });
+        assert_eq!(sr_configoptions_free(&mut h), SRError::SRNoError);
+        assert!(h.is_null());
+    }
+}

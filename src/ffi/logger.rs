@@ -50,7 +50,7 @@ type LogFn = fn(&str, SRLoggingLevel, &str);
 fn log_guarded(function: &str, f: impl FnOnce() -> Result<()>) {
     guard_or(
         function,
-        |e| println!("Logging failure: {function}: {}", e.message()),
+        |e| logging::write_stdout(&format!("Logging failure: {function}: {}\n", e.message())),
         f,
     )
 }
@@ -187,4 +187,25 @@ pub extern "C" fn log_error_noexcept_string(
             data_len,
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::{free_handle, new_handle};
+
+    #[test]
+    fn context_names_and_levels() {
+        let h = new_handle(LogContext::new("ctx name"));
+        assert_eq!(context_name(h).unwrap(), "ctx name");
+        assert!(context_name(std::ptr::null())
+            .unwrap_err()
+            .message()
+            .contains("context != NULL"));
+        let n = 7u64;
+        assert!(context_name((&n as *const u64).cast()).is_err());
+        free_handle::<LogContext>(h, "ctx").unwrap();
+        assert_eq!(level_arg(2).unwrap(), SRLoggingLevel::LLInfo);
+        assert!(level_arg(0).is_err() && level_arg(99).is_err());
+    }
 }

@@ -11,7 +11,7 @@
 static int sr_test_failures = 0;
 
 /* Whether `haystack` contains `needle` (a NULL needle matches anything). */
-static int sr_contains(const char* haystack, const char* needle)
+static inline int sr_contains(const char* haystack, const char* needle)
 {
   return needle == NULL || strstr(haystack, needle) != NULL;
 }
