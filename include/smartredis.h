@@ -15,6 +15,27 @@
 #include <stdbool.h>
 
 /**
+ * Upper bound on redirections followed for one command before giving up.
+ */
+#define MAX_REDIRECTS 16
+
+/**
+ * Number of hash slots in a Redis cluster.
+ */
+#define SLOT_COUNT 16384
+
+/**
+ * Size of the read buffer of a connection. Payloads larger than what it holds bypass it.
+ */
+#define READ_BUF (64 * 1024)
+
+/**
+ * Payloads up to this size are copied next to their header and sent with one `send`; larger ones are sent from
+ * the caller's memory with `sendmsg`.
+ */
+#define SMALL_PAYLOAD (16 * 1024)
+
+/**
  * Error codes of the C ABI, with SmartRedis 0.6.1's names and values (`srexception.h`).
  */
 typedef enum {
@@ -195,6 +216,171 @@ typedef enum {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Creates a client configured from the environment (`SSDB`, `SR_DB_TYPE`, ...), logging as `logger_name`.
+ * On success `*new_client` is a new handle; free it with [`DeleteCClient`].
+ */
+SRError SimpleCreateClient(const char *logger_name,
+                           size_t logger_name_length,
+                           void **new_client);
+
+/**
+ * Creates a client configured by `config_options` (a ConfigOptions handle, which is only read: the caller
+ * still owns and frees it). On success `*new_client` is a new handle; free it with [`DeleteCClient`].
+ */
+SRError CreateClient(void *config_options,
+                     const char *logger_name,
+                     size_t logger_name_length,
+                     void **new_client);
+
+/**
+ * Deprecated: creates a client of a cluster (`cluster` true) or a standalone server, ignoring `SR_DB_TYPE`.
+ */
+SRError SmartRedisCClient(bool cluster,
+                          const char *logger_name,
+                          size_t logger_name_length,
+                          void **new_client);
+
+/**
+ * Deletes the client at `*c_client` and everything it handed out (`get_tensor` results), then sets
+ * `*c_client` to NULL. `*c_client == NULL` is a no-op; `c_client == NULL` is a parameter error.
+ */
+SRError DeleteCClient(void **c_client);
+
+/**
+ * Stores a tensor under `name` (prefixed with `SSKEYOUT` when ensemble prefixing applies).
+ *
+ * `data` holds `dims[0] * ... * dims[n_dims-1]` elements of `type`, laid out as `mem_layout` says:
+ * `SRMemLayoutContiguous` (row-major, sent without a copy), `SRMemLayoutFortranContiguous` (column-major,
+ * transposed on the way) or `SRMemLayoutNested` (pointer arrays `n_dims-1` levels deep). `data` is only read.
+ */
+SRError put_tensor(void *c_client,
+                   const char *name,
+                   size_t name_length,
+                   void *data,
+                   const size_t *dims,
+                   size_t n_dims,
+                   SRTensorType type_,
+                   SRMemoryLayout mem_layout);
+
+/**
+ * Fetches tensor `name` (with the `SSKEYIN` data source prefix when ensemble prefixing applies) into memory
+ * owned by the client, in `mem_layout` (`Contiguous`, `FortranContiguous`, or `Nested`: a pointer tree).
+ *
+ * On success `*data`, `*dims`, `*n_dims` and `*type` describe it. As upstream, the memory behind `*data` and
+ * `*dims` belongs to the client and stays valid until [`DeleteCClient`]; every call keeps its own copy. The
+ * dims are the stored shape (also for `FortranContiguous`). Outputs are written only on success.
+ */
+SRError get_tensor(void *c_client,
+                   const char *name,
+                   size_t name_length,
+                   void **data,
+                   size_t **dims,
+                   size_t *n_dims,
+                   SRTensorType *type_,
+                   SRMemoryLayout mem_layout);
+
+/**
+ * Fetches tensor `name` into caller memory `result`, which has `mem_layout` and holds a tensor of `type` and
+ * `dims` (for `SRMemLayoutContiguous`, `dims` may also be the single total element count, as upstream requires).
+ * The stored type and shape are checked first (runtime error on mismatch, `result` untouched); the payload is then
+ * read from the socket straight into `result` (transposed for `FortranContiguous`).
+ */
+SRError unpack_tensor(void *c_client,
+                      const char *name,
+                      size_t name_length,
+                      void *result,
+                      const size_t *dims,
+                      size_t n_dims,
+                      SRTensorType type_,
+                      SRMemoryLayout mem_layout);
+
+/**
+ * Renames a tensor (`RENAME`, or copy + `UNLINK` across cluster slots).
+ */
+SRError rename_tensor(void *c_client,
+                      const char *old_name,
+                      size_t old_name_length,
+                      const char *new_name,
+                      size_t new_name_length);
+
+/**
+ * Deletes a tensor; an absent tensor is not an error (as upstream).
+ */
+SRError delete_tensor(void *c_client, const char *name, size_t name_length);
+
+/**
+ * Copies a tensor to a new name.
+ */
+SRError copy_tensor(void *c_client,
+                    const char *src_name,
+                    size_t src_name_length,
+                    const char *dest_name,
+                    size_t dest_name_length);
+
+/**
+ * Whether `key` exists, used as given (never prefixed). `*exists` is written on success.
+ */
+SRError key_exists(void *c_client, const char *key, size_t key_length, bool *exists);
+
+/**
+ * Whether tensor `name` exists (with the data source prefix when ensemble prefixing applies).
+ */
+SRError tensor_exists(void *c_client, const char *name, size_t name_length, bool *exists);
+
+/**
+ * Checks for `key` (never prefixed) up to `num_tries` times, `poll_frequency_ms` apart; `*exists` says whether
+ * it was found.
+ */
+SRError poll_key(void *c_client,
+                 const char *key,
+                 size_t key_length,
+                 int poll_frequency_ms,
+                 int num_tries,
+                 bool *exists);
+
+/**
+ * Checks for tensor `name` up to `num_tries` times, `poll_frequency_ms` apart.
+ */
+SRError poll_tensor(void *c_client,
+                    const char *name,
+                    size_t name_length,
+                    int poll_frequency_ms,
+                    int num_tries,
+                    bool *exists);
+
+/**
+ * Selects the `SSKEYIN` entry that prefixes reads; it must be one of the configured entries.
+ */
+SRError set_data_source(void *c_client, const char *source_id, size_t source_id_length);
+
+/**
+ * Turns ensemble prefixing of tensor keys on or off (default on).
+ */
+SRError use_tensor_ensemble_prefix(void *c_client, bool use_prefix_);
+
+/**
+ * Turns ensemble prefixing of dataset keys on or off (default on).
+ */
+SRError use_dataset_ensemble_prefix(void *c_client, bool use_prefix_);
+
+/**
+ * Turns ensemble prefixing of model and script keys on or off (default off).
+ */
+SRError use_model_ensemble_prefix(void *c_client, bool use_prefix_);
+
+/**
+ * Turns ensemble prefixing of aggregation list keys on or off (default on).
+ */
+SRError use_list_ensemble_prefix(void *c_client, bool use_prefix_);
+
+/**
+ * A description of the client (`"Client (<name>):\n..."`). The string belongs to the client and stays valid
+ * until the next call on it or its deletion. On error the error text is returned instead (valid until the next
+ * failing `client_to_string` on this thread).
+ */
+const char *client_to_string(void *c_client);
 
 /**
  * Creates a ConfigOptions that reads environment variables, suffixed with `_<db_suffix>` when `db_suffix` is

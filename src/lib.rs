@@ -3,13 +3,19 @@
 //! The Rust API lives in this crate; the C ABI in [`ffi`] only translates it for C, C++ and Fortran callers.
 
 pub mod address;
+pub mod ai;
+pub mod client;
+pub mod cluster;
 pub mod config;
 pub mod enums;
 pub mod error;
 pub mod ffi;
 pub mod logging;
+pub mod tensor;
+pub mod transport;
 
 pub use address::{parse_ssdb, Address};
+pub use client::{Client, Entity};
 pub use config::{ClientSettings, ConfigOptions, DbType};
 pub use enums::{SRLoggingLevel, SRMemoryLayout, SRMetaDataType, SRTensorType};
 pub use error::{Error, Result, SRError};

@@ -10,6 +10,7 @@
 
 use std::ffi::{c_char, c_void};
 
+use super::client::CClient;
 use super::{
     guard_or, handle_magic, handle_ref, lossy_str_arg, null_error, CLoggingLevel, HandleKind,
 };
@@ -27,7 +28,8 @@ pub(crate) fn context_name<'a>(ptr: *const c_void) -> Result<&'a str> {
     match handle_magic(ptr) {
         None if ptr.is_null() => Err(null_error("context")),
         Some(m) if m == LogContext::MAGIC => source_name::<LogContext>(ptr),
-        // One arm per loggable handle kind, e.g. `Some(m) if m == CClient::MAGIC => source_name::<CClient>(ptr),`
+        Some(m) if m == CClient::MAGIC => source_name::<CClient>(ptr),
+        // One arm per loggable handle kind.
         _ => Err(Error::Parameter(
             "context is not a valid Client, DataSet or LogContext handle".into(),
         )),

@@ -8,6 +8,7 @@
 //! a dataset where a client is expected is reported as an error instead of undefined behaviour.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+pub mod client;
 pub mod configoptions;
 pub mod error;
 pub mod logcontext;

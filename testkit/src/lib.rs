@@ -97,6 +97,12 @@ impl ServerOptions {
         self
     }
 
+    /// Starts the server and waits until it answers `PING`; on failure returns why (with the log's tail), e.g.
+    /// to check that a module refuses bad load-time arguments.
+    pub fn try_start(self) -> Result<RedisServer, String> {
+        RedisServer::spawn(&self)
+    }
+
     /// Starts the server and waits until it answers `PING`.
     pub fn start(self) -> RedisServer {
         let mut last_err = String::new();
@@ -279,3 +285,6 @@ impl Drop for RedisServer {
         self.kill();
     }
 }
+
+mod cluster;
+pub use cluster::RedisCluster;

@@ -1,0 +1,49 @@
+//! `AI.CONFIG` (reference §3.15).
+
+use redis_module::{Context, RedisError, RedisResult, RedisString, RedisValue};
+
+use crate::config::{self, BACKENDS};
+
+/// `AI.CONFIG LOADBACKEND|BACKENDSPATH|MODEL_CHUNK_SIZE|GET ...`.
+pub fn ai_config(_ctx: &Context, args: &[RedisString]) -> RedisResult {
+    if args.len() < 2 {
+        return Err(RedisError::WrongArity);
+    }
+    let sub = args[1].as_slice();
+    let value = args.get(2).map(|a| a.to_string_lossy());
+    if sub.eq_ignore_ascii_case(b"LOADBACKEND") {
+        if args.len() < 4 {
+            return Err(RedisError::WrongArity);
+        }
+        let backend = args[2].to_string_lossy().to_ascii_uppercase();
+        if !BACKENDS.contains(&backend.as_str()) {
+            return Err(RedisError::Str("ERR unsupported backend"));
+        }
+        // No backend can be loaded yet (they arrive with the model issue).
+        return Err(RedisError::Str("ERR error loading backend"));
+    }
+    if sub.eq_ignore_ascii_case(b"BACKENDSPATH") {
+        let path = value.ok_or(RedisError::Str("ERR BACKENDSPATH: missing path argument"))?;
+        config::get().backends_path = path;
+        return Ok(RedisValue::SimpleStringStatic("OK"));
+    }
+    if sub.eq_ignore_ascii_case(b"MODEL_CHUNK_SIZE") {
+        let size = value.ok_or(RedisError::Str("ERR MODEL_CHUNK_SIZE: missing chunk size"))?;
+        config::get()
+            .set_model_chunk_size(&size)
+            .map_err(|()| RedisError::Str("ERR MODEL_CHUNK_SIZE: invalid chunk size"))?;
+        return Ok(RedisValue::SimpleStringStatic("OK"));
+    }
+    if sub.eq_ignore_ascii_case(b"GET") {
+        let name = args.get(2).ok_or(RedisError::WrongArity)?.as_slice();
+        let c = config::get();
+        return Ok(if name.eq_ignore_ascii_case(b"BACKENDSPATH") {
+            RedisValue::BulkString(c.backends_path.clone())
+        } else if name.eq_ignore_ascii_case(b"MODEL_CHUNK_SIZE") {
+            RedisValue::Integer(c.model_chunk_size)
+        } else {
+            RedisValue::Null
+        });
+    }
+    Err(RedisError::Str("ERR unsupported subcommand"))
+}

@@ -1,0 +1,182 @@
+//! Module configuration: load-time `KEY VALUE` arguments and the `AI.CONFIG` runtime settings
+//! (RedisAI `src/config/config.c`; defaults and the "> 0 only" rules of the reference §4).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// Backends a path can be recorded for.
+pub const BACKENDS: [&str; 4] = ["TF", "TFLITE", "TORCH", "ONNX"];
+
+/// Current settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Where backend libraries are looked up (`<dir of the module .so>/backends` by default).
+    pub backends_path: String,
+    /// Worker threads per device queue.
+    pub threads_per_queue: i64,
+    /// Backend intra-op threads (0 = the backend's default).
+    pub intra_op_parallelism: i64,
+    /// Backend inter-op threads (0 = the backend's default).
+    pub inter_op_parallelism: i64,
+    /// MODELGET/RDB chunk size in bytes.
+    pub model_chunk_size: i64,
+    /// ONNX run timeout in ms.
+    pub model_execution_timeout: i64,
+    /// ONNX memory limit in MB (0 = unlimited).
+    pub backend_memory_limit: i64,
+    /// Backend library paths given with `TF|TFLITE|TORCH|ONNX <path>`, resolved against `backends_path`.
+    pub backend_paths: Vec<(String, String)>,
+}
+
+impl Config {
+    /// RedisAI's defaults.
+    pub const fn new() -> Config {
+        Config {
+            backends_path: String::new(),
+            threads_per_queue: 1,
+            intra_op_parallelism: 0,
+            inter_op_parallelism: 0,
+            model_chunk_size: 511 * 1024 * 1024,
+            model_execution_timeout: 5000,
+            backend_memory_limit: 0,
+            backend_paths: Vec::new(),
+        }
+    }
+
+    /// Applies load-time arguments (`BACKENDSPATH` first, wherever it is). On failure returns the message to log:
+    /// `ERR error processing argument: K V`.
+    pub fn apply_load_args(&mut self, args: &[String]) -> Result<(), String> {
+        if args.len() % 2 != 0 {
+            return Err(format!(
+                "ERR error processing arguments: odd number of arguments ({}), expected KEY VALUE pairs",
+                args.len()
+            ));
+        }
+        let pairs: Vec<(&String, &String)> = args.chunks_exact(2).map(|p| (&p[0], &p[1])).collect();
+        let (first, rest): (Vec<_>, Vec<_>) = pairs
+            .into_iter()
+            .partition(|(k, _)| k.eq_ignore_ascii_case("BACKENDSPATH"));
+        for (k, v) in first.into_iter().chain(rest) {
+            self.apply_one(k, v)
+                .map_err(|()| format!("ERR error processing argument: {k} {v}"))?;
+        }
+        Ok(())
+    }
+
+    fn apply_one(&mut self, key: &str, value: &str) -> Result<(), ()> {
+        let positive = |v: &str| v.parse::<i64>().ok().filter(|&n| n > 0).ok_or(());
+        match key.to_ascii_uppercase().as_str() {
+            "BACKENDSPATH" => self.backends_path = value.to_string(),
+            "THREADS_PER_QUEUE" => self.threads_per_queue = positive(value)?,
+            "INTRA_OP_PARALLELISM" => self.intra_op_parallelism = positive(value)?,
+            "INTER_OP_PARALLELISM" => self.inter_op_parallelism = positive(value)?,
+            "MODEL_CHUNK_SIZE" => self.model_chunk_size = positive(value)?,
+            "MODEL_EXECUTION_TIMEOUT" => {
+                self.model_execution_timeout =
+                    value.parse::<i64>().ok().filter(|&n| n >= 1000).ok_or(())?
+            }
+            "BACKEND_MEMORY_LIMIT" => self.backend_memory_limit = positive(value)?,
+            k if BACKENDS.contains(&k) => {
+                let path = self.resolve_backend_path(value);
+                self.backend_paths.retain(|(b, _)| b != k);
+                self.backend_paths.push((k.to_string(), path));
+            }
+            _ => return Err(()),
+        }
+        Ok(())
+    }
+
+    /// A relative backend path is resolved as `<BACKENDSPATH>/<path>`; an absolute one is kept.
+    pub fn resolve_backend_path(&self, path: &str) -> String {
+        if Path::new(path).is_absolute() {
+            path.to_string()
+        } else {
+            PathBuf::from(&self.backends_path)
+                .join(path)
+                .to_string_lossy()
+                .into_owned()
+        }
+    }
+
+    /// Sets `MODEL_CHUNK_SIZE` from `AI.CONFIG` (an integer > 0).
+    pub fn set_model_chunk_size(&mut self, value: &str) -> Result<(), ()> {
+        self.model_chunk_size = value.parse::<i64>().ok().filter(|&n| n > 0).ok_or(())?;
+        Ok(())
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::new()
+    }
+}
+
+static CONFIG: Mutex<Config> = Mutex::new(Config::new());
+
+/// The module's configuration (a poisoned lock is recovered: the data is plain settings).
+pub fn get() -> MutexGuard<'static, Config> {
+    CONFIG.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `<directory of the loaded module file>/backends`, found with `dladdr` on one of this module's functions.
+pub fn default_backends_path() -> String {
+    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+    let addr = default_backends_path as *const libc::c_void;
+    // SAFETY: dladdr only reads the address and fills `info`.
+    if unsafe { libc::dladdr(addr, &mut info) } != 0 && !info.dli_fname.is_null() {
+        // SAFETY: dli_fname is a NUL-terminated path owned by the dynamic loader.
+        let file = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) }
+            .to_string_lossy()
+            .into_owned();
+        if let Some(dir) = Path::new(&file).parent() {
+            return dir.join("backends").to_string_lossy().into_owned();
+        }
+    }
+    "backends".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(args: &[&str]) -> Result<Config, String> {
+        let mut c = Config {
+            backends_path: "/m/backends".into(),
+            ..Config::new()
+        };
+        c.apply_load_args(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())?;
+        Ok(c)
+    }
+
+    #[test]
+    fn load_args() {
+        let c = load(&[
+            "threads_per_queue",
+            "4",
+            "ONNX",
+            "x/lib.so",
+            "BACKENDSPATH",
+            "/b",
+        ])
+        .unwrap();
+        assert_eq!(c.threads_per_queue, 4);
+        assert_eq!(
+            c.backend_paths,
+            vec![("ONNX".to_string(), "/b/x/lib.so".to_string())]
+        );
+        assert_eq!(
+            load(&["INTRA_OP_PARALLELISM", "0"]).unwrap_err(),
+            "ERR error processing argument: INTRA_OP_PARALLELISM 0"
+        );
+        assert_eq!(
+            load(&["MODEL_EXECUTION_TIMEOUT", "999"]).unwrap_err(),
+            "ERR error processing argument: MODEL_EXECUTION_TIMEOUT 999"
+        );
+        assert!(load(&["MODEL_EXECUTION_TIMEOUT", "1000"]).is_ok());
+        assert_eq!(
+            load(&["NOPE", "1"]).unwrap_err(),
+            "ERR error processing argument: NOPE 1"
+        );
+        assert!(load(&["THREADS_PER_QUEUE"]).is_err());
+    }
+}

@@ -1,0 +1,194 @@
+//! The `AI_TENSOR` data type: RDB v4 encoding (RedisAI `encode_v4.c` / `decode_v4.c`), AOF rewrite, COPY,
+//! MEMORY USAGE and free.
+//!
+//! RDB v4 tensor: `uint dtype.code, uint dtype.bits, signed ndim, signed dim × ndim, string-buffer data`.
+//! RedisAI's own v4 STRING-tensor vector (`tests/flow/test_serializations.py`) has nothing after the data, so we
+//! write and read no element offsets; STRING boundaries are recomputed from the NUL terminators.
+
+use std::os::raw::{c_char, c_int, c_void};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+
+use redis_module::native_types::RedisType;
+use redis_module::raw;
+
+use super::dtype::DType;
+use super::parse::validate_blob;
+use super::tensor::{create_string, HeldString, Tensor, TensorData};
+
+/// The encoding version RedisAI 1.2.7 writes.
+pub const ENCVER: i32 = 4;
+
+/// Upper bound on `ndim` accepted from an RDB payload (guards against corrupt input).
+const MAX_NDIM: i64 = 1024;
+
+/// The registered type, named exactly as RedisAI's so dumps and `RESTORE` payloads are interchangeable.
+pub static TENSOR_TYPE: RedisType = RedisType::new(
+    "AI_TENSOR",
+    ENCVER,
+    raw::RedisModuleTypeMethods {
+        version: raw::REDISMODULE_TYPE_METHOD_VERSION as u64,
+        rdb_load: Some(rdb_load),
+        rdb_save: Some(rdb_save),
+        aof_rewrite: Some(aof_rewrite),
+        mem_usage: Some(mem_usage),
+        digest: None,
+        free: Some(free),
+        aux_load: None,
+        aux_save: None,
+        aux_save_triggers: 0,
+        // No free_effort: values are always freed synchronously on the thread holding the GIL.
+        free_effort: None,
+        unlink: None,
+        copy: Some(copy),
+        defrag: None,
+        mem_usage2: None,
+        free_effort2: None,
+        unlink2: None,
+        copy2: None,
+        aux_save2: None,
+    },
+);
+
+unsafe extern "C" fn rdb_load(io: *mut raw::RedisModuleIO, encver: c_int) -> *mut c_void {
+    let loaded = catch_unwind(AssertUnwindSafe(|| load_tensor(io, encver))).unwrap_or(Err("panic"));
+    match loaded {
+        Ok(t) => Box::into_raw(Box::new(t)).cast(),
+        Err(why) => {
+            log_io_error(io, why);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+fn log_io_error(io: *mut raw::RedisModuleIO, why: &str) {
+    let msg = std::ffi::CString::new(format!("Could not load a tensor from RDB: {why}"))
+        .unwrap_or_default();
+    // SAFETY: LogIOError takes a printf format; we pass "%s" and one C string.
+    unsafe {
+        if let Some(log) = raw::RedisModule_LogIOError {
+            log(io, c"warning".as_ptr(), c"%s".as_ptr(), msg.as_ptr());
+        }
+    }
+}
+
+fn load_tensor(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Tensor, &'static str> {
+    if encver != ENCVER {
+        return Err("unsupported encoding version");
+    }
+    let io_ok = |r: Result<(), &'static str>| {
+        if raw::is_io_error(io) {
+            Err("short read")
+        } else {
+            r
+        }
+    };
+    let code = raw::load_unsigned(io).map_err(|_| "short read")?;
+    let bits = raw::load_unsigned(io).map_err(|_| "short read")?;
+    let dtype = DType::from_dlpack(code, bits).ok_or("unknown data type")?;
+    let ndim = raw::load_signed(io).map_err(|_| "short read")?;
+    if !(0..=MAX_NDIM).contains(&ndim) {
+        return Err("bad number of dimensions");
+    }
+    let mut shape = Vec::with_capacity(ndim as usize);
+    let mut len: Option<usize> = Some(1);
+    for _ in 0..ndim {
+        let d = raw::load_signed(io).map_err(|_| "short read")?;
+        if d <= 0 {
+            return Err("bad dimension");
+        }
+        len = len.and_then(|l| l.checked_mul(usize::try_from(d).ok()?));
+        shape.push(d);
+    }
+    io_ok(Ok(()))?;
+    // SAFETY: LoadString returns a new string we own, or NULL on an IO error.
+    let s = unsafe { raw::RedisModule_LoadString.map(|f| f(io)) }
+        .and_then(NonNull::new)
+        .ok_or("short read")?;
+    // SAFETY: we own the single reference LoadString returned.
+    let held = unsafe { HeldString::adopt(s) };
+    validate_blob(dtype, len.ok_or("tensor too large")?, held.bytes())?;
+    Ok(Tensor {
+        dtype,
+        shape,
+        data: TensorData::Held(held),
+    })
+}
+
+unsafe extern "C" fn rdb_save(io: *mut raw::RedisModuleIO, value: *mut c_void) {
+    // SAFETY: Redis passes back a value this module created with Box<Tensor>.
+    let t = unsafe { &*value.cast::<Tensor>() };
+    let (code, bits) = t.dtype.dlpack();
+    raw::save_unsigned(io, code);
+    raw::save_unsigned(io, bits);
+    raw::save_signed(io, t.shape.len() as i64);
+    for &d in &t.shape {
+        raw::save_signed(io, d);
+    }
+    raw::save_slice(io, t.bytes());
+}
+
+/// Emits `AI.TENSORSET key DTYPE dims... BLOB data`.
+unsafe extern "C" fn aof_rewrite(
+    io: *mut raw::RedisModuleIO,
+    key: *mut raw::RedisModuleString,
+    value: *mut c_void,
+) {
+    // SAFETY: as in rdb_save.
+    let t = unsafe { &*value.cast::<Tensor>() };
+    let mut args: Vec<*mut raw::RedisModuleString> = t
+        .shape
+        .iter()
+        .map(|d| create_string(d.to_string().as_bytes()))
+        .collect();
+    args.push(create_string(b"BLOB"));
+    let dtype = std::ffi::CString::new(t.dtype.name()).unwrap_or_default();
+    let data = t.bytes();
+    // SAFETY: "scvb" = RedisModuleString*, C string, (RedisModuleString**, size_t), (char*, size_t).
+    unsafe {
+        if let Some(emit) = raw::RedisModule_EmitAOF {
+            emit(
+                io,
+                c"AI.TENSORSET".as_ptr(),
+                c"scvb".as_ptr(),
+                key,
+                dtype.as_ptr(),
+                args.as_mut_ptr(),
+                args.len(),
+                data.as_ptr().cast::<c_char>(),
+                data.len(),
+            );
+        }
+        if let Some(free) = raw::RedisModule_FreeString {
+            for a in args {
+                free(std::ptr::null_mut(), a);
+            }
+        }
+    }
+}
+
+unsafe extern "C" fn mem_usage(value: *const c_void) -> usize {
+    // SAFETY: as in rdb_save.
+    unsafe { &*value.cast::<Tensor>() }.mem_usage()
+}
+
+unsafe extern "C" fn free(value: *mut c_void) {
+    if !value.is_null() {
+        // SAFETY: the value was created with Box::into_raw(Box<Tensor>) and Redis frees it once.
+        drop(unsafe { Box::from_raw(value.cast::<Tensor>()) });
+    }
+}
+
+/// `COPY`: an independent deep copy, so the two keys share no reference-counted string.
+unsafe extern "C" fn copy(
+    _from: *mut raw::RedisModuleString,
+    _to: *mut raw::RedisModuleString,
+    value: *const c_void,
+) -> *mut c_void {
+    // SAFETY: as in rdb_save.
+    let t = unsafe { &*value.cast::<Tensor>() };
+    match catch_unwind(AssertUnwindSafe(|| t.deep_copy())) {
+        Ok(c) => Box::into_raw(Box::new(c)).cast(),
+        Err(_) => std::ptr::null_mut(),
+    }
+}

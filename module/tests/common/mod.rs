@@ -1,0 +1,137 @@
+//! Helpers shared by the module's integration tests: a raw RESP connection that returns each reply's exact
+//! wire bytes, so reply types (bulk vs simple string, RESP2 vs RESP3 doubles) and error texts are asserted
+//! byte for byte.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+pub use testkit::RedisServer;
+
+/// A raw RESP connection.
+pub struct Raw {
+    r: BufReader<TcpStream>,
+}
+
+impl Raw {
+    /// A RESP2 connection to `server`.
+    pub fn new(server: &RedisServer) -> Raw {
+        Raw::connect(server.port)
+    }
+
+    /// A RESP2 connection to a port.
+    pub fn connect(port: u16) -> Raw {
+        let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        Raw {
+            r: BufReader::new(s),
+        }
+    }
+
+    /// A RESP3 connection (`HELLO 3` sent and its reply read).
+    pub fn resp3(server: &RedisServer) -> Raw {
+        let mut c = Raw::new(server);
+        c.cmd(&["HELLO", "3"]);
+        c
+    }
+
+    /// Sends a command and returns the reply's exact bytes.
+    pub fn cmd(&mut self, args: &[&str]) -> String {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        String::from_utf8_lossy(&self.cmd_bytes(&args)).into_owned()
+    }
+
+    /// Sends a binary command and returns the reply's exact bytes.
+    pub fn cmd_bytes(&mut self, args: &[&[u8]]) -> Vec<u8> {
+        let mut req = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            req.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+            req.extend_from_slice(a);
+            req.extend_from_slice(b"\r\n");
+        }
+        self.r.get_mut().write_all(&req).expect("write");
+        let mut out = Vec::new();
+        read_reply(&mut self.r, &mut out);
+        out
+    }
+}
+
+fn read_reply(r: &mut impl BufRead, out: &mut Vec<u8>) {
+    let mut first = [0u8; 1];
+    r.read_exact(&mut first).expect("read reply type");
+    out.push(first[0]);
+    let mut rest = Vec::new();
+    r.read_until(b'\n', &mut rest).expect("read");
+    assert!(rest.ends_with(b"\r\n"), "bad reply line: {rest:?}");
+    out.extend_from_slice(&rest);
+    let n: i64 = String::from_utf8_lossy(&rest[..rest.len() - 2])
+        .parse()
+        .unwrap_or(0);
+    match first[0] {
+        b'$' | b'=' | b'!' if n >= 0 => {
+            let mut buf = vec![0u8; n as usize + 2];
+            r.read_exact(&mut buf).expect("read bulk");
+            out.extend_from_slice(&buf);
+        }
+        b'*' | b'~' | b'>' => {
+            for _ in 0..n.max(0) {
+                read_reply(r, out);
+            }
+        }
+        b'%' | b'|' => {
+            for _ in 0..2 * n.max(0) {
+                read_reply(r, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `$<len>\r\n<s>\r\n`.
+pub fn bulk(s: &str) -> String {
+    format!("${}\r\n{s}\r\n", s.len())
+}
+
+/// An error reply line.
+pub fn err(s: &str) -> String {
+    format!("-{s}\r\n")
+}
+
+/// Polls `f` every 10 ms until it returns true or `bound` passes.
+pub fn wait_for(bound: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + bound;
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Small deterministic PRNG (xorshift64*), for fuzzing and test data.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// `n` random bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}

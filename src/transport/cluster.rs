@@ -1,0 +1,223 @@
+//! A connection to a Redis cluster: one [`NodeConnection`] per primary (opened on first use), routing by key
+//! slot, `MOVED`/`ASK` handling with a bounded number of redirections, and topology refresh.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use redis::Value;
+
+use super::conn::{Asking, CallError, NodeAddr, NodeConnection, Request, TransportSettings};
+use crate::cluster::routing::{Redirect, MAX_REDIRECTS};
+use crate::cluster::{Slot, SlotMap};
+use crate::error::{Error, Result};
+
+/// A connection to every primary of a cluster.
+#[derive(Debug)]
+pub struct ClusterConnection {
+    settings: Arc<TransportSettings>,
+    map: SlotMap,
+    nodes: HashMap<String, NodeConnection>,
+    /// Host of the seed node, used when a node reports an empty host.
+    seed_host: String,
+}
+
+impl ClusterConnection {
+    /// Bootstraps from an open connection to one cluster node: reads `CLUSTER SLOTS`.
+    pub fn from_seed(
+        mut seed: NodeConnection,
+        settings: Arc<TransportSettings>,
+    ) -> Result<ClusterConnection> {
+        let seed_host = match seed.addr() {
+            NodeAddr::Tcp { host, .. } => host.clone(),
+            NodeAddr::Unix(_) => {
+                return Err(Error::Runtime(
+                    "Unix Domain Socket is not supported with clustered Redis".into(),
+                ))
+            }
+        };
+        let reply = seed
+            .query(&redis::cmd("CLUSTER").arg("SLOTS"))
+            .map_err(CallError::into_error)?;
+        let map = SlotMap::from_cluster_slots(&reply, &seed_host)?;
+        let mut nodes = HashMap::new();
+        nodes.insert(seed.addr().to_string(), seed);
+        Ok(ClusterConnection {
+            settings,
+            map,
+            nodes,
+            seed_host,
+        })
+    }
+
+    /// The current slot map.
+    pub fn slot_map(&self) -> &SlotMap {
+        &self.map
+    }
+
+    /// Re-reads `CLUSTER SLOTS` from any reachable node.
+    pub fn refresh(&mut self) -> Result<()> {
+        let mut last = Error::Database("no cluster node to ask for CLUSTER SLOTS".into());
+        let mut addrs = self.map.primaries();
+        for a in self.nodes.keys() {
+            if !addrs.contains(a) {
+                addrs.push(a.clone());
+            }
+        }
+        for addr in addrs {
+            let reply = match self.node(&addr) {
+                Ok(n) => n.query(&redis::cmd("CLUSTER").arg("SLOTS")),
+                Err(e) => {
+                    last = e;
+                    continue;
+                }
+            };
+            match reply {
+                Ok(v) => match SlotMap::from_cluster_slots(&v, &self.seed_host) {
+                    Ok(map) => {
+                        self.map = map;
+                        return Ok(());
+                    }
+                    Err(e) => last = e,
+                },
+                Err(e) => last = e.into_error(),
+            }
+        }
+        Err(last)
+    }
+
+    /// The connection to `addr` (`host:port`), opened if needed.
+    pub fn node(&mut self, addr: &str) -> Result<&mut NodeConnection> {
+        if !self.nodes.contains_key(addr) {
+            let conn =
+                NodeConnection::connect(NodeAddr::parse_host_port(addr)?, self.settings.clone())?;
+            self.nodes.insert(addr.to_string(), conn);
+        }
+        Ok(self.nodes.get_mut(addr).expect("inserted"))
+    }
+
+    fn owner(&mut self, slot: Slot) -> Result<String> {
+        if let Some(a) = self.map.node_for(slot) {
+            return Ok(a.to_string());
+        }
+        self.refresh()?;
+        self.map
+            .node_for(slot)
+            .map(str::to_string)
+            .ok_or_else(|| Error::Database(format!("No cluster node serves slot {}", slot.get())))
+    }
+
+    /// Runs `req` on the primary of `slot`, following `MOVED` (the map is updated and refreshed) and `ASK`
+    /// (`ASKING` + the command, once) redirections, at most `MAX_REDIRECTS` times.
+    pub fn request<R: Request>(
+        &mut self,
+        slot: Slot,
+        req: &mut R,
+    ) -> std::result::Result<R::Output, CallError> {
+        let mut target = self.owner(slot)?;
+        let mut asking = false;
+        for _ in 0..MAX_REDIRECTS {
+            let node = self.node(&target)?;
+            let result = if asking {
+                node.request(&mut Asking(req))
+            } else {
+                node.request(req)
+            };
+            let message = match result {
+                Err(CallError::Server(m)) => m,
+                other => return other,
+            };
+            match Redirect::parse(&message) {
+                Some(Redirect::Moved { slot: moved, addr }) => {
+                    let addr = self.absolute(addr);
+                    self.map.assign(moved, &addr);
+                    // The whole map is probably stale (a resharding); a failed refresh keeps the patched map.
+                    let _ = self.refresh();
+                    self.map.assign(moved, &addr);
+                    target = addr;
+                    asking = false;
+                }
+                Some(Redirect::Ask { addr, .. }) => {
+                    target = self.absolute(addr);
+                    asking = true;
+                }
+                Some(Redirect::TryAgain) => {
+                    std::thread::sleep(self.settings.cmd_interval);
+                    let _ = self.refresh();
+                    target = self.owner(slot)?;
+                    asking = false;
+                }
+                None => return Err(CallError::Server(message)),
+            }
+        }
+        Err(CallError::Failed(Error::Database(format!(
+            "Too many cluster redirections for slot {}",
+            slot.get()
+        ))))
+    }
+
+    /// Runs `cmd` on any primary (the first in slot order).
+    pub fn request_any<R: Request>(
+        &mut self,
+        req: &mut R,
+    ) -> std::result::Result<R::Output, CallError> {
+        let addr = self.map.primaries().into_iter().next().ok_or_else(|| {
+            CallError::Failed(Error::Database("The cluster has no primaries".into()))
+        })?;
+        self.node(&addr)?.request(req)
+    }
+
+    /// Runs `f` on every primary at once, one thread per primary; results are in slot order.
+    pub fn fan_out<T, F>(&mut self, f: F) -> Result<Vec<T>>
+    where
+        T: Send,
+        F: Fn(&mut NodeConnection) -> Result<T> + Sync,
+    {
+        let primaries = self.map.primaries();
+        for a in &primaries {
+            self.node(a)?;
+        }
+        let mut conns: Vec<&mut NodeConnection> = Vec::new();
+        let mut by_addr: HashMap<&String, &mut NodeConnection> = self.nodes.iter_mut().collect();
+        for a in &primaries {
+            conns.push(by_addr.remove(a).expect("opened above"));
+        }
+        let f = &f;
+        let results: Vec<Result<T>> = std::thread::scope(|s| {
+            let handles: Vec<_> = conns.into_iter().map(|c| s.spawn(move || f(c))).collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::Internal("a shard worker panicked".into())))
+                })
+                .collect()
+        });
+        results.into_iter().collect()
+    }
+
+    /// Redis 7 may report `:port` for "the host you asked"; complete it with the seed host.
+    fn absolute(&self, addr: String) -> String {
+        if addr.starts_with(':') {
+            format!("{}{addr}", self.seed_host)
+        } else {
+            addr
+        }
+    }
+}
+
+/// `INFO cluster` says whether the node runs in cluster mode.
+pub fn is_cluster_node(conn: &mut NodeConnection) -> Result<bool> {
+    let info = conn
+        .query(&redis::cmd("INFO").arg("cluster"))
+        .map_err(CallError::into_error)?;
+    let text = match info {
+        Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+        Value::SimpleString(s) => s,
+        other => {
+            return Err(Error::Database(format!(
+                "Unexpected reply to INFO cluster: {other:?}"
+            )))
+        }
+    };
+    Ok(text.lines().any(|l| l.trim() == "cluster_enabled:1"))
+}

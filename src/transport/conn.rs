@@ -1,0 +1,331 @@
+//! One connection to one Redis node: connect with the configured attempts, run requests, reconnect after a
+//! dropped connection within the command retry budget, and never re-send a command whose reply is merely slow.
+
+use std::fmt;
+use std::io;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::Value;
+
+use super::resp::{BufStream, ReplyError, Stream};
+use crate::error::{Error, Result};
+
+/// Timeouts and retry budgets, from `SR_CONN_*` and `SR_CMD_*`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransportSettings {
+    /// Pause between connection attempts.
+    pub conn_interval: Duration,
+    /// Number of connection attempts (`SR_CONN_TIMEOUT / SR_CONN_INTERVAL + 1`).
+    pub connection_attempts: usize,
+    /// How long one reply (or one write) may take before the command fails with a timeout.
+    pub cmd_timeout: Duration,
+    /// Pause between attempts of a command after a dropped connection.
+    pub cmd_interval: Duration,
+    /// Number of attempts of a command over dropped connections (`SR_CMD_TIMEOUT / SR_CMD_INTERVAL + 1`).
+    pub command_attempts: usize,
+}
+
+impl Default for TransportSettings {
+    /// Upstream's defaults: 100 s timeouts, 1 s intervals.
+    fn default() -> Self {
+        TransportSettings {
+            conn_interval: Duration::from_secs(1),
+            connection_attempts: 101,
+            cmd_timeout: Duration::from_secs(100),
+            cmd_interval: Duration::from_secs(1),
+            command_attempts: 101,
+        }
+    }
+}
+
+/// Where a node listens.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum NodeAddr {
+    /// `host:port`.
+    Tcp {
+        /// Host name or IP.
+        host: String,
+        /// Port.
+        port: u16,
+    },
+    /// A Unix domain socket.
+    Unix(PathBuf),
+}
+
+impl NodeAddr {
+    /// Parses `host:port` (as reported by `CLUSTER SLOTS` or a `MOVED` reply).
+    pub fn parse_host_port(s: &str) -> Result<NodeAddr> {
+        let (host, port) = s
+            .rsplit_once(':')
+            .ok_or_else(|| Error::Database(format!("{s} is not a valid database node address.")))?;
+        let port = port
+            .parse()
+            .map_err(|_| Error::Database(format!("{s} is not a valid database node address.")))?;
+        Ok(NodeAddr::Tcp {
+            host: host.to_string(),
+            port,
+        })
+    }
+}
+
+impl fmt::Display for NodeAddr {
+    /// `host:port` or `unix://path`, the canonical form upstream uses as the address key.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NodeAddr::Tcp { host, port } => write!(f, "{host}:{port}"),
+            NodeAddr::Unix(p) => write!(f, "unix://{}", p.display()),
+        }
+    }
+}
+
+/// A command and the reader of its reply, run by a connection (possibly more than once when the connection drops
+/// before the reply arrives).
+pub trait Request {
+    /// What the reply becomes.
+    type Output;
+    /// Sends the whole command.
+    fn send(&self, io: &mut BufStream) -> io::Result<()>;
+    /// Reads the whole reply.
+    fn receive(&mut self, io: &mut BufStream) -> std::result::Result<Self::Output, ReplyError>;
+}
+
+/// A `redis::Cmd` whose reply is read as a `redis::Value`.
+pub struct CmdRequest<'a>(pub &'a redis::Cmd);
+
+impl Request for CmdRequest<'_> {
+    type Output = Value;
+    fn send(&self, io: &mut BufStream) -> io::Result<()> {
+        io.send(&self.0.get_packed_command())
+    }
+    fn receive(&mut self, io: &mut BufStream) -> std::result::Result<Value, ReplyError> {
+        io.value()
+    }
+}
+
+/// Several commands sent together; their replies are read in order. Error replies are kept in place
+/// (as `Err(message)`) so the connection stays in sync.
+pub struct PipelineRequest<'a>(pub &'a [redis::Cmd]);
+
+impl Request for PipelineRequest<'_> {
+    type Output = Vec<std::result::Result<Value, String>>;
+    fn send(&self, io: &mut BufStream) -> io::Result<()> {
+        let mut packed = Vec::new();
+        for c in self.0 {
+            c.write_packed_command(&mut packed);
+        }
+        io.send(&packed)
+    }
+    fn receive(&mut self, io: &mut BufStream) -> std::result::Result<Self::Output, ReplyError> {
+        let mut out = Vec::with_capacity(self.0.len());
+        for _ in self.0 {
+            match io.value() {
+                Ok(v) => out.push(Ok(v)),
+                Err(ReplyError::Server(m)) => out.push(Err(m)),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `ASKING` followed by the request, for one command to a slot being imported.
+pub struct Asking<'a, R>(pub &'a mut R);
+
+impl<R: Request> Request for Asking<'_, R> {
+    type Output = R::Output;
+    fn send(&self, io: &mut BufStream) -> io::Result<()> {
+        io.send(b"*1\r\n$6\r\nASKING\r\n")?;
+        self.0.send(io)
+    }
+    fn receive(&mut self, io: &mut BufStream) -> std::result::Result<R::Output, ReplyError> {
+        let asking = io.value();
+        let reply = self.0.receive(io);
+        asking?;
+        reply
+    }
+}
+
+/// Why a request failed.
+#[derive(Debug)]
+pub enum CallError {
+    /// The server answered with an error reply (message without the leading `-`).
+    Server(String),
+    /// Anything else, already mapped to the crate's error.
+    Failed(Error),
+}
+
+impl CallError {
+    /// The crate error for this failure; a server error reply becomes upstream's
+    /// `"Redis error when executing command: <message>"` runtime error.
+    pub fn into_error(self) -> Error {
+        match self {
+            CallError::Server(m) => {
+                Error::Runtime(format!("Redis error when executing command: {m}"))
+            }
+            CallError::Failed(e) => e,
+        }
+    }
+}
+
+impl From<Error> for CallError {
+    fn from(e: Error) -> Self {
+        CallError::Failed(e)
+    }
+}
+
+/// A connection to one node.
+#[derive(Debug)]
+pub struct NodeConnection {
+    addr: NodeAddr,
+    io: Option<BufStream>,
+    settings: Arc<TransportSettings>,
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+impl NodeConnection {
+    /// Connects (with up to `connection_attempts` tries, `conn_interval` apart), checking the node answers `PING`.
+    pub fn connect(addr: NodeAddr, settings: Arc<TransportSettings>) -> Result<NodeConnection> {
+        let mut conn = NodeConnection {
+            addr,
+            io: None,
+            settings,
+        };
+        let attempts = conn.settings.connection_attempts.max(1);
+        let mut last = String::new();
+        for attempt in 1..=attempts {
+            match conn.open_and_ping() {
+                Ok(io) => {
+                    conn.io = Some(io);
+                    return Ok(conn);
+                }
+                Err(e) => last = e,
+            }
+            if attempt < attempts {
+                std::thread::sleep(conn.settings.conn_interval);
+            }
+        }
+        Err(Error::Database(format!(
+            "Unable to connect to backend database: {} after {attempts} attempt(s): {last}",
+            conn.addr
+        )))
+    }
+
+    /// The node's address.
+    pub fn addr(&self) -> &NodeAddr {
+        &self.addr
+    }
+
+    fn open(&self) -> io::Result<BufStream> {
+        let timeout = self.settings.cmd_timeout;
+        let stream = match &self.addr {
+            NodeAddr::Tcp { host, port } => {
+                let mut last = io::Error::new(io::ErrorKind::NotFound, "no address resolved");
+                let mut found = None;
+                for sa in (host.as_str(), *port).to_socket_addrs()? {
+                    match TcpStream::connect_timeout(&sa, timeout.min(Duration::from_secs(10))) {
+                        Ok(s) => {
+                            found = Some(s);
+                            break;
+                        }
+                        Err(e) => last = e,
+                    }
+                }
+                let s = found.ok_or(last)?;
+                s.set_nodelay(true)?;
+                Stream::Tcp(s)
+            }
+            NodeAddr::Unix(path) => Stream::Unix(UnixStream::connect(path)?),
+        };
+        stream.set_timeouts(timeout)?;
+        Ok(BufStream::new(stream))
+    }
+
+    fn open_and_ping(&self) -> std::result::Result<BufStream, String> {
+        let mut io = self.open().map_err(|e| e.to_string())?;
+        io.send(b"*1\r\n$4\r\nPING\r\n")
+            .map_err(|e| e.to_string())?;
+        match io.value() {
+            Ok(Value::SimpleString(s)) if s == "PONG" => Ok(io),
+            Ok(other) => Err(format!("unexpected reply to PING: {other:?}")),
+            // A node that is loading its data, or needs AUTH, says so; report it.
+            Err(ReplyError::Server(m)) => Err(m),
+            Err(ReplyError::Io(e)) => Err(e.to_string()),
+            Err(ReplyError::Protocol(m)) => Err(m),
+            Err(ReplyError::Invalid(e)) => Err(e.to_string()),
+        }
+    }
+
+    /// Sends the request and reads its reply.
+    ///
+    /// A dropped connection (write failure, end of stream, reset) is reopened and the request sent again, up to
+    /// `command_attempts` tries `cmd_interval` apart; then a database error. A reply that does not arrive within
+    /// `cmd_timeout` is a timeout error and the request is **not** re-sent (the connection is discarded, since the
+    /// late reply would otherwise be read as the answer to the next command).
+    pub fn request<R: Request>(
+        &mut self,
+        req: &mut R,
+    ) -> std::result::Result<R::Output, CallError> {
+        let attempts = self.settings.command_attempts.max(1);
+        let mut last = String::new();
+        for attempt in 1..=attempts {
+            if attempt > 1 {
+                std::thread::sleep(self.settings.cmd_interval);
+            }
+            if self.io.is_none() {
+                match self.open() {
+                    Ok(io) => self.io = Some(io),
+                    Err(e) => {
+                        last = format!("cannot reconnect to {}: {e}", self.addr);
+                        continue;
+                    }
+                }
+            }
+            let io = self.io.as_mut().expect("connected");
+            let result = match req.send(io) {
+                Ok(()) => req.receive(io),
+                Err(e) => Err(ReplyError::Io(e)),
+            };
+            match result {
+                Ok(v) => return Ok(v),
+                Err(ReplyError::Server(m)) => return Err(CallError::Server(m)),
+                Err(ReplyError::Invalid(e)) => return Err(CallError::Failed(e)),
+                Err(ReplyError::Protocol(m)) => {
+                    self.io = None;
+                    return Err(CallError::Failed(Error::Database(format!(
+                        "Invalid reply from {}: {m}",
+                        self.addr
+                    ))));
+                }
+                Err(ReplyError::Io(e)) if is_timeout(&e) => {
+                    self.io = None;
+                    return Err(CallError::Failed(Error::Timeout(format!(
+                        "No reply from {} within {:?} (SR_CMD_TIMEOUT); the command was not re-sent",
+                        self.addr, self.settings.cmd_timeout
+                    ))));
+                }
+                Err(ReplyError::Io(e)) => {
+                    self.io = None;
+                    last = format!("{} ({})", e, self.addr);
+                }
+            }
+        }
+        Err(CallError::Failed(Error::Database(format!(
+            "Redis IO error when executing command: {last} (after {attempts} attempt(s))"
+        ))))
+    }
+
+    /// Runs one `redis::Cmd`.
+    pub fn query(&mut self, cmd: &redis::Cmd) -> std::result::Result<Value, CallError> {
+        self.request(&mut CmdRequest(cmd))
+    }
+}
