@@ -38,6 +38,11 @@ class Client : public SRObject
             void* cfg = cfgopts != nullptr ? cfgopts->_get_c_handle() : nullptr;
             internal::check(CreateClient(cfg, logger_name.data(), logger_name.size(), &_client));
         }
+        /// Deprecated: a client of a cluster (`cluster` true) or a standalone server, ignoring SR_DB_TYPE.
+        Client(bool cluster, const std::string& logger_name = "default") : SRObject(logger_name)
+        {
+            internal::check(SmartRedisCClient(cluster, logger_name.data(), logger_name.size(), &_client));
+        }
 
         Client(const Client&) = delete;
         Client& operator=(const Client&) = delete;
@@ -164,6 +169,13 @@ class Client : public SRObject
             internal::check(::use_list_ensemble_prefix(_client, use_prefix));
         }
 
+        /// A description of the client, starting with "Client (<logger name>):".
+        std::string to_string() const
+        {
+            const char* text = client_to_string(_client);
+            return text != nullptr ? std::string(text) : std::string();
+        }
+
         /// The C handle (`void*` of c_client.h); owned by this object.
         void* _get_c_handle() const noexcept { return _client; }
 
@@ -180,6 +192,12 @@ class Client : public SRObject
 
         void* _client = nullptr;
 };
+
+/// Writes client.to_string() to `stream`.
+inline std::ostream& operator<<(std::ostream& stream, const Client& client)
+{
+    return stream << client.to_string();
+}
 
 } // namespace SmartRedis
 

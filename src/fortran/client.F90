@@ -9,7 +9,7 @@ module smartredis_client
   use iso_c_binding, only : c_ptr, c_null_ptr, c_char, c_size_t, c_int, c_bool, c_associated, c_loc, &
                             c_int8_t, c_int16_t, c_int32_t, c_int64_t, c_float, c_double
   use iso_fortran_env, only : stderr => error_unit
-  use fortran_c_interop, only : enum_kind
+  use fortran_c_interop, only : enum_kind, c_string_to_fortran
   use smartredis_configoptions, only : configoptions_type
 
   implicit none
@@ -27,11 +27,13 @@ module smartredis_client
     logical     :: is_initialized = .false. !< whether initialize succeeded
     logical     :: owner = .false.          !< whether this variable closes the connection
   contains
-    generic :: initialize => initialize_client_simple, initialize_client_cfgopts
+    generic :: initialize => initialize_client_simple, initialize_client_cfgopts, initialize_client_deprecated
     procedure :: isinitialized
     procedure :: destructor
     procedure :: get_c_pointer
     procedure :: SR_error_parser
+    procedure :: to_string
+    procedure :: print_client
 
     procedure :: key_exists
     procedure :: tensor_exists
@@ -54,6 +56,7 @@ module smartredis_client
 
     procedure, private :: initialize_client_simple
     procedure, private :: initialize_client_cfgopts
+    procedure, private :: initialize_client_deprecated
     procedure, private :: put_tensor_i8, put_tensor_i16, put_tensor_i32, put_tensor_i64
     procedure, private :: put_tensor_float, put_tensor_double
     procedure, private :: unpack_tensor_i8, unpack_tensor_i16, unpack_tensor_i32, unpack_tensor_i64
@@ -100,6 +103,24 @@ contains
     self%is_initialized = code == SRNoError
     self%owner = self%is_initialized
   end function initialize_client_cfgopts
+
+  !> Deprecated: connects to a cluster (`cluster` true) or a standalone server, ignoring SR_DB_TYPE.
+  function initialize_client_deprecated(self, cluster, logger_name) result(code)
+    class(client_type),         intent(inout) :: self
+    logical,                    intent(in)    :: cluster
+    character(len=*), optional, intent(in)    :: logger_name
+    integer(kind=enum_kind)                   :: code
+
+    code = self%destructor()
+    if (present(logger_name)) then
+      code = smartredis_c_client_c(logical(cluster, kind=c_bool), trim(logger_name), &
+                                   len_trim(logger_name, kind=c_size_t), self%client_ptr)
+    else
+      code = smartredis_c_client_c(logical(cluster, kind=c_bool), 'default', 7_c_size_t, self%client_ptr)
+    end if
+    self%is_initialized = code == SRNoError
+    self%owner = self%is_initialized
+  end function initialize_client_deprecated
 
   !> Whether initialize succeeded (and destructor has not been called since).
   logical function isinitialized(self)
@@ -161,6 +182,26 @@ contains
       write(stderr, '(A)') "Invalid or uninitialized response code"
     end select
   end function SR_error_parser
+
+  !> A description of the client, starting with "Client (<logger name>):".
+  function to_string(self) result(text)
+    class(client_type), intent(in)              :: self
+    character(kind=c_char, len=:), allocatable :: text
+
+    text = c_string_to_fortran(client_to_string_c(self%client_ptr))
+  end function to_string
+
+  !> Writes to_string() to `unit` (default: standard error).
+  subroutine print_client(self, unit)
+    class(client_type), intent(in) :: self
+    integer, optional,  intent(in) :: unit
+
+    integer :: out
+
+    out = stderr
+    if (present(unit)) out = unit
+    write(out, '(A)') self%to_string()
+  end subroutine print_client
 
   !> Whether `key` exists (no prefix is applied).
   function key_exists(self, key, exists) result(code)

@@ -3,6 +3,8 @@
 // the dims and the type. Also exercises exists/poll/rename/copy/delete and the exception mapping.
 // Needs a server: SSDB (and SR_DB_TYPE) set by the test driver.
 #include <cstdint>
+#include <cstdlib>
+#include <sstream>
 #include <iostream>
 #include <string>
 #include <type_traits>
@@ -188,6 +190,15 @@ int main()
         check_type<uint8_t>(moved, SRTensorTypeUint8, "uint8");
         check_type<uint16_t>(moved, SRTensorTypeUint16, "uint16");
         check_key_operations(moved);
+
+        // to_string / operator<<, and the deprecated cluster-flag constructor in this store's mode.
+        std::ostringstream text;
+        text << moved;
+        CHECK(text.str().rfind("Client (client_test_put_get_3D)", 0) == 0);
+        const char* db_type = std::getenv("SR_DB_TYPE");
+        const bool cluster = db_type != nullptr && std::string(db_type) == "Clustered";
+        Client deprecated(cluster, "client_test_deprecated");
+        CHECK(deprecated.tensor_exists("cpp_ops_a"));
     }
     catch (const Exception& e) {
         std::cerr << "unexpected " << e.exception_class() << ": " << e.what() << " at " << e.where() << "\n";

@@ -30,7 +30,8 @@ program client_test_put_get_3D
     end function unpack_tensor_c
   end interface
 
-  type(client_type) :: client
+  type(client_type) :: client, deprecated
+  character(len=32) :: db_type
   real(kind=c_double), target :: dbl_send(d1,d2,d3), dbl_recv(d1,d2,d3), dbl_c_order(d3,d2,d1)
   real(kind=c_float)          :: flt_send(d1,d2,d3), flt_recv(d1,d2,d3)
   integer(kind=c_int8_t)      :: i8_send(d1,d2,d3), i8_recv(d1,d2,d3)
@@ -123,6 +124,14 @@ program client_test_put_get_3D
   call check(client%rename_tensor("f_3d_missing", "f_3d_other") /= SRNoError, "rename of a missing tensor fails")
   call check(len(get_last_error()) > 1, "last error text")
   call check(client%unpack_tensor("f_3d_dbl", i8_recv, shape(i8_recv)) /= SRNoError, "unpack with the wrong type")
+
+  ! Description, and the deprecated cluster-flag initializer in this store's mode.
+  call check(index(client%to_string(), "Client (client_test_put_get_3D)") == 1, "to_string")
+  call client%print_client()
+  call get_environment_variable("SR_DB_TYPE", db_type)
+  call check_code(deprecated%initialize(trim(db_type) == "Clustered", "client_test_deprecated"), "deprecated init")
+  call check_code(deprecated%tensor_exists("f_3d_dbl", exists), "tensor_exists via deprecated client")
+  call check(exists, "deprecated client sees f_3d_dbl")
 
   call check_code(client%destructor(), "destructor")
   call check(.not. client%isinitialized(), "not initialized after destructor")
