@@ -4,7 +4,7 @@
 CARGO   ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all deps build lint test ctest install header demo bench clean
+.PHONY: all deps build lint test ctest install header demo bench bench-client bench-module clean
 
 # Where `make install` puts the library, headers, Fortran modules and CMake/pkg-config files.
 PREFIX ?= $(CURDIR)/install
@@ -16,6 +16,8 @@ deps:
 
 build: deps
 	$(CARGO) build --release --workspace --all-targets
+	@# The library's SONAME is libsmartredis.so.0 (build.rs): programs linked against target/release find it by it.
+	ln -sf libsmartredis.so target/release/libsmartredis.so.0
 
 lint: deps
 	$(CARGO) fmt --all -- --check
@@ -45,7 +47,21 @@ header: deps
 demo: build
 	scripts/demo.sh
 
-bench: build
+# Client benchmark: put_tensor/unpack_tensor vs raw SET/GET (redis-benchmark) on one server, client and server
+# pinned to one core (the primary placement of reference/perf-baseline.md). BENCH_ARGS: -t secs, -w secs, -q.
+CC ?= cc
+BENCH_CPU ?= 0
+bench-client: build
+	mkdir -p build/bench
+	$(CC) -O2 -Wall -Wextra -Werror -Iinclude benches/client_bench.c -Ltarget/release -lsmartredis \
+	    -Wl,-rpath,$(CURDIR)/target/release -o build/bench/client_bench
+	taskset -c $(BENCH_CPU) target/release/with-store standalone -- build/bench/client_bench $(BENCH_ARGS)
+
+bench: bench-client bench-module
+
+# AI.TENSORSET/TENSORGET vs SET/GET of the same bytes on one server (module/examples/tensor_bench.rs).
+bench-module: build
+	$(CARGO) run --release -p smartredis-ai --example tensor_bench
 
 clean:
 	$(CARGO) clean

@@ -98,9 +98,13 @@ impl Config {
         }
     }
 
-    /// Sets `MODEL_CHUNK_SIZE` from `AI.CONFIG` (an integer > 0).
-    pub fn set_model_chunk_size(&mut self, value: &str) -> Result<(), ()> {
-        self.model_chunk_size = value.parse::<i64>().ok().filter(|&n| n > 0).ok_or(())?;
+    /// Sets `MODEL_CHUNK_SIZE` from `AI.CONFIG` (an integer > 0); the error is the reply text.
+    pub fn set_model_chunk_size(&mut self, value: &str) -> Result<(), &'static str> {
+        self.model_chunk_size = value
+            .parse::<i64>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or("ERR MODEL_CHUNK_SIZE: invalid chunk size")?;
         Ok(())
     }
 }

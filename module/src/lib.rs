@@ -1,8 +1,8 @@
 //! RedisAI-compatible Redis module, loaded with `redis-server --loadmodule libsmartredis_ai.so [KEY VALUE ...]`.
 //!
-//! Layout: `commands/` (one handler file per object kind), `tensor/` (type, parsing, replies, RDB/AOF),
-//! `config.rs` (load-time and `AI.CONFIG` settings), `info.rs` (`INFO MODULES`), `guard.rs` (panic guard every
-//! command runs in). Models and scripts are added next to the tensor ones.
+//! Layout: `entry.rs` (load, command table), `commands/` (one handler file per object kind), `tensor/` (type,
+//! parsing, replies, RDB/AOF), `config.rs` (load-time and `AI.CONFIG` settings), `info.rs` (`INFO MODULES`),
+//! `guard.rs` (the panic guard every command runs in). Models and scripts are added next to the tensor ones.
 
 pub mod commands;
 pub mod config;
@@ -10,59 +10,8 @@ pub mod guard;
 pub mod info;
 pub mod tensor;
 
-use redis_module::{raw, Context, RedisString, Status};
+#[cfg(not(test))]
+mod entry;
 
 /// Module version reported to Redis: RedisAI 1.2.7 as `major*10000 + minor*100 + patch`.
 pub const MODULE_VERSION: i32 = 10207;
-
-guarded! {
-    cmd_tensorset => commands::tensor::tensorset,
-    cmd_tensorget => commands::tensor::tensorget,
-    cmd_config => commands::config::ai_config,
-}
-
-/// Load-time setup: Redis version check, module options, configuration and the info callback.
-fn init(ctx: &Context, args: &[RedisString]) -> Status {
-    match ctx.get_redis_version() {
-        Ok(v) if v.major >= 6 => {}
-        Ok(v) => {
-            ctx.log_warning(&format!(
-                "RedisAI requires Redis version equal or greater than 6.0.0, found {}.{}.{}",
-                v.major, v.minor, v.patch
-            ));
-            return Status::Err;
-        }
-        Err(e) => {
-            ctx.log_warning(&format!("could not read the Redis version: {e}"));
-            return Status::Err;
-        }
-    }
-    ctx.set_module_options(raw::ModuleOptions::HANDLE_IO_ERRORS);
-    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy()).collect();
-    let mut cfg = config::get();
-    cfg.backends_path = config::default_backends_path();
-    if let Err(e) = cfg.apply_load_args(&args) {
-        ctx.log_warning(&e);
-        return Status::Err;
-    }
-    drop(cfg);
-    raw::register_info_function(ctx.ctx, Some(info::info_func));
-    Status::Ok
-}
-
-#[cfg(not(test))]
-redis_module::redis_module! {
-    name: "ai",
-    version: MODULE_VERSION,
-    allocator: (redis_module::alloc::RedisAlloc, redis_module::alloc::RedisAlloc),
-    data_types: [TENSOR_TYPE],
-    init: init,
-    commands: [
-        ["ai.tensorset", cmd_tensorset, "write deny-oom", 1, 1, 1, ""],
-        ["ai.tensorget", cmd_tensorget, "readonly", 1, 1, 1, ""],
-        ["ai.config", cmd_config, "write", 0, 0, 0, ""],
-    ],
-}
-
-#[cfg(not(test))]
-use tensor::rdb::TENSOR_TYPE;

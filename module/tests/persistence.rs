@@ -152,6 +152,42 @@ fn debug_reload_keeps_tensors() {
 const REDISAI_V4_INT32: &[u8] = b"\x07\x81\x00\x8f\xd3\x10\xd4\x8eD\x04\x02\x00\x02 \x02\x02\x02\x02\x02\x01\x05\x08\x01\x00\x00\x00\x02\x00\x00\x00\x00\t\x00Viy\xab4\xbe\xdd\x82";
 const REDISAI_V4_STRING: &[u8] = b"\x07\x81\x00\x8f\xd3\x10\xd4\x8eD\x04\x02\x07\x02\x08\x02\x01\x02\x02\x05\x12str_val1\x00str_val2\x00\x00\t\x00\xf9;\xe0\xd12.\x06z";
 
+/// RedisAI's v0 and v1 INT32 `[2, 1]` tensor payloads (same file).
+const REDISAI_V0_INT32: &[u8] = b"\x07\x81\x00\x8f\xd3\x10\xd4\x8eD\x00\x02\x01\x02\x00\x02 \x02\x00\x02\x01\x02\x02\x02\x02\x02\x01\x02\x01\x02\x01\x02\x00\x05\x08\x01\x00\x00\x00\x02\x00\x00\x00\x00\t\x00^p\x94ty\xf8\xd7y";
+const REDISAI_V1_INT32: &[u8] = b"\x07\x81\x00\x8f\xd3\x10\xd4\x8eD\x01\x02\x01\x02\x00\x02 \x02\x00\x02\x01\x02\x02\x02\x02\x02\x01\x02\x01\x02\x01\x02\x00\x05\x08\x01\x00\x00\x00\x02\x00\x00\x00\x00\t\x00\x94\x04\xfd\xf0\x89\x0b(\x03";
+
+#[test]
+fn restores_redisai_v0_and_v1_dumps() {
+    let server = RedisServer::with_module();
+    let mut c = Raw::new(&server);
+    for (key, payload) in [("v0", REDISAI_V0_INT32), ("v1", REDISAI_V1_INT32)] {
+        assert_eq!(
+            c.cmd_bytes(&[b"RESTORE", key.as_bytes(), b"0", payload]),
+            b"+OK\r\n",
+            "{key}"
+        );
+        let meta = format!(
+            "*4\r\n{}{}{}*2\r\n:2\r\n:1\r\n",
+            bulk("dtype"),
+            bulk("INT32"),
+            bulk("shape")
+        );
+        assert_eq!(c.cmd(&["AI.TENSORGET", key, "META"]), meta);
+        assert_eq!(
+            c.cmd(&["AI.TENSORGET", key, "VALUES"]),
+            "*2\r\n:1\r\n:2\r\n"
+        );
+    }
+    // Saved again, they are written as v4.
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), "+OK\r\n");
+    assert_eq!(
+        c.cmd(&["AI.TENSORGET", "v0", "VALUES"]),
+        "*2\r\n:1\r\n:2\r\n"
+    );
+    let dump = c.cmd_bytes(&[b"DUMP", b"v1"]);
+    assert!(dump.windows(10).any(|w| w == &REDISAI_V4_INT32[..10]));
+}
+
 #[test]
 fn restores_redisai_v4_dumps_and_dumps_the_same_layout() {
     let server = RedisServer::with_module();
@@ -270,6 +306,19 @@ fn key_commands() {
         "*2\r\n:1\r\n:2\r\n"
     );
     assert!(c.cmd(&["MEMORY", "USAGE", "c"]).starts_with(':'));
+    // Overwriting a tensor (done in place) still signals the key: a WATCHing transaction aborts.
+    let mut other = Raw::new(&server);
+    assert_eq!(c.cmd(&["WATCH", "c"]), "+OK\r\n");
+    assert_eq!(
+        other.cmd(&["AI.TENSORSET", "c", "INT8", "VALUES", "5"]),
+        "+OK\r\n"
+    );
+    assert_eq!(c.cmd(&["MULTI"]), "+OK\r\n");
+    assert_eq!(c.cmd(&["AI.TENSORGET", "c", "VALUES"]), "+QUEUED\r\n");
+    assert_eq!(c.cmd(&["EXEC"]), "*-1\r\n");
+    assert!(c
+        .cmd(&["AI.TENSORGET", "c", "META", "VALUES"])
+        .ends_with("*1\r\n:5\r\n"));
     assert_eq!(c.cmd(&["DEL", "c"]), ":1\r\n");
     assert_eq!(c.cmd(&["UNLINK", "a"]), ":1\r\n");
     assert_eq!(c.cmd(&["DBSIZE"]), ":0\r\n");
@@ -377,6 +426,24 @@ fn replica_receives_tensors() {
         "VALUES"
     ]) == "*2\r\n:-1\r\n:1\r\n"));
     assert!(wait_for(BOUND, || r.cmd(&["EXISTS", "f"]) == ":0\r\n"));
+    // A large BLOB through the replication stream.
+    let blob = Rng(7).bytes(300_000);
+    let set = [
+        &b"AI.TENSORSET"[..],
+        b"bigrepl",
+        b"UINT16",
+        b"150000",
+        b"BLOB",
+        &blob,
+    ];
+    assert_eq!(m.cmd_bytes(&set), b"+OK\r\n");
+    let want = m.cmd_bytes(&[b"AI.TENSORGET", b"bigrepl", b"META", b"BLOB"]);
+    assert!(wait_for(BOUND, || r.cmd_bytes(&[
+        b"AI.TENSORGET",
+        b"bigrepl",
+        b"META",
+        b"BLOB"
+    ]) == want));
     // Failed writes are not replicated and a replica refuses writes.
     assert!(r
         .cmd(&["AI.TENSORSET", "x", "FLOAT", "1"])

@@ -302,3 +302,34 @@ fn near_valid(rng: &mut Rng) -> Vec<Vec<u8>> {
     }
     a
 }
+
+/// The BLOB argument is held, not copied: arguments that Redis recycles (Lua's argument cache, MULTI's queued
+/// commands) must not change a stored tensor afterwards.
+#[test]
+fn held_blobs_survive_lua_and_multi() {
+    let server = RedisServer::with_module();
+    let mut c = Raw::new(&server);
+    let script = "return redis.call('AI.TENSORSET', KEYS[1], 'UINT8', '3', 'BLOB', ARGV[1])";
+    assert_eq!(c.cmd(&["EVAL", script, "1", "k1", "abc"]), "+OK\r\n");
+    assert_eq!(c.cmd(&["EVAL", script, "1", "k2", "xyz"]), "+OK\r\n");
+    assert_eq!(
+        c.cmd(&[
+            "EVAL",
+            "return redis.call('SET', KEYS[1], ARGV[1])",
+            "1",
+            "s",
+            "qqq"
+        ]),
+        "+OK\r\n"
+    );
+    assert_eq!(c.cmd(&["AI.TENSORGET", "k1", "BLOB"]), "$3\r\nabc\r\n");
+    assert_eq!(c.cmd(&["AI.TENSORGET", "k2", "BLOB"]), "$3\r\nxyz\r\n");
+    assert_eq!(c.cmd(&["MULTI"]), "+OK\r\n");
+    assert_eq!(
+        c.cmd(&["AI.TENSORSET", "m", "UINT8", "2", "BLOB", "mm"]),
+        "+QUEUED\r\n"
+    );
+    assert_eq!(c.cmd(&["AI.TENSORGET", "m", "VALUES"]), "+QUEUED\r\n");
+    assert_eq!(c.cmd(&["EXEC"]), "*2\r\n+OK\r\n*2\r\n:109\r\n:109\r\n");
+    assert_eq!(c.cmd(&["AI.TENSORGET", "m", "BLOB"]), "$2\r\nmm\r\n");
+}

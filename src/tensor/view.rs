@@ -212,6 +212,10 @@ enum Dest<'a> {
     Rows(Vec<&'a mut [u8]>),
 }
 
+/// Reads `len` payload bytes and passes them to the callback in element-aligned pieces.
+pub type ChunkReader<'r, E> =
+    dyn FnMut(usize, &mut dyn FnMut(&[u8])) -> std::result::Result<(), E> + 'r;
+
 /// Caller memory to unpack a tensor into, with the type and dimensions the caller expects.
 #[derive(Debug)]
 pub struct TensorMut<'a> {
@@ -311,7 +315,7 @@ impl<'a> TensorMut<'a> {
         &mut self,
         stored_dims: &[usize],
         read_into: &mut dyn FnMut(&mut [u8]) -> std::result::Result<(), E>,
-        read_chunks: &mut dyn FnMut(usize, &mut dyn FnMut(&[u8])) -> std::result::Result<(), E>,
+        read_chunks: &mut ChunkReader<'_, E>,
     ) -> std::result::Result<(), E> {
         let es = self.dtype.size();
         match &mut self.dest {
@@ -350,14 +354,22 @@ impl std::fmt::Debug for AlignedBytes {
 }
 
 impl AlignedBytes {
-    /// `len` zero bytes, in one allocation (zeroed pages come from the allocator lazily).
+    /// `len` zero bytes, in one allocation. The memory comes zeroed from the allocator (fresh pages for large
+    /// sizes), so it is not written twice: the payload is the first thing written into it.
     pub fn zeroed(len: usize) -> Result<AlignedBytes> {
         let n = len.div_ceil(8);
-        let mut words = Vec::new();
-        words
-            .try_reserve_exact(n)
-            .map_err(|_| Error::BadAlloc(format!("cannot allocate {len} bytes for a tensor")))?;
-        words.resize(n, 0);
+        if n == 0 {
+            return Ok(AlignedBytes::default());
+        }
+        let too_big = || Error::BadAlloc(format!("cannot allocate {len} bytes for a tensor"));
+        let layout = std::alloc::Layout::array::<u64>(n).map_err(|_| too_big())?;
+        // SAFETY: `layout` has a non-zero size.
+        let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<u64>();
+        if ptr.is_null() {
+            return Err(too_big());
+        }
+        // SAFETY: allocated by the global allocator with the layout of `n` u64s, all initialised (zero).
+        let words = unsafe { Vec::from_raw_parts(ptr, n, n) };
         Ok(AlignedBytes { words, len })
     }
 

@@ -36,7 +36,7 @@ impl ClusterConnection {
             }
         };
         let reply = seed
-            .query(&redis::cmd("CLUSTER").arg("SLOTS"))
+            .query(redis::cmd("CLUSTER").arg("SLOTS"))
             .map_err(CallError::into_error)?;
         let map = SlotMap::from_cluster_slots(&reply, &seed_host)?;
         let mut nodes = HashMap::new();
@@ -65,7 +65,7 @@ impl ClusterConnection {
         }
         for addr in addrs {
             let reply = match self.node(&addr) {
-                Ok(n) => n.query(&redis::cmd("CLUSTER").arg("SLOTS")),
+                Ok(n) => n.query(redis::cmd("CLUSTER").arg("SLOTS")),
                 Err(e) => {
                     last = e;
                     continue;
@@ -208,7 +208,7 @@ impl ClusterConnection {
 /// `INFO cluster` says whether the node runs in cluster mode.
 pub fn is_cluster_node(conn: &mut NodeConnection) -> Result<bool> {
     let info = conn
-        .query(&redis::cmd("INFO").arg("cluster"))
+        .query(redis::cmd("INFO").arg("cluster"))
         .map_err(CallError::into_error)?;
     let text = match info {
         Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),

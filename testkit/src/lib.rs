@@ -22,9 +22,9 @@ pub fn free_port() -> u16 {
 /// (`target/release` when run as `cargo test --release`).
 pub fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
-    // target/<profile>/deps/<test-binary>
+    // target/<profile>/deps/<test-binary> or target/<profile>/examples/<example>
     let mut dir = exe.parent().expect("deps dir").to_path_buf();
-    if dir.ends_with("deps") {
+    if dir.ends_with("deps") || dir.ends_with("examples") {
         dir.pop();
     }
     dir

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "c_client.h"
+#include "c_logger.h"
 #include "sr_test.h"
 
 static const SRTensorType TYPES[8] = {SRTensorTypeDouble, SRTensorTypeFloat, SRTensorTypeInt8,
@@ -137,6 +138,9 @@ static void misc(void* c)
   CHECK_OK(use_model_ensemble_prefix(c, false));
   CHECK_OK(use_list_ensemble_prefix(c, true));
   CHECK(strncmp(client_to_string(c), "Client (c_tensors)", 18) == 0);
+  /* A client handle is a logging context. */
+  log_data(c, LLDebug, "client as a logging context", 27);
+  CHECK(strstr(SRGetLastError(), "context") == NULL);
 
   /* Large odd-sized tensor, larger than every internal buffer. */
   size_t n = 600001;

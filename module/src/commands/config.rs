@@ -31,7 +31,7 @@ pub fn ai_config(_ctx: &Context, args: &[RedisString]) -> RedisResult {
         let size = value.ok_or(RedisError::Str("ERR MODEL_CHUNK_SIZE: missing chunk size"))?;
         config::get()
             .set_model_chunk_size(&size)
-            .map_err(|()| RedisError::Str("ERR MODEL_CHUNK_SIZE: invalid chunk size"))?;
+            .map_err(RedisError::Str)?;
         return Ok(RedisValue::SimpleStringStatic("OK"));
     }
     if sub.eq_ignore_ascii_case(b"GET") {

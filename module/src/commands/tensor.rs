@@ -2,7 +2,7 @@
 
 use std::ptr::NonNull;
 
-use redis_module::{Context, RedisError, RedisResult, RedisString, RedisValue};
+use redis_module::{Context, RedisError, RedisResult, RedisString};
 
 use crate::guard::REPLIED;
 use crate::tensor::parse::{msg, parse_tensorget_format, parse_tensorset, DataSource};
@@ -20,7 +20,8 @@ pub fn tensorset(ctx: &Context, args: &[RedisString]) -> RedisResult {
     }
     let key = ctx.open_key_writable(&args[1]);
     // WRONGTYPE comes before any argument parsing.
-    key.get_value::<Tensor>(&TENSOR_TYPE)
+    let existing = key
+        .get_value::<Tensor>(&TENSOR_TYPE)
         .map_err(|_| RedisError::WrongType)?;
     let spec = parse_tensorset(&args[2..]).map_err(RedisError::Str)?;
     let data = match spec.data {
@@ -37,10 +38,17 @@ pub fn tensorset(ctx: &Context, args: &[RedisString]) -> RedisResult {
         shape: spec.shape,
         data,
     };
-    key.set_value(&TENSOR_TYPE, tensor)
-        .map_err(|_| RedisError::Str("ERR could not save tensor"))?;
+    match existing {
+        // Overwriting a tensor replaces it in place (as SET overwrites a string), instead of deleting and
+        // re-adding the key; closing the write-opened key still signals the modification (WATCH, client caching).
+        Some(old) => *old = tensor,
+        None => key
+            .set_value(&TENSOR_TYPE, tensor)
+            .map_err(|_| RedisError::Str("ERR could not save tensor"))?,
+    }
     ctx.replicate_verbatim();
-    Ok(RedisValue::SimpleStringStatic("OK"))
+    reply::ok(ctx);
+    REPLIED
 }
 
 /// `AI.TENSORGET key [META] [BLOB | VALUES]` — BLOB is sent from the stored bytes with the one copy Redis makes

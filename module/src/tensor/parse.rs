@@ -74,7 +74,8 @@ pub struct TensorSpec {
 /// Parses `type [dim ...] [BLOB data | VALUES v ...]` (argv from position 2 on; the caller has checked the arity
 /// and the key type).
 pub fn parse_tensorset<A: Arg>(args: &[A]) -> Result<TensorSpec, &'static str> {
-    let dtype = DType::parse(args[0].bytes()).ok_or(msg::INVALID_TYPE)?;
+    let type_arg = args.first().ok_or(msg::INVALID_TYPE)?;
+    let dtype = DType::parse(type_arg.bytes()).ok_or(msg::INVALID_TYPE)?;
     let mut shape = Vec::new();
     // Element count; None once it overflows (no such tensor can be given data).
     let mut len: Option<usize> = Some(1);

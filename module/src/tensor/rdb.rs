@@ -1,7 +1,8 @@
 //! The `AI_TENSOR` data type: RDB v4 encoding (RedisAI `encode_v4.c` / `decode_v4.c`), AOF rewrite, COPY,
 //! MEMORY USAGE and free.
 //!
-//! RDB v4 tensor: `uint dtype.code, uint dtype.bits, signed ndim, signed dim × ndim, string-buffer data`.
+//! RDB v4 tensor: `uint dtype.code, uint dtype.bits, signed ndim, signed dim × ndim, string-buffer data`; v0–v3
+//! payloads (older RedisAI dumps) are read too.
 //! RedisAI's own v4 STRING-tensor vector (`tests/flow/test_serializations.py`) has nothing after the data, so we
 //! write and read no element offsets; STRING boundaries are recomputed from the NUL terminators.
 
@@ -72,35 +73,51 @@ fn log_io_error(io: *mut raw::RedisModuleIO, why: &str) {
     }
 }
 
+/// Reads one tensor. v4: `code, bits, ndim, dims, data`. v0–v3 (older RedisAI; `decode_v0.c`, which v1–v3
+/// reuse): `device_type, device_id, bits, code, lanes, ndim, dims, strides, byte_offset, data`, all unsigned.
 fn load_tensor(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Tensor, &'static str> {
-    if encver != ENCVER {
-        return Err("unsupported encoding version");
-    }
-    let io_ok = |r: Result<(), &'static str>| {
-        if raw::is_io_error(io) {
-            Err("short read")
-        } else {
-            r
+    let unsigned = || raw::load_unsigned(io).map_err(|_| "short read");
+    let signed = || raw::load_signed(io).map_err(|_| "short read");
+    let (code, bits, ndim) = match encver {
+        ENCVER => {
+            let code = unsigned()?;
+            let bits = unsigned()?;
+            (code, bits, signed()?)
         }
+        0..=3 => {
+            let (device_type, _device_id) = (unsigned()?, unsigned()?);
+            if device_type != 1 {
+                return Err("not a CPU tensor");
+            }
+            let bits = unsigned()?;
+            let code = unsigned()?;
+            if unsigned()? != 1 {
+                return Err("lanes other than 1");
+            }
+            (code, bits, unsigned()? as i64)
+        }
+        _ => return Err("unsupported encoding version"),
     };
-    let code = raw::load_unsigned(io).map_err(|_| "short read")?;
-    let bits = raw::load_unsigned(io).map_err(|_| "short read")?;
     let dtype = DType::from_dlpack(code, bits).ok_or("unknown data type")?;
-    let ndim = raw::load_signed(io).map_err(|_| "short read")?;
     if !(0..=MAX_NDIM).contains(&ndim) {
         return Err("bad number of dimensions");
     }
     let mut shape = Vec::with_capacity(ndim as usize);
     let mut len: Option<usize> = Some(1);
     for _ in 0..ndim {
-        let d = raw::load_signed(io).map_err(|_| "short read")?;
+        let d = signed()?;
         if d <= 0 {
             return Err("bad dimension");
         }
         len = len.and_then(|l| l.checked_mul(usize::try_from(d).ok()?));
         shape.push(d);
     }
-    io_ok(Ok(()))?;
+    if encver != ENCVER {
+        // Row-major strides and a zero byte offset: skipped, the data is contiguous.
+        for _ in 0..=ndim {
+            unsigned()?;
+        }
+    }
     // SAFETY: LoadString returns a new string we own, or NULL on an IO error.
     let s = unsafe { raw::RedisModule_LoadString.map(|f| f(io)) }
         .and_then(NonNull::new)

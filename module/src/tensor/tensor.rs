@@ -58,8 +58,10 @@ impl Drop for HeldString {
     }
 }
 
-// SAFETY: the string is never mutated while held; the reference count is only touched on the thread that holds
-// the GIL (command, RDB and free callbacks). Values are freed synchronously because the type has no free_effort.
+// SAFETY: the string is never mutated while held, and once the storing command has returned the reference held
+// here is the only one (Redis duplicates arguments it keeps, e.g. in the slowlog, for exactly this reason). So
+// dropping it is safe on the main thread (DEL, overwrite: the type has no free_effort, so frees are synchronous)
+// and in Redis's lazy-free thread (FLUSHALL ASYNC), which frees its own objects the same way.
 unsafe impl Send for HeldString {}
 unsafe impl Sync for HeldString {}
 
