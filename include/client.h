@@ -12,6 +12,16 @@
 #include <ostream>
 #include <string>
 #include <vector>
+/* Standard headers that upstream's client.h included transitively and that SmartRedis user code relies on. */
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <unordered_map>
 
 #include "sr_enums.h"
 #include "srobject.h"
