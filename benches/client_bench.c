@@ -89,11 +89,12 @@ static double time_op(void* c, op_t op, const char* key, double* in, double* out
 }
 
 /* Seconds per op of redis-benchmark SET and GET with a payload of `size` bytes, `requests` each. */
-static int raw_set_get(const char* host, const char* port, size_t size, int requests, double* set_s, double* get_s)
+static int raw_set_get(const char* host, const char* port, size_t size, int requests, const char* extra,
+                       double* set_s, double* get_s)
 {
   char cmd[512];
-  snprintf(cmd, sizeof cmd, "redis-benchmark -h %s -p %s -t set,get -d %zu -n %d -c 1 -P 1 --csv 2>/dev/null", host,
-           port, size, requests);
+  snprintf(cmd, sizeof cmd, "redis-benchmark -h %s -p %s -t set,get -d %zu -n %d -c 1 -P 1 %s --csv 2>/dev/null",
+           host, port, size, requests, extra);
   FILE* p = popen(cmd, "r");
   if (!p) return -1;
   char line[1024];
@@ -178,7 +179,7 @@ int main(int argc, char** argv)
       return 1;
     }
     double set_s = 0, get_s = 0;
-    if (raw && raw_set_get(host, port, sizes[s], requests[s], &set_s, &get_s) != 0) {
+    if (raw && raw_set_get(host, port, sizes[s], requests[s], "", &set_s, &get_s) != 0) {
       fprintf(stderr, "redis-benchmark failed at size %zu\n", sizes[s]);
       raw = 0;
     }
@@ -212,7 +213,12 @@ int main(int argc, char** argv)
     if (e != SRNoError) die("put_tensor (small)", e);
   }
   double small_s = now() - t0;
-  printf("\nsmall puts: 20000 x 64 B in %.3f s = %.0f ops/s\n", small_s, 20000 / small_s);
+  printf("\nsmall puts: 20000 x 64 B, distinct keys, in %.3f s = %.0f ops/s", small_s, 20000 / small_s);
+  double rset = 0, rget = 0;
+  if (raw && raw_set_get(host, port, 64, 20000, "-r 1000000", &rset, &rget) == 0)
+    printf("; raw SET of 64 B on random keys: %.0f ops/s; ratio (time per op) %.2fx", 1.0 / rset,
+           (small_s / 20000) / rset);
+  printf("\n");
 
   long peak_put_unpack = max_rss_kib();
   /* get_tensor of the largest tensor: the client allocates it (once) and keeps it until DeleteCClient. */

@@ -86,6 +86,26 @@ impl Error {
     }
 }
 
+impl From<redis::RedisError> for Error {
+    /// Errors of the `redis` crate (used to build commands and convert replies): timeouts → timeout errors,
+    /// I/O → database errors, server replies → upstream's "Redis error when executing command" runtime error,
+    /// and everything else (unexpected reply types, parse errors) → runtime errors.
+    fn from(e: redis::RedisError) -> Self {
+        if e.is_timeout() {
+            Error::Timeout(format!("Redis timeout: {e}"))
+        } else if e.is_io_error() || e.is_connection_dropped() {
+            Error::Database(format!("Redis IO error when executing command: {e}"))
+        } else if matches!(
+            e.kind(),
+            redis::ErrorKind::Server(_) | redis::ErrorKind::Extension
+        ) {
+            Error::Runtime(format!("Redis error when executing command: {e}"))
+        } else {
+            Error::Runtime(format!("Unexpected reply from the database: {e}"))
+        }
+    }
+}
+
 /// Result type of the whole crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -100,5 +120,16 @@ mod tests {
         assert_eq!(Error::Type("t".into()).code() as i32, 9);
         assert_eq!(SRError::SRInvalidError as i32, 8);
         assert_eq!(Error::Timeout("late".into()).message(), "late");
+    }
+
+    #[test]
+    fn redis_errors_map_to_codes() {
+        let io: redis::RedisError =
+            std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset").into();
+        assert_eq!(Error::from(io).code(), SRError::SRDatabaseError);
+        let t: redis::RedisError = std::io::Error::new(std::io::ErrorKind::TimedOut, "slow").into();
+        assert_eq!(Error::from(t).code(), SRError::SRTimeoutError);
+        let ty: redis::RedisError = (redis::ErrorKind::UnexpectedReturnType, "not an int").into();
+        assert_eq!(Error::from(ty).code(), SRError::SRRuntimeError);
     }
 }

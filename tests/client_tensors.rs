@@ -115,6 +115,29 @@ fn large_and_errors(c: &mut Client) {
     let t = c.get_tensor("big", Layout::Contiguous).unwrap();
     assert_eq!(t.data.as_slice::<f64>(), &v[..]);
 
+    // Nested with large rows (sent from the rows themselves) and unpacked into large rows.
+    let rows: Vec<Vec<f64>> = (0..3)
+        .map(|r| (0..1000).map(|i| (r * 1000 + i) as f64).collect())
+        .collect();
+    let ptrs: Vec<*const std::ffi::c_void> = rows.iter().map(|r| r.as_ptr().cast()).collect();
+    let t =
+        unsafe { TensorRef::from_nested(f64::dtype(), &[3, 1000], ptrs.as_ptr().cast()) }.unwrap();
+    c.put_tensor("nested_big", &t).unwrap();
+    let flat = c.get_tensor("nested_big", Layout::Contiguous).unwrap();
+    assert_eq!(flat.data.as_slice::<f64>(), &rows.concat()[..]);
+    let mut back: Vec<Vec<f64>> = vec![vec![0.0; 1000]; 3];
+    let bptrs: Vec<*mut std::ffi::c_void> =
+        back.iter_mut().map(|r| r.as_mut_ptr().cast()).collect();
+    let dest = unsafe {
+        TensorMut::from_nested(
+            f64::dtype(),
+            &[3, 1000],
+            bptrs.as_ptr() as *mut std::ffi::c_void,
+        )
+    };
+    c.unpack_tensor("nested_big", dest.unwrap()).unwrap();
+    assert_eq!(back, rows);
+
     // Wrong type, wrong dims: clear errors, and the connection stays usable.
     let mut f = vec![0.0f32; v.len()];
     let e = c

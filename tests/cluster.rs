@@ -229,3 +229,25 @@ fn fan_out_reaches_every_primary_in_parallel() {
     let expected: Vec<String> = cluster.nodes.iter().map(|n| n.addr()).collect();
     assert_eq!(ports, expected);
 }
+
+#[test]
+fn dropped_connection_is_reopened_transparently() {
+    let mut server = RedisServer::with_module();
+    let port = server.port;
+    let cfg = common::config(&server.addr(), "Standalone");
+    cfg.override_integer_option("SR_CMD_TIMEOUT", 10).unwrap();
+    let mut c = smartredis::Client::new(Some(&cfg), "reconnect").unwrap();
+    let v = [1.0f32, 2.0];
+    c.put_tensor("a", &TensorRef::from_slice(&[2], &v).unwrap())
+        .unwrap();
+    // A new server on the same port: the client's socket is dead; the next command reconnects and succeeds.
+    server.kill();
+    let _server2 = RedisServer::options().with_module().port(port).start();
+    c.put_tensor("b", &TensorRef::from_slice(&[2], &v).unwrap())
+        .unwrap();
+    let mut got = [0.0f32; 2];
+    c.unpack_tensor("b", TensorMut::from_slice(&[2], &mut got).unwrap())
+        .unwrap();
+    assert_eq!(got, v);
+    assert!(!c.tensor_exists("a").unwrap());
+}

@@ -106,7 +106,9 @@ fn main() {
         "size", "SET", "TENSORSET", "ratio", "GET", "TENSORGET", "ratio"
     );
     let mut worst: f64 = 0.0;
+    let mut server_rows = Vec::new();
     for (size, label) in sizes {
+        assert_eq!(c.call(&[b"CONFIG", b"RESETSTAT"]), 0);
         let data: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
         let n = size.to_string();
         // Each sample times one SET, one TENSORSET, one GET and one TENSORGET back to back, so the compared
@@ -160,6 +162,19 @@ fn main() {
             data[..],
             "TENSORGET returned the stored bytes"
         );
+        // Server-side time per call (INFO commandstats), which the machine's load disturbs much less.
+        let n = c.call(&[b"INFO", b"commandstats"]);
+        let stats = String::from_utf8_lossy(&c.buf[..n]).into_owned();
+        let per_call = |name: &str| {
+            stats
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("cmdstat_{name}:")))
+                .and_then(|l| l.split(',').find_map(|f| f.strip_prefix("usec_per_call=")))
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(f64::NAN)
+        };
+        let names = ["set", "ai.tensorset", "get", "ai.tensorget"];
+        server_rows.push((label, names.map(per_call)));
         let (set, tset, get, tget) = (median(set), median(tset), median(get), median(tget));
         let r1 = tset.as_secs_f64() / set.as_secs_f64();
         let r2 = tget.as_secs_f64() / get.as_secs_f64();
@@ -173,4 +188,22 @@ fn main() {
         );
     }
     println!("worst ratio {worst:.2}x (target <= 1.10x)");
+    println!();
+    println!("server time per call (INFO commandstats usec_per_call: command execution only, without reading");
+    println!("the request from the socket, which dominates for large payloads)");
+    println!(
+        "{:>8} | {:>10} {:>12} {:>6} | {:>10} {:>12} {:>6}",
+        "size", "SET", "TENSORSET", "ratio", "GET", "TENSORGET", "ratio"
+    );
+    for (label, [s, ts, g, tg]) in server_rows {
+        println!(
+            "{label:>8} | {:>7.2} us {:>9.2} us {:>5.2}x | {:>7.2} us {:>9.2} us {:>5.2}x",
+            s,
+            ts,
+            ts / s,
+            g,
+            tg,
+            tg / g
+        );
+    }
 }

@@ -306,6 +306,13 @@ fn key_commands() {
         "*2\r\n:1\r\n:2\r\n"
     );
     assert!(c.cmd(&["MEMORY", "USAGE", "c"]).starts_with(':'));
+    // Overwriting a tensor drops its TTL, as RedisAI's delete-and-set does.
+    assert_eq!(c.cmd(&["EXPIRE", "c", "1000"]), ":1\r\n");
+    assert_eq!(
+        c.cmd(&["AI.TENSORSET", "c", "INT16", "2", "VALUES", "1", "2"]),
+        "+OK\r\n"
+    );
+    assert_eq!(c.cmd(&["TTL", "c"]), ":-1\r\n");
     // Overwriting a tensor (done in place) still signals the key: a WATCHing transaction aborts.
     let mut other = Raw::new(&server);
     assert_eq!(c.cmd(&["WATCH", "c"]), "+OK\r\n");

@@ -1,18 +1,14 @@
 //! Keys: existence and polling of raw keys (never prefixed).
 
 use super::{poll, Client};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 impl Client {
     /// Whether `key` exists (`EXISTS key`; the key is used as given, without any prefix).
     pub fn key_exists(&mut self, key: &str) -> Result<bool> {
         let v = self.query_key(key, redis::cmd("EXISTS").arg(key), "EXISTS")?;
-        match v {
-            redis::Value::Int(n) => Ok(n > 0),
-            other => Err(Error::Runtime(format!(
-                "Unexpected reply to EXISTS {key}: {other:?}"
-            ))),
-        }
+        let n: i64 = redis::from_redis_value(v).map_err(redis::RedisError::from)?;
+        Ok(n > 0)
     }
 
     /// Polls [`key_exists`](Self::key_exists) up to `num_tries` times, `poll_frequency_ms` apart.

@@ -215,7 +215,7 @@ impl Client {
             self.settings
                 .addresses
                 .iter()
-                .map(|a| format!("{a:?}"))
+                .map(|a| a.to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
         )

@@ -252,15 +252,23 @@ impl BufStream {
         Ok(())
     }
 
-    /// Fills `dst` from the stream: what is buffered first, then straight from the socket into `dst`.
+    /// Fills `dst` from the stream: what is buffered first, then (for a large remainder) straight from the socket
+    /// into `dst`. Small remainders go through the buffer, so many small reads cost few system calls.
     pub fn read_exact_into(&mut self, dst: &mut [u8]) -> io::Result<()> {
-        let have = (self.end - self.pos).min(dst.len());
-        dst[..have].copy_from_slice(&self.buf[self.pos..self.pos + have]);
-        self.pos += have;
-        if have < dst.len() {
-            self.stream.read_exact(&mut dst[have..])?;
+        let mut done = 0;
+        loop {
+            let have = (self.end - self.pos).min(dst.len() - done);
+            dst[done..done + have].copy_from_slice(&self.buf[self.pos..self.pos + have]);
+            self.pos += have;
+            done += have;
+            if done == dst.len() {
+                return Ok(());
+            }
+            if dst.len() - done >= self.buf.len() / 2 {
+                return self.stream.read_exact(&mut dst[done..]);
+            }
+            self.fill()?;
         }
-        Ok(())
     }
 
     /// Passes the next `len` bytes to `f` in pieces whose lengths are multiples of `align` (which must divide `len`),

@@ -43,7 +43,13 @@ impl Request for TensorSet<'_> {
             }
             return io.send_vectored(&[&self.header, data, b"\r\n"]);
         }
-        if let Some(rows) = self.tensor.rows() {
+        // Rows of a nested tensor go out from where they are when they are large; small rows are gathered into
+        // chunks (one copy) rather than costing a system call per few rows.
+        if let Some(rows) = self
+            .tensor
+            .rows()
+            .filter(|r| r.first().is_some_and(|r| r.len() >= 4096))
+        {
             let mut parts: Vec<&[u8]> = Vec::with_capacity(rows.len() + 2);
             parts.push(&self.header);
             parts.extend_from_slice(rows);

@@ -31,17 +31,30 @@ pub fn target_dir() -> PathBuf {
 }
 
 /// Path of the RedisAI-compatible module built by this workspace. `SMARTREDIS_AI_MODULE` overrides it.
+///
+/// `cargo test` rebuilds the module into `target/<profile>/deps/` without copying it up to `target/<profile>/`
+/// (only `cargo build` does that), so the newer of the two is used: tests never run against a stale module.
 pub fn module_path() -> PathBuf {
     if let Ok(p) = std::env::var("SMARTREDIS_AI_MODULE") {
         return PathBuf::from(p);
     }
-    let path = target_dir().join("libsmartredis_ai.so");
-    assert!(
-        path.exists(),
-        "module not built: {} (run `cargo build --release --workspace` first)",
-        path.display()
-    );
-    path
+    let dir = target_dir();
+    let candidates = [
+        dir.join("libsmartredis_ai.so"),
+        dir.join("deps").join("libsmartredis_ai.so"),
+    ];
+    let newest = candidates
+        .iter()
+        .filter_map(|p| Some((std::fs::metadata(p).ok()?.modified().ok()?, p)))
+        .max_by_key(|(t, _)| *t)
+        .map(|(_, p)| p.clone());
+    match newest {
+        Some(path) => path,
+        None => panic!(
+            "module not built: {} (run `cargo build --release --workspace` first)",
+            candidates[0].display()
+        ),
+    }
 }
 
 /// The `redis-server` binary: `REDIS_SERVER` if set, else the one on `PATH`.

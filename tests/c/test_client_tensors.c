@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "c_client.h"
+#include "c_configoptions.h"
 #include "c_logger.h"
 #include "sr_test.h"
 
@@ -213,5 +214,26 @@ int main(void)
   errors(c);
   CHECK_OK(DeleteCClient(&c));
   CHECK(c == NULL);
+  CHECK_OK(DeleteCClient(&c)); /* *c_client == NULL: no-op */
+
+  /* The other constructors: from a ConfigOptions handle, and the deprecated cluster flag. */
+  const char* db_type = getenv("SR_DB_TYPE");
+  bool cluster = db_type != NULL && strcmp(db_type, "Clustered") == 0;
+  void* cfg = NULL;
+  void* c2 = NULL;
+  void* c3 = NULL;
+  int16_t v[2] = {-7, 9}, w[2] = {0, 0};
+  size_t d[1] = {2};
+  CHECK_OK(create_configoptions_from_environment("", 0, &cfg));
+  CHECK_OK(CreateClient(cfg, "c_cfg", 5, &c2));
+  CHECK_OK(sr_configoptions_free(&cfg)); /* the client keeps its own copy */
+  CHECK_OK(SmartRedisCClient(cluster, "c_flag", 6, &c3));
+  if (c2 && c3) {
+    CHECK_OK(put_tensor(c2, "ctor_t", 6, v, d, 1, SRTensorTypeInt16, SRMemLayoutContiguous));
+    CHECK_OK(unpack_tensor(c3, "ctor_t", 6, w, d, 1, SRTensorTypeInt16, SRMemLayoutContiguous));
+    CHECK(w[0] == -7 && w[1] == 9);
+  }
+  CHECK_OK(DeleteCClient(&c2));
+  CHECK_OK(DeleteCClient(&c3));
   SR_TEST_END();
 }

@@ -41,7 +41,11 @@ pub fn tensorset(ctx: &Context, args: &[RedisString]) -> RedisResult {
     match existing {
         // Overwriting a tensor replaces it in place (as SET overwrites a string), instead of deleting and
         // re-adding the key; closing the write-opened key still signals the modification (WATCH, client caching).
-        Some(old) => *old = tensor,
+        // Like RedisAI's delete-and-set, an overwrite drops any TTL.
+        Some(old) => {
+            *old = tensor;
+            key.remove_expire()?;
+        }
         None => key
             .set_value(&TENSOR_TYPE, tensor)
             .map_err(|_| RedisError::Str("ERR could not save tensor"))?,
