@@ -43,8 +43,11 @@ program client_test_put_get_3D
   integer :: i, j, k
   logical :: exists
 
+  call check(.not. client%isinitialized(), "not initialized before initialize")
   call check_code(client%initialize("client_test_put_get_3D"), "initialize")
   call check(client%isinitialized(), "isinitialized")
+  call check(.not. client%SR_error_parser(SRNoError), "SR_error_parser: no error")
+  call check(client%SR_error_parser(SRKeyError), "SR_error_parser: key error")
 
   do k = 1, d3
     do j = 1, d2
