@@ -235,5 +235,29 @@ int main(void)
   }
   CHECK_OK(DeleteCClient(&c2));
   CHECK_OK(DeleteCClient(&c3));
+
+  /* Ensemble prefixes: SSKEYOUT prefixes writes, SSKEYIN reads; the flags switch them off per entity. */
+  setenv("SSKEYOUT", "prod_a", 1);
+  setenv("SSKEYIN", "prod_a,prod_b", 1);
+  void* e = NULL;
+  bool exists = false;
+  CHECK_OK(SimpleCreateClient("c_ens", 5, &e));
+  if (e) {
+    CHECK_OK(put_tensor(e, "ens_t", 5, v, d, 1, SRTensorTypeInt16, SRMemLayoutContiguous));
+    CHECK_OK(key_exists(e, "prod_a.ens_t", 12, &exists));
+    CHECK(exists);
+    CHECK_OK(tensor_exists(e, "ens_t", 5, &exists));
+    CHECK(exists);
+    CHECK_OK(set_data_source(e, "prod_b", 6));
+    CHECK_OK(tensor_exists(e, "ens_t", 5, &exists));
+    CHECK(!exists);
+    CHECK_OK(use_tensor_ensemble_prefix(e, false));
+    CHECK_OK(put_tensor(e, "ens_u", 5, v, d, 1, SRTensorTypeInt16, SRMemLayoutContiguous));
+    CHECK_OK(key_exists(e, "ens_u", 5, &exists));
+    CHECK(exists);
+    CHECK_OK(poll_key(e, "ens_u", 5, 1, 0, &exists)); /* no tries: false without a check, as upstream */
+    CHECK(!exists);
+  }
+  CHECK_OK(DeleteCClient(&e));
   SR_TEST_END();
 }
