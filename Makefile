@@ -4,7 +4,10 @@
 CARGO   ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all deps build lint test ctest header demo bench bench-client bench-module bench-orchestrator clean
+.PHONY: all deps build lint test ctest install header demo bench bench-client bench-module bench-orchestrator clean
+
+# Where `make install` puts the library, headers, Fortran modules and CMake/pkg-config files.
+PREFIX ?= $(CURDIR)/install
 
 all: build
 
@@ -13,6 +16,8 @@ deps:
 
 build: deps
 	$(CARGO) build --release --workspace --all-targets
+	@# The library's SONAME is libsmartredis.so.0 (build.rs): programs linked against target/release find it by it.
+	ln -sf libsmartredis.so target/release/libsmartredis.so.0
 
 lint: deps
 	$(CARGO) fmt --all -- --check
@@ -23,11 +28,18 @@ test: build lint
 	$(MAKE) --no-print-directory demo
 	$(MAKE) --no-print-directory ctest
 
-# C (later C++ and Fortran) test programs, built by CMake against target/release/libsmartredis.so, run by ctest.
+# C, C++ and Fortran test programs and examples, built by CMake against target/release/libsmartredis.so, run by ctest.
 ctest: build
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 	cmake --build build -j2
 	ctest --test-dir build --output-on-failure
+
+# Installs lib/libsmartredis{,-fortran}.{so,a}, include/ (headers, enum_fortran.inc, .mod files),
+# lib/cmake/smartredis{,-fortran}/ and lib/pkgconfig/ under $(PREFIX).
+install: build
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+	cmake --build build -j2 --target smartredis-fortran smartredis-fortran-static
+	cmake --install build --prefix $(PREFIX)
 
 # Regenerate include/smartredis.h after changing the C ABI (tests/header.rs fails while it is stale).
 header: deps
@@ -61,4 +73,4 @@ bench-orchestrator: build
 
 clean:
 	$(CARGO) clean
-	rm -rf build
+	rm -rf build install

@@ -7,4 +7,9 @@
 
 #include "smartredis.h"
 
+/* In C++, also the SmartRedis exception classes (header-only, over SRGetLastError). */
+#ifdef __cplusplus
+#include "srexception_cpp.h"
+#endif
+
 #endif /* SMARTREDIS_SREXCEPTION_H */

@@ -1,0 +1,215 @@
+/*
+ * client.h: SmartRedis::Client, a connection to the feature store, over the C functions of c_client.h.
+ * In C this header is empty (upstream's c_client.h includes it).
+ *
+ * Every method throws the SmartRedis exception matching the SRError code of the C call (srexception_cpp.h).
+ */
+#ifndef SMARTREDIS_CLIENT_H
+#define SMARTREDIS_CLIENT_H
+
+#ifdef __cplusplus
+
+#include <ostream>
+#include <string>
+#include <vector>
+/* Standard headers that upstream's client.h included transitively and that SmartRedis user code relies on. */
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <unordered_map>
+
+#include "sr_enums.h"
+#include "srobject.h"
+#include "srexception_cpp.h"
+#include "configoptions.h"
+#include "c_client.h"
+
+namespace SmartRedis {
+
+/// A client of the feature store. Move-only; the connection is closed when it is destroyed.
+class Client : public SRObject
+{
+    public:
+        /// A client configured from the environment (SSDB, SR_DB_TYPE, ...), logging as `logger_name`.
+        Client(const char* logger_name) : Client(std::string(logger_name != nullptr ? logger_name : "default")) {}
+        /// A client configured from the environment, logging as `logger_name`.
+        Client(const std::string& logger_name = "default") : SRObject(logger_name)
+        {
+            internal::check(SimpleCreateClient(logger_name.data(), logger_name.size(), &_client));
+        }
+        /// A client configured from `cfgopts` (not retained: the caller keeps ownership).
+        Client(ConfigOptions* cfgopts, const std::string& logger_name = "default") : SRObject(logger_name)
+        {
+            void* cfg = cfgopts != nullptr ? cfgopts->_get_c_handle() : nullptr;
+            internal::check(CreateClient(cfg, logger_name.data(), logger_name.size(), &_client));
+        }
+        /// Deprecated: a client of a cluster (`cluster` true) or a standalone server, ignoring SR_DB_TYPE.
+        Client(bool cluster, const std::string& logger_name = "default") : SRObject(logger_name)
+        {
+            internal::check(SmartRedisCClient(cluster, logger_name.data(), logger_name.size(), &_client));
+        }
+
+        Client(const Client&) = delete;
+        Client& operator=(const Client&) = delete;
+        /// Takes over `other`'s connection; `other` may only be destroyed or assigned to.
+        Client(Client&& other) noexcept : SRObject(std::move(other)), _client(other._client)
+        {
+            other._client = nullptr;
+        }
+        /// Closes this client and takes over `other`'s connection.
+        Client& operator=(Client&& other) noexcept
+        {
+            if (this != &other) {
+                _free();
+                SRObject::operator=(std::move(other));
+                _client = other._client;
+                other._client = nullptr;
+            }
+            return *this;
+        }
+        /// Closes the connection.
+        ~Client() override { _free(); }
+
+        /// Stores a tensor of `type` with shape `dims` read from `data` laid out as `mem_layout`.
+        void put_tensor(const std::string& name, const void* data, const std::vector<size_t>& dims,
+                        const SRTensorType type, const SRMemoryLayout mem_layout)
+        {
+            internal::check(::put_tensor(_client, name.data(), name.size(), const_cast<void*>(data), dims.data(),
+                                         dims.size(), type, mem_layout));
+        }
+        /// Fetches a tensor into memory owned by the client (valid until the client is destroyed).
+        void get_tensor(const std::string& name, void*& data, std::vector<size_t>& dims, SRTensorType& type,
+                        const SRMemoryLayout mem_layout)
+        {
+            size_t* c_dims = nullptr;
+            size_t n_dims = 0;
+            get_tensor(name, data, c_dims, n_dims, type, mem_layout);
+            dims.assign(c_dims, c_dims + n_dims);
+        }
+        /// Fetches a tensor; `data` and `dims` point to memory owned by the client.
+        void get_tensor(const std::string& name, void*& data, size_t*& dims, size_t& n_dims, SRTensorType& type,
+                        const SRMemoryLayout mem_layout)
+        {
+            internal::check(::get_tensor(_client, name.data(), name.size(), &data, &dims, &n_dims, &type,
+                                         mem_layout));
+        }
+        /// Fetches a tensor into the caller's `data`, which has shape `dims`, `type` and `mem_layout`.
+        void unpack_tensor(const std::string& name, void* data, const std::vector<size_t>& dims,
+                           const SRTensorType type, const SRMemoryLayout mem_layout)
+        {
+            internal::check(
+                ::unpack_tensor(_client, name.data(), name.size(), data, dims.data(), dims.size(), type, mem_layout));
+        }
+        /// Renames tensor `old_name` to `new_name`.
+        void rename_tensor(const std::string& old_name, const std::string& new_name)
+        {
+            internal::check(
+                ::rename_tensor(_client, old_name.data(), old_name.size(), new_name.data(), new_name.size()));
+        }
+        /// Deletes tensor `name`.
+        void delete_tensor(const std::string& name)
+        {
+            internal::check(::delete_tensor(_client, name.data(), name.size()));
+        }
+        /// Copies tensor `src_name` to `dest_name`.
+        void copy_tensor(const std::string& src_name, const std::string& dest_name)
+        {
+            internal::check(
+                ::copy_tensor(_client, src_name.data(), src_name.size(), dest_name.data(), dest_name.size()));
+        }
+
+        /// Whether `key` exists (no prefix is applied).
+        bool key_exists(const std::string& key)
+        {
+            bool exists = false;
+            internal::check(::key_exists(_client, key.data(), key.size(), &exists));
+            return exists;
+        }
+        /// Whether tensor `name` exists (with the tensor prefix applied).
+        bool tensor_exists(const std::string& name)
+        {
+            bool exists = false;
+            internal::check(::tensor_exists(_client, name.data(), name.size(), &exists));
+            return exists;
+        }
+        /// Checks `key` up to `num_tries` times, `poll_frequency_ms` apart; whether it appeared.
+        bool poll_key(const std::string& key, int poll_frequency_ms, int num_tries)
+        {
+            bool exists = false;
+            internal::check(::poll_key(_client, key.data(), key.size(), poll_frequency_ms, num_tries, &exists));
+            return exists;
+        }
+        /// Checks tensor `name` up to `num_tries` times, `poll_frequency_ms` apart; whether it appeared.
+        bool poll_tensor(const std::string& name, int poll_frequency_ms, int num_tries)
+        {
+            bool exists = false;
+            internal::check(
+                ::poll_tensor(_client, name.data(), name.size(), poll_frequency_ms, num_tries, &exists));
+            return exists;
+        }
+
+        /// Reads keys with the prefix of `source_id` (one of the SSKEYIN entries).
+        void set_data_source(std::string source_id)
+        {
+            internal::check(::set_data_source(_client, source_id.data(), source_id.size()));
+        }
+        /// Whether tensor names get the ensemble prefix.
+        void use_tensor_ensemble_prefix(bool use_prefix)
+        {
+            internal::check(::use_tensor_ensemble_prefix(_client, use_prefix));
+        }
+        /// Whether dataset names get the ensemble prefix.
+        void use_dataset_ensemble_prefix(bool use_prefix)
+        {
+            internal::check(::use_dataset_ensemble_prefix(_client, use_prefix));
+        }
+        /// Whether model and script names get the ensemble prefix.
+        void use_model_ensemble_prefix(bool use_prefix)
+        {
+            internal::check(::use_model_ensemble_prefix(_client, use_prefix));
+        }
+        /// Whether aggregation list names get the ensemble prefix.
+        void use_list_ensemble_prefix(bool use_prefix)
+        {
+            internal::check(::use_list_ensemble_prefix(_client, use_prefix));
+        }
+
+        /// A description of the client, starting with "Client (<logger name>):".
+        std::string to_string() const
+        {
+            const char* text = client_to_string(_client);
+            return text != nullptr ? std::string(text) : std::string();
+        }
+
+        /// The C handle (`void*` of c_client.h); owned by this object.
+        void* _get_c_handle() const noexcept { return _client; }
+
+    protected:
+        const void* _c_log_context() const noexcept override { return _client; }
+
+    private:
+        void _free() noexcept
+        {
+            if (_client != nullptr)
+                (void)DeleteCClient(&_client);
+            _client = nullptr;
+        }
+
+        void* _client = nullptr;
+};
+
+/// Writes client.to_string() to `stream`.
+inline std::ostream& operator<<(std::ostream& stream, const Client& client)
+{
+    return stream << client.to_string();
+}
+
+} // namespace SmartRedis
+
+#endif /* __cplusplus */
+#endif /* SMARTREDIS_CLIENT_H */
