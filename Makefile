@@ -35,7 +35,7 @@ ctest: build
 	ctest --test-dir build --output-on-failure
 
 # Installs lib/libsmartredis{,-fortran}.{so,a}, include/ (headers, enum_fortran.inc, .mod files),
-# lib/cmake/smartredis{,-fortran}/ and lib/pkgconfig/ under $(PREFIX).
+# share/cmake/smartredis{,-fortran}/ and lib/pkgconfig/ under $(PREFIX).
 install: build
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 	cmake --build build -j2 --target smartredis-fortran smartredis-fortran-static

@@ -2,7 +2,7 @@
 # pkg-config files, so that `cmake --install <build> --prefix P` gives
 #   P/lib/libsmartredis.so.<SOVERSION> (+ libsmartredis.so link), P/lib/libsmartredis.a,
 #   P/include/*.h, enum_fortran.inc and the Fortran .mod files (installed by src/fortran),
-#   P/lib/cmake/smartredis/smartredisConfig{,Version}.cmake, P/lib/pkgconfig/smartredis{,-fortran}.pc.
+#   P/share/cmake/smartredis/smartredisConfig{,Version}.cmake, P/lib/pkgconfig/smartredis{,-fortran}.pc.
 #
 # Expects the imported target `smartredis` (the cargo-built libsmartredis.so) and SMARTREDIS_CARGO_DIR (the
 # cargo output directory holding libsmartredis.so and libsmartredis.a). Include it after both exist.
@@ -15,7 +15,8 @@ include(CMakePackageConfigHelpers)
 set(SR_SOVERSION 0)
 set(SR_INSTALL_LIBDIR lib)
 set(SR_INSTALL_INCLUDEDIR include)
-set(SR_INSTALL_CMAKEDIR ${SR_INSTALL_LIBDIR}/cmake)
+# Upstream SmartRedis installs its packages here, so `-Dsmartredis_DIR=<prefix>/share/cmake/smartredis` keeps working.
+set(SR_INSTALL_CMAKEDIR share/cmake)
 # What a static libsmartredis.a needs besides itself (`rustc --print native-static-libs` on Linux/glibc).
 set(SR_NATIVE_STATIC_LIBS "gcc_s;util;rt;pthread;m;dl;c")
 list(TRANSFORM SR_NATIVE_STATIC_LIBS PREPEND "-l" OUTPUT_VARIABLE _sr_flags)

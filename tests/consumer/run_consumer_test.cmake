@@ -24,8 +24,8 @@ foreach(f lib/libsmartredis.so lib/libsmartredis.so.0 lib/libsmartredis.a
           lib/libsmartredis-fortran.so lib/libsmartredis-fortran.a
           include/smartredis.h include/c_client.h include/client.h include/srexception.h
           include/enum_fortran.inc include/smartredis_client.mod include/smartredis_configoptions.mod
-          lib/cmake/smartredis/smartredisConfig.cmake lib/cmake/smartredis/smartredisConfigVersion.cmake
-          lib/cmake/smartredis-fortran/smartredis-fortranConfig.cmake lib/pkgconfig/smartredis.pc)
+          share/cmake/smartredis/smartredisConfig.cmake share/cmake/smartredis/smartredisConfigVersion.cmake
+          share/cmake/smartredis-fortran/smartredis-fortranConfig.cmake lib/pkgconfig/smartredis.pc)
   if(NOT EXISTS "${prefix}/${f}")
     message(FATAL_ERROR "not installed: ${f}")
   endif()
@@ -40,7 +40,9 @@ endif()
 
 # find_package consumers in C, C++ and Fortran.
 run_step("configure consumer" "${CMAKE_COMMAND}" -S "${PROJECT_DIR}" -B "${build}"
-  "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}"
+  # Exactly how upstream SmartRedis's users point CMake at the package.
+  "-Dsmartredis_DIR=${prefix}/share/cmake/smartredis"
+  "-Dsmartredis-fortran_DIR=${prefix}/share/cmake/smartredis-fortran" "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}"
   "-DCMAKE_Fortran_COMPILER=${Fortran_COMPILER}")
 run_step("build consumer" "${CMAKE_COMMAND}" --build "${build}")
 foreach(program consumer_c consumer_cpp consumer_fortran consumer_c_static)
