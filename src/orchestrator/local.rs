@@ -67,7 +67,10 @@ pub fn find_module(explicit: Option<&Path>) -> Result<PathBuf> {
         };
     }
     let mut dirs = Vec::new();
-    for file in [std::env::current_exe().ok(), this_library()]
+    // The library may be reached through a link (a staged `lib/libsmartredis.so.0`): its real directory counts too.
+    let lib = this_library();
+    let real_lib = lib.as_ref().and_then(|l| std::fs::canonicalize(l).ok());
+    for file in [std::env::current_exe().ok(), lib, real_lib]
         .into_iter()
         .flatten()
     {
