@@ -46,7 +46,9 @@ int main(int argc, char** argv)
     }
     const size_t shards = std::strtoul(argv[1], nullptr, 10);
     OrchestratorOptions opts;
-    opts.set_shards(shards).set_dir(argv[2]).set_module_threads(1);
+    opts.set_shards(shards).set_dir(argv[2]).set_module_threads(1).set_maxclients(5000).set_maxmemory("1gb");
+    opts.set_eviction_policy("noeviction").set_proto_max_bulk_len("2560mb").set_timeouts(60000, 0);
+    opts.add_server_arg("--loglevel").add_server_arg("notice");
     Orchestrator orc(opts);
     CHECK(!orc.is_active());
     orc.start();
@@ -88,6 +90,8 @@ int main(int argc, char** argv)
     // Errors become exceptions.
     OrchestratorOptions bad;
     bad.set_shards(0);
+    CHECK(throws<ParameterException>([&] { Orchestrator rejected(bad); }));
+    bad.set_shards(3).set_unix_socket("redis.sock");
     CHECK(throws<ParameterException>([&] { Orchestrator rejected(bad); }));
     CHECK(throws<ParameterException>([] { Client::_adopt_c_handle(nullptr); }));
     CHECK(throws<Exception>([&] { Orchestrator::attach(std::string(argv[2]) + "/no-such-store"); }));

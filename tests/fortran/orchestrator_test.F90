@@ -3,7 +3,7 @@
 !! Usage: fortran_orchestrator <shards> <working dir>. The module is found next to libsmartredis.so.
 program orchestrator_test
 
-  use iso_c_binding, only : c_double
+  use iso_c_binding, only : c_double, c_int64_t
   use smartredis_client, only : client_type
   use smartredis_orchestrator, only : orchestrator_options_type, orchestrator_type, SRDbStandalone, &
                                       SRDbClustered, SRShardRunning, enum_kind
@@ -33,6 +33,14 @@ program orchestrator_test
   call check_code(opts%set_shards(shards), "set_shards")
   call check_code(opts%set_dir(dir), "set_dir")
   call check_code(opts%set_module_threads(1), "set_module_threads")
+  call check_code(opts%set_maxclients(5000), "set_maxclients")
+  call check_code(opts%set_maxmemory("1gb"), "set_maxmemory")
+  call check_code(opts%set_eviction_policy("noeviction"), "set_eviction_policy")
+  call check_code(opts%set_proto_max_bulk_len("2560mb"), "set_proto_max_bulk_len")
+  call check_code(opts%set_timeouts(60000_c_int64_t, 0_c_int64_t), "set_timeouts")
+  call check_code(opts%add_server_arg("--loglevel"), "add_server_arg")
+  call check_code(opts%add_server_arg("notice"), "add_server_arg value")
+  call check_code(opts%set_port(70000), "port out of range", SRParameterError)
   call check_code(orc%initialize(opts), "orchestrator initialize")
   call check_code(opts%destructor(), "options destructor")
 
@@ -79,6 +87,9 @@ program orchestrator_test
   call check_code(bad_opts%set_shards(0), "set_shards 0")
   call check_code(rejected%initialize(bad_opts), "0 shards rejected", SRParameterError)
   call check_code(rejected%start(), "start without handle", SRParameterError)
+  call check_code(bad_opts%set_shards(3), "set_shards 3")
+  call check_code(bad_opts%set_unix_socket("redis.sock"), "set_unix_socket")
+  call check_code(rejected%initialize(bad_opts), "a socket on a cluster is rejected", SRParameterError)
   call check_code(missing%attach(trim(dir)//"/no-such-store"), "attach to nothing", SRRuntimeError)
 
   write(*, '(A,I0,A)') "fortran orchestrator (", shards, " shard(s)): OK"
