@@ -59,7 +59,7 @@ bench-client: build
 	mkdir -p build/bench
 	$(CC) -O2 -Wall -Wextra -Werror -Iinclude benches/client_bench.c -Ltarget/release -lsmartredis \
 	    -Wl,-rpath,$(CURDIR)/target/release -o build/bench/client_bench
-	taskset -c $(BENCH_CPU) target/release/with-store standalone -- build/bench/client_bench $(BENCH_ARGS)
+	taskset -c $(BENCH_CPU) target/release/smartredis run -- build/bench/client_bench $(BENCH_ARGS)
 
 bench: bench-client bench-module bench-orchestrator
 

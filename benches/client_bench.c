@@ -2,7 +2,7 @@
  * -c 1 -P 1) on the same server, in the same run, plus the small-put rate and peak memory.
  *
  * Uses only the public C API. Run it with SSDB pointing at a standalone server with the module, e.g.
- *   taskset -c 0 target/release/with-store standalone -- build/bench/client_bench
+ *   taskset -c 0 target/release/smartredis run -- build/bench/client_bench
  * Options: -t <seconds timed per size and op> (1.0), -w <warm-up seconds> (0.25), -q (skip redis-benchmark).
  * Method as reference/perf-baseline.md: every call timed on its own, median reported; one key per size,
  * overwritten by every put; unpack into a caller-owned buffer; the data are checked once per size. */

@@ -188,11 +188,21 @@ class Client : public SRObject
 
         /// The C handle (`void*` of c_client.h); owned by this object.
         void* _get_c_handle() const noexcept { return _client; }
+        /// Takes ownership of `c_client`, a handle made by the C API (e.g. sr_orchestrator_create_client), which
+        /// this object frees; `logger_name` names the C++ logging context. Not part of upstream's API.
+        static Client _adopt_c_handle(void* c_client, const std::string& logger_name = "default")
+        {
+            if (c_client == nullptr)
+                throw ParameterException("Client::_adopt_c_handle: the C client handle is NULL");
+            return Client(AdoptTag{}, c_client, logger_name);
+        }
 
     protected:
         const void* _c_log_context() const noexcept override { return _client; }
 
     private:
+        struct AdoptTag {};
+        Client(AdoptTag, void* c_client, const std::string& logger_name) : SRObject(logger_name), _client(c_client) {}
         void _free() noexcept
         {
             if (_client != nullptr)

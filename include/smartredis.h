@@ -622,7 +622,8 @@ SRError sr_orchestrator_options_set_bind_address(void *options,
 SRError sr_orchestrator_options_set_interface(void *options, const char *name, size_t name_len);
 
 /**
- * Also listen on this Unix socket with these permissions (e.g. `0700`); standalone only.
+ * Also listen on this Unix socket with these permissions (e.g. `0700`); standalone only. A relative path is
+ * taken in the working directory.
  */
 SRError sr_orchestrator_options_set_unix_socket(void *options,
                                                 const char *path,

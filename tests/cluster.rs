@@ -9,7 +9,7 @@ use smartredis::cluster::Slot;
 use smartredis::tensor::{TensorMut, TensorRef};
 use smartredis::transport::{Connection, Route};
 use smartredis::SRError;
-use testkit::{RedisCluster, RedisServer, ServerOptions};
+use testkit::{ClusterNode, RedisCluster, RedisServer};
 
 /// xorshift, so the keys are random but the test is reproducible.
 fn rng(seed: &mut u64) -> u64 {
@@ -21,7 +21,7 @@ fn rng(seed: &mut u64) -> u64 {
 
 #[test]
 fn slots_match_cluster_keyslot() {
-    let cluster = RedisCluster::start(ServerOptions::default(), 1);
+    let cluster = RedisCluster::start(2, false);
     let mut con = cluster.nodes[0].connection();
     let mut seed = 0x5EED_1234_u64;
     let alphabet = b"ab{}c.{x}0123456789_-{}";
@@ -50,7 +50,7 @@ fn slots_match_cluster_keyslot() {
     }
 }
 
-fn setslot(node: &RedisServer, slot: u16, how: &str, id: &str) {
+fn setslot(node: &ClusterNode, slot: u16, how: &str, id: &str) {
     let _: () = redis::cmd("CLUSTER")
         .arg("SETSLOT")
         .arg(slot)

@@ -235,3 +235,22 @@ fn run_wraps_a_command_with_a_store() {
     let out = run(&["run", "--shards", "2"]);
     assert!(!out.status.success() && text(&out).contains("no command"));
 }
+
+#[test]
+fn run_with_a_relative_socket_puts_it_in_the_store_directory() {
+    // As the ctest `unix` mode runs: no --dir, so each run has its own scratch directory and socket.
+    let out = run(&[
+        "run",
+        "--no-module",
+        "--socket",
+        "redis.sock",
+        "--",
+        "sh",
+        "-c",
+        "s=${SSDB#unix://}; case \"$s\" in /*/redis.sock) test -S \"$s\" && echo \"$s\";; *) exit 4;; esac",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let socket = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let dir = Path::new(&socket).parent().expect("the socket's directory");
+    assert!(!dir.exists(), "the scratch directory {dir:?} is removed");
+}

@@ -34,7 +34,7 @@ Options:
   --port P                  shard i listens on P+i (default: free ports)
   --bind ADDR               bind this address (default 127.0.0.1)
   --interface NAME          bind the IPv4 address of this network interface (lo, eth0, ib0, ...)
-  --socket PATH             also listen on this Unix socket (1 shard only)
+  --socket PATH             also listen on this Unix socket (1 shard only; relative to --dir)
   --socket-perm MODE        octal permissions of the socket (default 700)
   --redis-server PATH       the redis-server binary (default: $REDIS_PATH, then PATH)
   --no-module               do not load the RedisAI-compatible module

@@ -160,7 +160,8 @@ pub extern "C" fn sr_orchestrator_options_set_interface(
     })
 }
 
-/// Also listen on this Unix socket with these permissions (e.g. `0700`); standalone only.
+/// Also listen on this Unix socket with these permissions (e.g. `0700`); standalone only. A relative path is
+/// taken in the working directory.
 #[no_mangle]
 pub extern "C" fn sr_orchestrator_options_set_unix_socket(
     options: *mut c_void,

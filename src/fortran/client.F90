@@ -11,6 +11,7 @@ module smartredis_client
   use iso_fortran_env, only : stderr => error_unit
   use fortran_c_interop, only : enum_kind, c_string_to_fortran
   use smartredis_configoptions, only : configoptions_type
+  use smartredis_orchestrator, only : orchestrator_type
 
   implicit none
   private
@@ -27,7 +28,8 @@ module smartredis_client
     logical     :: is_initialized = .false. !< whether initialize succeeded
     logical     :: owner = .false.          !< whether this variable closes the connection
   contains
-    generic :: initialize => initialize_client_simple, initialize_client_cfgopts, initialize_client_deprecated
+    generic :: initialize => initialize_client_simple, initialize_client_cfgopts, initialize_client_deprecated, &
+                             initialize_client_orchestrator
     procedure :: isinitialized
     procedure :: destructor
     procedure :: get_c_pointer
@@ -57,6 +59,7 @@ module smartredis_client
     procedure, private :: initialize_client_simple
     procedure, private :: initialize_client_cfgopts
     procedure, private :: initialize_client_deprecated
+    procedure, private :: initialize_client_orchestrator
     procedure, private :: put_tensor_i8, put_tensor_i16, put_tensor_i32, put_tensor_i64
     procedure, private :: put_tensor_float, put_tensor_double
     procedure, private :: unpack_tensor_i8, unpack_tensor_i16, unpack_tensor_i32, unpack_tensor_i64
@@ -121,6 +124,25 @@ contains
     self%is_initialized = code == SRNoError
     self%owner = self%is_initialized
   end function initialize_client_deprecated
+
+  !> Connects to the store of `orchestrator` (its SSDB and SR_DB_TYPE, other settings from the environment); logs
+  !! as `logger_name` (default 'default'). Not part of upstream SmartRedis.
+  function initialize_client_orchestrator(self, orchestrator, logger_name) result(code)
+    class(client_type),         intent(inout) :: self
+    type(orchestrator_type),    intent(in)    :: orchestrator
+    character(len=*), optional, intent(in)    :: logger_name
+    integer(kind=enum_kind)                   :: code
+
+    code = self%destructor()
+    if (present(logger_name)) then
+      code = orchestrator_create_client_c(orchestrator%get_c_pointer(), trim(logger_name), &
+                                          len_trim(logger_name, kind=c_size_t), self%client_ptr)
+    else
+      code = orchestrator_create_client_c(orchestrator%get_c_pointer(), 'default', 7_c_size_t, self%client_ptr)
+    end if
+    self%is_initialized = code == SRNoError
+    self%owner = self%is_initialized
+  end function initialize_client_orchestrator
 
   !> Whether initialize succeeded (and destructor has not been called since).
   logical function isinitialized(self)

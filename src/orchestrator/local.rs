@@ -67,16 +67,13 @@ pub fn find_module(explicit: Option<&Path>) -> Result<PathBuf> {
         };
     }
     let mut dirs = Vec::new();
-    // Each file as named and with symbolic links resolved: a program linked against a staged
-    // `libsmartredis.so.0` link still finds the module next to the real library.
-    let files = [std::env::current_exe().ok(), this_library()]
+    // The library may be reached through a link (a staged `lib/libsmartredis.so.0`): its real directory counts too.
+    let lib = this_library();
+    let real_lib = lib.as_ref().and_then(|l| std::fs::canonicalize(l).ok());
+    for file in [std::env::current_exe().ok(), lib, real_lib]
         .into_iter()
         .flatten()
-        .flat_map(|f| {
-            let real = f.canonicalize().ok().filter(|r| *r != f);
-            std::iter::once(f).chain(real)
-        });
-    for file in files {
+    {
         if let Some(d) = file.parent() {
             dirs.push(d.to_path_buf());
             if d.ends_with("deps") || d.ends_with("examples") {

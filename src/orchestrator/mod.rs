@@ -132,9 +132,13 @@ pub struct Orchestrator {
 
 impl Orchestrator {
     /// Checks the options; nothing is started until [`Orchestrator::start`].
-    pub fn new(opts: OrchestratorOptions) -> Result<Orchestrator> {
+    pub fn new(mut opts: OrchestratorOptions) -> Result<Orchestrator> {
         opts.validate()?;
         let dir = opts.working_dir()?;
+        // A relative socket path names a file in the working directory (where the shards run), for clients too.
+        if let Some(s) = opts.unix_socket.take() {
+            opts.unix_socket = Some(if s.is_relative() { dir.join(s) } else { s });
+        }
         Ok(Orchestrator {
             db_type: if opts.shards > 1 {
                 DbType::Clustered

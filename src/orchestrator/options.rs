@@ -250,7 +250,7 @@ impl OrchestratorOptions {
         self
     }
 
-    /// Also listen on this Unix socket (standalone only).
+    /// Also listen on this Unix socket (standalone only); a relative path is taken in the working directory.
     pub fn unix_socket(mut self, path: impl Into<PathBuf>) -> Self {
         self.unix_socket = Some(path.into());
         self

@@ -1,97 +1,118 @@
-//! [`RedisCluster`]: N `redis-server`s with `cluster-enabled yes`, formed natively (`CLUSTER ADDSLOTSRANGE` on
-//! each node, `CLUSTER MEET` to the first), ready once every node reports `cluster_state:ok` and sees every slot.
+//! [`RedisCluster`]: a Redis Cluster of N primaries started by the launcher ([`smartredis::orchestrator`]) in a
+//! temporary directory, ready once every node reports `cluster_state:ok`; stopped on drop (the shards also die
+//! with the test process).
 
 use std::time::{Duration, Instant};
 
-use crate::{RedisServer, ServerOptions};
+use smartredis::orchestrator::{state::pid_is_alive, Orchestrator, OrchestratorOptions};
 
-/// How long a new cluster may take to agree on its configuration.
-const FORM_BOUND: Duration = Duration::from_secs(60);
+use crate::{module_path, redis_server_bin};
 
-/// A running cluster of primaries; every node is killed on drop.
+/// How long a killed node may take to disappear.
+const KILL_BOUND: Duration = Duration::from_secs(10);
+
+/// One primary of a [`RedisCluster`].
+pub struct ClusterNode {
+    /// Its client port on 127.0.0.1.
+    pub port: u16,
+    pid: u32,
+}
+
+impl ClusterNode {
+    /// `redis://127.0.0.1:<port>/`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// A fresh connection (RESP2).
+    pub fn connection(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .and_then(|c| c.get_connection())
+            .expect("connect to cluster node")
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// SIGKILLs the node and waits (bounded) until it is gone; the cluster's stop copes with it.
+    pub fn kill(&mut self) {
+        let pid = libc::pid_t::try_from(self.pid).expect("pid fits pid_t");
+        // SAFETY: sends a signal to a process this fixture started; no memory is involved.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        let deadline = Instant::now() + KILL_BOUND;
+        while pid_is_alive(self.pid) {
+            assert!(
+                Instant::now() < deadline,
+                "node {} survived SIGKILL",
+                self.pid
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// A running cluster of primaries, stopped on drop.
 pub struct RedisCluster {
-    /// The nodes, in slot order (node `i` owns the `i`-th equal share of the slots).
-    pub nodes: Vec<RedisServer>,
+    orc: Orchestrator,
+    /// The nodes, in shard order.
+    pub nodes: Vec<ClusterNode>,
+    // Removed after `orc` has stopped the shards (fields drop in declaration order).
+    _dir: tempfile::TempDir,
 }
 
 impl RedisCluster {
-    /// `n` primaries with the module loaded.
+    /// `n` (≥ 2) primaries with the module loaded.
     pub fn with_module(n: usize) -> RedisCluster {
-        Self::start(ServerOptions::default().with_module(), n)
+        Self::start(n, true)
     }
 
-    /// `n` primaries started from `opts` (plus the cluster options).
-    pub fn start(opts: ServerOptions, n: usize) -> RedisCluster {
-        assert!(n >= 1, "a cluster needs at least one node");
-        let nodes: Vec<RedisServer> = (0..n)
-            .map(|_| {
-                opts.clone()
-                    .args([
-                        "--cluster-enabled",
-                        "yes",
-                        "--cluster-node-timeout",
-                        "5000",
-                        "--cluster-require-full-coverage",
-                        "yes",
-                    ])
-                    .start()
-            })
+    /// `n` (≥ 2) primaries, with or without the module.
+    pub fn start(n: usize, module: bool) -> RedisCluster {
+        assert!(n >= 2, "the launcher makes a cluster of 2 shards or more");
+        let dir = tempfile::Builder::new()
+            .prefix("testkit-cluster-")
+            .tempdir()
+            .expect("temporary directory");
+        let mut opts = OrchestratorOptions::new()
+            .shards(n)
+            .dir(dir.path())
+            .redis_server(redis_server_bin())
+            .die_with_parent(true);
+        opts = if module {
+            opts.module_path(module_path())
+        } else {
+            opts.module(false)
+        };
+        let orc =
+            Orchestrator::launch(opts).unwrap_or_else(|e| panic!("start a {n}-shard cluster: {e}"));
+        let nodes = orc
+            .ports()
+            .into_iter()
+            .zip(orc.pids())
+            .map(|(port, pid)| ClusterNode { port, pid })
             .collect();
-        let cluster = RedisCluster { nodes };
-        cluster.form();
-        cluster
+        RedisCluster {
+            orc,
+            nodes,
+            _dir: dir,
+        }
     }
 
-    fn form(&self) {
-        let n = self.nodes.len();
-        let per = 16384 / n;
-        for (i, node) in self.nodes.iter().enumerate() {
-            let lo = i * per;
-            let hi = if i + 1 == n { 16383 } else { (i + 1) * per - 1 };
-            let mut con = node.connection();
-            let _: () = redis::cmd("CLUSTER")
-                .arg("ADDSLOTSRANGE")
-                .arg(lo)
-                .arg(hi)
-                .query(&mut con)
-                .expect("CLUSTER ADDSLOTSRANGE");
-        }
-        let mut first = self.nodes[0].connection();
-        for node in &self.nodes[1..] {
-            let _: () = redis::cmd("CLUSTER")
-                .arg("MEET")
-                .arg("127.0.0.1")
-                .arg(node.port)
-                .query(&mut first)
-                .expect("CLUSTER MEET");
-        }
-        self.wait_ok();
-    }
-
-    /// Waits (bounded) until every node reports `cluster_state:ok`, knows every node and maps all slots to `n`
-    /// ranges.
-    pub fn wait_ok(&self) {
-        let deadline = Instant::now() + FORM_BOUND;
-        let n = self.nodes.len();
-        loop {
-            if self.nodes.iter().all(|node| node_ready(node, n)) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "cluster did not reach cluster_state:ok within {FORM_BOUND:?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+    /// The launcher behind it.
+    pub fn orchestrator(&mut self) -> &mut Orchestrator {
+        &mut self.orc
     }
 
     /// `127.0.0.1:p1,127.0.0.1:p2,...`, as `SSDB` expects.
     pub fn ssdb(&self) -> String {
-        self.nodes
-            .iter()
-            .map(|n| n.addr())
-            .collect::<Vec<_>>()
-            .join(",")
+        self.orc.address()
     }
 
     /// The node id of node `i`.
@@ -102,38 +123,38 @@ impl RedisCluster {
             .expect("CLUSTER MYID")
     }
 
-    /// The index of the node that owns `slot`.
+    /// The index of the node that owns `slot` (from `CLUSTER SLOTS`).
     pub fn owner_of(&self, slot: u16) -> usize {
-        let per = 16384 / self.nodes.len();
-        (slot as usize / per).min(self.nodes.len() - 1)
+        let reply: redis::Value = redis::cmd("CLUSTER")
+            .arg("SLOTS")
+            .query(&mut self.nodes[0].connection())
+            .expect("CLUSTER SLOTS");
+        let int = |v: &redis::Value| match v {
+            redis::Value::Int(i) => Some(*i),
+            _ => None,
+        };
+        // Each entry: [start, end, [ip, port, id, ...], replicas...].
+        let redis::Value::Array(ranges) = reply else {
+            panic!("CLUSTER SLOTS: {reply:?}");
+        };
+        let port = ranges
+            .iter()
+            .find_map(|r| {
+                let redis::Value::Array(r) = r else {
+                    return None;
+                };
+                let (lo, hi) = (int(r.first()?)?, int(r.get(1)?)?);
+                let redis::Value::Array(primary) = r.get(2)? else {
+                    return None;
+                };
+                (lo..=hi)
+                    .contains(&i64::from(slot))
+                    .then(|| int(primary.get(1)?))?
+            })
+            .expect("every slot is assigned");
+        self.nodes
+            .iter()
+            .position(|n| i64::from(n.port) == port)
+            .expect("the owner is one of the nodes")
     }
-}
-
-fn node_ready(node: &RedisServer, n: usize) -> bool {
-    let Ok(mut con) = redis::Client::open(node.url())
-        .and_then(|c| c.get_connection_with_timeout(Duration::from_secs(1)))
-    else {
-        return false;
-    };
-    let info: String = match redis::cmd("CLUSTER").arg("INFO").query(&mut con) {
-        Ok(s) => s,
-        Err(_) => return false,
-    };
-    let field = |name: &str| {
-        info.lines()
-            .find_map(|l| l.trim().strip_prefix(name))
-            .map(str::to_string)
-            .unwrap_or_default()
-    };
-    if field("cluster_state:") != "ok"
-        || field("cluster_known_nodes:") != n.to_string()
-        || field("cluster_slots_assigned:") != "16384"
-    {
-        return false;
-    }
-    let slots: redis::Value = match redis::cmd("CLUSTER").arg("SLOTS").query(&mut con) {
-        Ok(v) => v,
-        Err(_) => return false,
-    };
-    matches!(slots, redis::Value::Array(ref a) if a.len() == n)
 }

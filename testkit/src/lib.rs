@@ -2,7 +2,8 @@
 //!
 //! [`RedisServer`] starts a real `redis-server` on a free loopback port (or a Unix socket) in its own temporary
 //! directory, optionally with the RedisAI-compatible module loaded, waits until it answers `PING`, and kills it by
-//! PID when dropped — also when the test that owns it panics.
+//! PID when dropped — also when the test that owns it panics. [`RedisCluster`] is a thin wrapper over the launcher
+//! (`smartredis::orchestrator`).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -300,4 +301,4 @@ impl Drop for RedisServer {
 }
 
 mod cluster;
-pub use cluster::RedisCluster;
+pub use cluster::{ClusterNode, RedisCluster};

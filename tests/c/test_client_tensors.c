@@ -1,4 +1,4 @@
-/* Tensors through the C API against a live store (run under with-store in standalone, unix and cluster modes):
+/* Tensors through the C API against a live store (run under `smartredis run` in standalone, unix and cluster modes):
  * every type, the Nested, Contiguous and FortranContiguous layouts, cross-layout round trips, the other tensor
  * and key functions, ensemble prefixes and error paths. Data are compared byte for byte. */
 #include <stdint.h>

@@ -22,8 +22,9 @@ run_step("install" "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${prefi
 # The installed layout.
 foreach(f lib/libsmartredis.so lib/libsmartredis.so.0 lib/libsmartredis.a
           lib/libsmartredis-fortran.so lib/libsmartredis-fortran.a
-          include/smartredis.h include/c_client.h include/client.h include/srexception.h
+          include/smartredis.h include/c_client.h include/client.h include/srexception.h include/orchestrator.h
           include/enum_fortran.inc include/smartredis_client.mod include/smartredis_configoptions.mod
+          include/smartredis_orchestrator.mod
           share/cmake/smartredis/smartredisConfig.cmake share/cmake/smartredis/smartredisConfigVersion.cmake
           share/cmake/smartredis-fortran/smartredis-fortranConfig.cmake lib/pkgconfig/smartredis.pc)
   if(NOT EXISTS "${prefix}/${f}")

@@ -6,6 +6,7 @@
 #include "client.h"
 #include "logcontext.h"
 #include "logger.h"
+#include "orchestrator.h"
 #include "srobject.h"
 #include "srexception.h"
 #include "c_client.h"
