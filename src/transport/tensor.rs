@@ -257,15 +257,22 @@ impl TensorGet<'_> {
                         return Err(ReplyError::Invalid(e));
                     }
                 };
-                if *layout == Layout::FortranContiguous {
-                    let mut dest = TensorMut::from_bytes(
+                // A tensor of at most one dimension (a scalar included) is the same in both orders.
+                if *layout == Layout::FortranContiguous && dims.len() > 1 {
+                    match TensorMut::from_bytes(
                         dtype,
                         dims,
                         Layout::FortranContiguous,
                         data.as_bytes_mut(),
-                    )
-                    .map_err(ReplyError::Invalid)?;
-                    fill(io, &mut dest, dims, dtype.size())?;
+                    ) {
+                        Ok(mut dest) => fill(io, &mut dest, dims, dtype.size())?,
+                        Err(e) => {
+                            // Read the payload first: the connection stays in sync for the next command.
+                            io.skip(len)?;
+                            io.crlf()?;
+                            return Err(ReplyError::Invalid(e));
+                        }
+                    }
                 } else {
                     io.read_exact_into(data.as_bytes_mut())?;
                 }

@@ -1,0 +1,128 @@
+//! Regression tests of the client's data path: scalar tensors, hostile replies (from a tiny fake RESP server on
+//! loopback), huge shapes, oversized puts. Each keeps the connection in sync or drops it, never answers one
+//! command with the reply of another.
+
+mod common;
+
+use std::ffi::c_void;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+
+use smartredis::ffi::client as capi;
+use smartredis::ffi::configoptions as copts;
+use smartredis::tensor::{Element, Layout, TensorMut, TensorRef};
+use smartredis::transport::Route;
+use smartredis::{Client, SRError};
+use testkit::RedisServer;
+
+fn set(server: &RedisServer, args: &[&str]) {
+    let mut con = server.connection();
+    let mut cmd = redis::cmd(args[0]);
+    for a in &args[1..] {
+        cmd.arg(*a);
+    }
+    let _: () = cmd.query(&mut con).unwrap();
+}
+
+/// A C client handle for `ssdb` (short timeouts).
+fn c_client(ssdb: &str) -> *mut c_void {
+    let mut cfg: *mut c_void = std::ptr::null_mut();
+    assert_eq!(
+        copts::create_configoptions_from_environment(c"".as_ptr(), 0, &mut cfg),
+        SRError::SRNoError
+    );
+    for (k, v) in [("SSDB", ssdb), ("SR_DB_TYPE", "Standalone"), ("SSKEYIN", ""), ("SSKEYOUT", "")] {
+        assert_eq!(
+            copts::override_string_option(cfg, k.as_ptr().cast(), k.len(), v.as_ptr().cast(), v.len()),
+            SRError::SRNoError
+        );
+    }
+    let mut c: *mut c_void = std::ptr::null_mut();
+    assert_eq!(capi::CreateClient(cfg, c"t".as_ptr(), 1, &mut c), SRError::SRNoError);
+    assert_eq!(copts::sr_configoptions_free(&mut cfg), SRError::SRNoError);
+    c
+}
+
+#[test]
+fn scalar_tensor_fortran_get_keeps_the_connection_in_sync() {
+    let server = RedisServer::with_module();
+    set(&server, &["AI.TENSORSET", "s", "UINT8", "VALUES", "43"]);
+    let mut c = common::client(&server.addr(), "Standalone");
+    for layout in [Layout::FortranContiguous, Layout::Contiguous] {
+        let t = c.get_tensor("s", layout).unwrap();
+        assert_eq!(t.dims, Vec::<usize>::new());
+        assert_eq!(t.data.as_bytes(), &[43]);
+        assert!(!c.key_exists("absent").unwrap());
+        assert!(c.key_exists("s").unwrap());
+    }
+}
+
+/// A fake server: answers `PING` with `+PONG`, `AI.TENSORGET` with `tensorget`, `EXISTS` with `:1`, anything else
+/// with `+OK`. Returns its address.
+fn fake_server(tensorget: &'static [u8]) -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(s) = s else { return };
+            std::thread::spawn(move || serve(s, tensorget));
+        }
+    });
+    addr
+}
+
+fn serve(s: TcpStream, tensorget: &[u8]) {
+    let mut w = s.try_clone().unwrap();
+    let mut r = BufReader::new(s);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if r.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let n: usize = line.trim_end()[1..].parse().unwrap_or(0);
+        let mut args = Vec::new();
+        for _ in 0..n {
+            line.clear();
+            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let len: usize = line.trim_end()[1..].parse().unwrap_or(0);
+            let mut b = vec![0u8; len + 2];
+            if r.read_exact(&mut b).is_err() {
+                return;
+            }
+            b.truncate(len);
+            args.push(b);
+        }
+        let reply: &[u8] = match args.first().map(|a| a.to_ascii_uppercase()) {
+            Some(a) if a == b"PING" => b"+PONG\r\n",
+            Some(a) if a == b"AI.TENSORGET" => tensorget,
+            Some(a) if a == b"EXISTS" => b":1\r\n",
+            // Claims 2^60 bytes and sends none.
+            Some(a) if a == b"GET" => b"$1152921504606846976\r\n",
+            _ => b"+OK\r\n",
+        };
+        if w.write_all(reply).is_err() {
+            return;
+        }
+    }
+}
+
+/// After a bad `AI.TENSORGET` reply, the error is reported and the next command gets its own reply.
+fn bad_reply_fails_and_next_command_is_in_sync(reply: &'static [u8]) {
+    let addr = fake_server(reply);
+    let mut c = common::client(&addr, "Standalone");
+    for layout in [Layout::Contiguous, Layout::FortranContiguous] {
+        let e = c.get_tensor("t", layout).unwrap_err();
+        assert_ne!(e.code(), SRError::SRNoError);
+        assert!(c.key_exists("k").unwrap(), "out of sync after {e}");
+    }
+    let mut out = [0u8; 4];
+    let e = c
+        .unpack_tensor("t", TensorMut::from_slice(&[4], &mut out).unwrap())
+        .unwrap_err();
+    assert_ne!(e.code(), SRError::SRNoError);
+    assert!(c.key_exists("k").unwrap(), "out of sync after {e}");
+}
+
