@@ -56,6 +56,30 @@ fn scalar_tensor_fortran_get_keeps_the_connection_in_sync() {
         assert!(c.key_exists("s").unwrap());
     }
 }
+#[test]
+fn scalar_tensor_nested_get_through_the_c_api() {
+    let server = RedisServer::with_module();
+    set(&server, &["AI.TENSORSET", "s", "INT32", "VALUES", "-7"]);
+    let mut c = c_client(&server.addr());
+    let mut data: *mut c_void = std::ptr::null_mut();
+    let mut dims: *mut usize = std::ptr::null_mut();
+    let mut n_dims = 99usize;
+    let mut ty = 0;
+    let rc = capi::get_tensor(
+        c,
+        c"s".as_ptr(),
+        1,
+        &mut data,
+        &mut dims,
+        &mut n_dims,
+        &mut ty,
+        smartredis::SRMemoryLayout::SRMemLayoutNested as _,
+    );
+    assert_eq!(rc, SRError::SRNoError);
+    assert_eq!(n_dims, 0);
+    assert_eq!(unsafe { *data.cast::<i32>() }, -7);
+    assert_eq!(capi::DeleteCClient(&mut c), SRError::SRNoError);
+}
 
 /// A fake server: answers `PING` with `+PONG`, `AI.TENSORGET` with `tensorget`, `EXISTS` with `:1`, anything else
 /// with `+OK`. Returns its address.

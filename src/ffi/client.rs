@@ -171,7 +171,8 @@ fn nested_tables(
     tables: &mut Vec<Vec<*mut c_void>>,
 ) -> *mut c_void {
     let n = dims.len();
-    if n == 1 {
+    // A scalar (no dimensions) or a vector: the data itself.
+    if n <= 1 {
         return data.cast();
     }
     let row_bytes = dims[n - 1] * es;
