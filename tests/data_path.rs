@@ -150,3 +150,66 @@ fn bad_reply_fails_and_next_command_is_in_sync(reply: &'static [u8]) {
     assert!(c.key_exists("k").unwrap(), "out of sync after {e}");
 }
 
+#[test]
+fn wrapping_shape_is_rejected() {
+    // 2^62 * 4 wraps to 0 in 64-bit arithmetic.
+    bad_reply_fails_and_next_command_is_in_sync(
+        b"*6\r\n$5\r\ndtype\r\n$5\r\nUINT8\r\n$5\r\nshape\r\n*2\r\n:4611686018427387904\r\n:4\r\n$4\r\nblob\r\n$0\r\n\r\n",
+    );
+}
+#[test]
+fn zero_dimension_in_shape_is_rejected() {
+    bad_reply_fails_and_next_command_is_in_sync(
+        b"*6\r\n$5\r\ndtype\r\n$5\r\nUINT8\r\n$5\r\nshape\r\n*3\r\n:1000000000\r\n:1000000000\r\n:0\r\n$4\r\nblob\r\n$0\r\n\r\n",
+    );
+}
+#[test]
+fn zero_dimension_nested_c_get_does_not_allocate_the_product() {
+    let addr = fake_server(
+        b"*6\r\n$5\r\ndtype\r\n$6\r\nDOUBLE\r\n$5\r\nshape\r\n*3\r\n:1000000000\r\n:1000000000\r\n:0\r\n$4\r\nblob\r\n$0\r\n\r\n",
+    );
+    let mut c = c_client(&addr);
+    let mut data: *mut c_void = std::ptr::null_mut();
+    let mut dims: *mut usize = std::ptr::null_mut();
+    let (mut n_dims, mut ty) = (0usize, 0);
+    let rc = capi::get_tensor(
+        c,
+        c"t".as_ptr(),
+        1,
+        &mut data,
+        &mut dims,
+        &mut n_dims,
+        &mut ty,
+        smartredis::SRMemoryLayout::SRMemLayoutNested as _,
+    );
+    assert_ne!(rc, SRError::SRNoError);
+    assert!(data.is_null());
+    assert_eq!(capi::DeleteCClient(&mut c), SRError::SRNoError);
+}
+#[test]
+fn odd_length_reply_array_is_rejected() {
+    bad_reply_fails_and_next_command_is_in_sync(
+        b"*5\r\n$5\r\ndtype\r\n$5\r\nUINT8\r\n$5\r\nshape\r\n*1\r\n:1\r\n$1\r\nx\r\n",
+    );
+}
+#[test]
+fn error_element_inside_the_reply_array_is_rejected() {
+    bad_reply_fails_and_next_command_is_in_sync(
+        b"*6\r\n-ERR odd\r\n$5\r\nUINT8\r\n$5\r\nshape\r\n*1\r\n:1\r\n$4\r\nblob\r\n$1\r\nx\r\n",
+    );
+}
+#[test]
+fn huge_bulk_length_is_not_allocated_up_front() {
+    // The client must fail (timeout) instead of aborting on allocation, and recover.
+    let addr = fake_server(b"$1152921504606846976\r\n");
+    let mut c = common::client(&addr, "Standalone");
+    let e = c.get_tensor("t", Layout::Contiguous).unwrap_err();
+    assert_eq!(e.code(), SRError::SRTimeoutError, "{e}");
+    assert!(c.key_exists("t").unwrap());
+    let e = c
+        .connection()
+        .query(Route::Key(b"t"), &redis::cmd("GET").arg("t"))
+        .unwrap_err();
+    assert_eq!(e.code(), SRError::SRTimeoutError, "{e}");
+    assert!(c.key_exists("t").unwrap());
+}

@@ -58,6 +58,20 @@ pub fn element_count(dims: &[usize], elem_size: usize, what: &str) -> Result<usi
     Ok(n)
 }
 
+/// Number of elements of a shape read from a server reply, or `None` when the shape cannot be right: a
+/// dimension of 0, or a size that does not fit in memory. An empty shape is a scalar (one element).
+pub fn reply_element_count(dims: &[usize], elem_size: usize) -> Option<usize> {
+    dims.iter().try_fold(1usize, |n, &d| {
+        if d == 0 {
+            return None;
+        }
+        n.checked_mul(d).filter(|n| {
+            n.checked_mul(elem_size)
+                .is_some_and(|b| b <= isize::MAX as usize)
+        })
+    })
+}
+
 /// Walks the elements of a `dims`-shaped tensor in row-major order, yielding each one's offset (in elements)
 /// in the column-major layout.
 #[derive(Clone, Debug)]

@@ -294,9 +294,9 @@ impl<'a> TensorMut<'a> {
                 self.dtype.wire_name()
             )));
         }
-        let total: usize = dims.iter().product();
+        let total = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
         let ok = if self.layout == Layout::Contiguous && self.dims.len() == 1 {
-            self.dims[0] == total
+            Some(self.dims[0]) == total
         } else {
             self.dims == dims
         };
