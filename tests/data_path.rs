@@ -80,6 +80,33 @@ fn scalar_tensor_nested_get_through_the_c_api() {
     assert_eq!(unsafe { *data.cast::<i32>() }, -7);
     assert_eq!(capi::DeleteCClient(&mut c), SRError::SRNoError);
 }
+#[test]
+fn scalar_tensor_copy_and_rename() {
+    let server = RedisServer::with_module();
+    set(&server, &["AI.TENSORSET", "s", "FLOAT", "VALUES", "2.5"]);
+    let mut c = common::client(&server.addr(), "Standalone");
+    c.copy_tensor("s", "s2").unwrap();
+    let t = c.get_tensor("s2", Layout::Contiguous).unwrap();
+    assert!(t.dims.is_empty());
+    assert_eq!(t.data.as_bytes(), &2.5f32.to_ne_bytes());
+
+    // Cluster: a rename across shards is a copy.
+    let cluster = testkit::RedisCluster::with_module(3);
+    let mut c = common::client(&cluster.ssdb(), "Clustered");
+    let set = redis::cmd("AI.TENSORSET")
+        .arg("s")
+        .arg("FLOAT")
+        .arg("VALUES")
+        .arg("2.5")
+        .clone();
+    c.connection().query(Route::Key(b"s"), &set).unwrap();
+    assert!(!c.connection().same_slot(b"s", b"other"));
+    c.rename_tensor("s", "other").unwrap();
+    assert!(!c.tensor_exists("s").unwrap());
+    let t = c.get_tensor("other", Layout::Contiguous).unwrap();
+    assert!(t.dims.is_empty());
+    assert_eq!(t.data.as_bytes(), &2.5f32.to_ne_bytes());
+}
 
 /// A fake server: answers `PING` with `+PONG`, `AI.TENSORGET` with `tensorget`, `EXISTS` with `:1`, anything else
 /// with `+OK`. Returns its address.

@@ -76,7 +76,8 @@ impl Client {
 
     fn copy_tensor_keys(&mut self, src: &str, dst: &str) -> Result<()> {
         let t = self.get_tensor_key(src, Layout::Contiguous)?;
-        let view = TensorRef::from_bytes(t.dtype, &t.dims, Layout::Contiguous, t.data.as_bytes())?;
+        // Also for a scalar (no dimensions), which the public constructors refuse.
+        let view = TensorRef::from_stored(&t)?;
         self.put_tensor_key(dst, &view)
     }
 

@@ -99,6 +99,27 @@ impl<'a> TensorRef<'a> {
         })
     }
 
+    /// A view of a fetched row-major tensor, to be stored again (copy, cross-shard rename). Unlike
+    /// [`from_bytes`](Self::from_bytes) it accepts a shape without dimensions: a scalar, which the server stores
+    /// and returns (`AI.TENSORSET key TYPE BLOB ...` without dims).
+    pub(crate) fn from_stored(t: &'a Tensor) -> Result<Self> {
+        if t.layout != Layout::Contiguous {
+            return Err(Error::Internal(
+                "only a row-major tensor can be stored again as it is".into(),
+            ));
+        }
+        let data = t.data.as_bytes();
+        let count = super::layout::reply_element_count(&t.dims, t.dtype.size())
+            .ok_or_else(|| Error::Parameter(format!("invalid tensor shape {:?}", t.dims)))?;
+        check_len(data.len(), count, t.dtype, "data")?;
+        Ok(TensorRef {
+            dtype: t.dtype,
+            dims: t.dims.clone(),
+            count,
+            src: Source::RowMajor(data),
+        })
+    }
+
     /// A row-major tensor from a typed slice.
     pub fn from_slice<T: Element>(dims: &[usize], data: &'a [T]) -> Result<Self> {
         // SAFETY: any initialised `T: Element` (plain numbers) may be viewed as bytes.
