@@ -240,3 +240,21 @@ fn huge_bulk_length_is_not_allocated_up_front() {
     assert_eq!(e.code(), SRError::SRTimeoutError, "{e}");
     assert!(c.key_exists("t").unwrap());
 }
+#[test]
+fn huge_dimension_count_is_a_parameter_error() {
+    let dims = vec![1usize; 1 << 20];
+    let leaf = [0u8; 1];
+    // A self-referencing pointer table would be followed forever; the count is refused before the walk.
+    let mut table: [*const c_void; 1] = [leaf.as_ptr().cast()];
+    table[0] = table.as_ptr().cast();
+    let e = unsafe { TensorRef::from_nested(u8::dtype(), &dims, table.as_ptr().cast()) }.unwrap_err();
+    assert_eq!(e.code(), SRError::SRParameterError);
+    let e = unsafe { TensorMut::from_nested(u8::dtype(), &dims, table.as_mut_ptr().cast()) }.unwrap_err();
+    assert_eq!(e.code(), SRError::SRParameterError);
+    assert_eq!(
+        TensorRef::from_bytes(u8::dtype(), &dims, Layout::Contiguous, &leaf)
+            .unwrap_err()
+            .code(),
+        SRError::SRParameterError
+    );
+}
