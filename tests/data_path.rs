@@ -258,3 +258,23 @@ fn huge_dimension_count_is_a_parameter_error() {
         SRError::SRParameterError
     );
 }
+#[test]
+fn put_over_proto_max_bulk_len_reports_the_server_error_once() {
+    let server = RedisServer::options()
+        .with_module()
+        .args(["--proto-max-bulk-len", "1mb"])
+        .start();
+    let mut c = common::client(&server.addr(), "Standalone");
+    let data = vec![1u8; 16 << 20];
+    let t = TensorRef::from_bytes(u8::dtype(), &[data.len()], Layout::Contiguous, &data).unwrap();
+    let before = std::time::Instant::now();
+    let e = c.put_tensor("big", &t).unwrap_err();
+    assert_eq!(e.code(), SRError::SRDatabaseError, "{e}");
+    assert!(e.message().contains("bulk length"), "{e}");
+    // Not re-sent 21 times 100 ms apart.
+    assert!(before.elapsed() < std::time::Duration::from_secs(1), "{:?}", before.elapsed());
+    let small = [1u8, 2];
+    c.put_tensor("small", &TensorRef::from_slice(&[2], &small).unwrap()).unwrap();
+    assert!(c.key_exists("small").unwrap());
+    let _ = Client::name(&c);
+}

@@ -268,7 +268,9 @@ impl NodeConnection {
     /// Sends the request and reads its reply.
     ///
     /// A dropped connection (write failure, end of stream, reset) is reopened and the request sent again, up to
-    /// `command_attempts` tries `cmd_interval` apart; then a database error. A reply that does not arrive within
+    /// `command_attempts` tries `cmd_interval` apart; then a database error. When the send fails because the server
+    /// closed the connection after an error reply (a payload over its `proto-max-bulk-len`), that reply is the
+    /// result (a database error with the server's message) and the request is not sent again. A reply that does not arrive within
     /// `cmd_timeout` is a timeout error and the request is **not** re-sent (the connection is discarded, since the
     /// late reply would otherwise be read as the answer to the next command).
     pub fn request<R: Request>(
@@ -295,6 +297,19 @@ impl NodeConnection {
             };
             let result = match req.send(io) {
                 Ok(()) => req.receive(io),
+                Err(e) if !is_timeout(&e) => {
+                    // The server may have refused the command and closed the connection while it was still
+                    // being sent (a bulk longer than `proto-max-bulk-len`): its reason is waiting to be read,
+                    // and sending the command again would only be refused again.
+                    if let Err(ReplyError::Server(m)) = io.value() {
+                        self.io = None;
+                        return Err(CallError::Failed(Error::Database(format!(
+                            "{} refused the command and closed the connection: {m}",
+                            self.addr
+                        ))));
+                    }
+                    Err(ReplyError::Io(e))
+                }
                 Err(e) => Err(ReplyError::Io(e)),
             };
             match result {
