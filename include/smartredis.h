@@ -45,6 +45,12 @@
 #define STATE_VERSION 1
 
 /**
+ * Most dimensions a tensor may have. Nested pointer trees are walked recursively, one
+ * level per dimension, so this also bounds that recursion.
+ */
+#define MAX_DIMS 1024
+
+/**
  * Size of the read buffer of a connection. Payloads larger than what it holds bypass it.
  */
 #define READ_BUF (64 * 1024)
@@ -337,7 +343,9 @@ SRError get_tensor(void *c_client,
  * Fetches tensor `name` into caller memory `result`, which has `mem_layout` and holds a tensor of `type` and
  * `dims` (for `SRMemLayoutContiguous`, `dims` may also be the single total element count, as upstream requires).
  * The stored type and shape are checked first (runtime error on mismatch, `result` untouched); the payload is then
- * read from the socket straight into `result` (transposed for `FortranContiguous`).
+ * read from the socket straight into `result` (transposed for `FortranContiguous`), without an intermediate
+ * copy. So when the transfer fails once it has begun (timeout, dropped connection, error code returned),
+ * the contents of `result` are unspecified: some of it may have been overwritten with part of the tensor.
  */
 SRError unpack_tensor(void *c_client,
                       const char *name,

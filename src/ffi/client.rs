@@ -249,7 +249,9 @@ pub extern "C" fn get_tensor(
 /// Fetches tensor `name` into caller memory `result`, which has `mem_layout` and holds a tensor of `type` and
 /// `dims` (for `SRMemLayoutContiguous`, `dims` may also be the single total element count, as upstream requires).
 /// The stored type and shape are checked first (runtime error on mismatch, `result` untouched); the payload is then
-/// read from the socket straight into `result` (transposed for `FortranContiguous`).
+/// read from the socket straight into `result` (transposed for `FortranContiguous`), without an intermediate
+/// copy. So when the transfer fails once it has begun (timeout, dropped connection, error code returned),
+/// the contents of `result` are unspecified: some of it may have been overwritten with part of the tensor.
 #[no_mangle]
 pub extern "C" fn unpack_tensor(
     c_client: *mut c_void,
