@@ -198,10 +198,24 @@ impl<'a> TensorRef<'a> {
                 Ok(())
             }
             Source::Rows(rows) => {
+                // Rows are gathered into full chunks: a call per chunk, not one per (possibly tiny) row.
+                let chunk = chunk.max(1);
+                let mut buf = Vec::with_capacity(chunk.min(self.byte_len()));
                 for r in rows {
-                    for c in r.chunks(chunk.max(1)) {
-                        f(c)?;
+                    let mut r: &[u8] = r;
+                    while !r.is_empty() {
+                        let take = (chunk - buf.len()).min(r.len());
+                        let (head, tail) = r.split_at(take);
+                        buf.extend_from_slice(head);
+                        r = tail;
+                        if buf.len() == chunk {
+                            f(&buf)?;
+                            buf.clear();
+                        }
                     }
+                }
+                if !buf.is_empty() {
+                    f(&buf)?;
                 }
                 Ok(())
             }
@@ -461,6 +475,29 @@ mod tests {
             .map(|c| i32::from_ne_bytes(c.try_into().unwrap()))
             .collect();
         assert_eq!(rows, vec![0, 1, 2, 10, 11, 12]);
+    }
+
+    #[test]
+    fn small_nested_rows_are_gathered_into_full_chunks() {
+        let rows: Vec<[f32; 3]> = (0..100).map(|i| [i as f32; 3]).collect();
+        let ptrs: Vec<*const f32> = rows.iter().map(|r| r.as_ptr()).collect();
+        // SAFETY: 100 pointers to rows of 3 f32, alive for the test.
+        let t = unsafe { TensorRef::from_nested(f32::dtype(), &[100, 3], ptrs.as_ptr().cast()) }
+            .unwrap();
+        let mut sizes = Vec::new();
+        let mut out = Vec::new();
+        t.for_each_chunk::<()>(64, |c| {
+            sizes.push(c.len());
+            out.extend_from_slice(c);
+            Ok(())
+        })
+        .unwrap();
+        // 1200 bytes: 18 full chunks of 64 and one of 48, not 100 calls of 12.
+        assert_eq!(sizes.len(), 19);
+        assert!(sizes[..18].iter().all(|&n| n == 64));
+        assert_eq!(sizes[18], 48);
+        let want: Vec<u8> = rows.iter().flatten().flat_map(|v| v.to_ne_bytes()).collect();
+        assert_eq!(out, want);
     }
 
     #[test]
