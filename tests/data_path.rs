@@ -278,3 +278,26 @@ fn put_over_proto_max_bulk_len_reports_the_server_error_once() {
     assert!(c.key_exists("small").unwrap());
     let _ = Client::name(&c);
 }
+#[test]
+fn cluster_refresh_skips_a_dead_node_quickly() {
+    let mut cluster = testkit::RedisCluster::with_module(3);
+    let cfg = common::config(&cluster.ssdb(), "Clustered");
+    // Retry budgets of 6 s: a refresh that spends them on the dead node takes at least that long.
+    cfg.override_integer_option("SR_CONN_TIMEOUT", 6).unwrap();
+    cfg.override_integer_option("SR_CONN_INTERVAL", 1000).unwrap();
+    cfg.override_integer_option("SR_CMD_TIMEOUT", 6).unwrap();
+    cfg.override_integer_option("SR_CMD_INTERVAL", 1000).unwrap();
+    let mut c = Client::new(Some(&cfg), "refresh").unwrap();
+    // Node 0 owns slot 0: the first primary a refresh asks.
+    cluster.nodes[0].kill();
+    let smartredis::transport::Connection::Cluster(cc) = c.connection() else {
+        panic!("not a cluster connection");
+    };
+    let before = std::time::Instant::now();
+    cc.refresh().unwrap();
+    assert!(
+        before.elapsed() < std::time::Duration::from_secs(3),
+        "refresh took {:?}",
+        before.elapsed()
+    );
+}

@@ -195,12 +195,22 @@ fn is_timeout(e: &io::Error) -> bool {
 impl NodeConnection {
     /// Connects (with up to `connection_attempts` tries, `conn_interval` apart), checking the node answers `PING`.
     pub fn connect(addr: NodeAddr, settings: Arc<TransportSettings>) -> Result<NodeConnection> {
+        let attempts = settings.connection_attempts;
+        Self::connect_with_attempts(addr, settings, attempts)
+    }
+
+    /// As [`connect`](Self::connect), with `attempts` tries (at least one) instead of `connection_attempts`.
+    pub fn connect_with_attempts(
+        addr: NodeAddr,
+        settings: Arc<TransportSettings>,
+        attempts: usize,
+    ) -> Result<NodeConnection> {
         let mut conn = NodeConnection {
             addr,
             io: None,
             settings,
         };
-        let attempts = conn.settings.connection_attempts.max(1);
+        let attempts = attempts.max(1);
         let mut last = String::new();
         for attempt in 1..=attempts {
             match conn.open_and_ping() {
@@ -277,7 +287,17 @@ impl NodeConnection {
         &mut self,
         req: &mut R,
     ) -> std::result::Result<R::Output, CallError> {
-        let attempts = self.settings.command_attempts.max(1);
+        let attempts = self.settings.command_attempts;
+        self.request_with_attempts(req, attempts)
+    }
+
+    /// As [`request`](Self::request), with `attempts` tries (at least one) instead of `command_attempts`.
+    pub fn request_with_attempts<R: Request>(
+        &mut self,
+        req: &mut R,
+        attempts: usize,
+    ) -> std::result::Result<R::Output, CallError> {
+        let attempts = attempts.max(1);
         let mut last = String::new();
         for attempt in 1..=attempts {
             if attempt > 1 {
