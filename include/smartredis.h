@@ -303,6 +303,9 @@ SRError SmartRedisCClient(bool cluster,
 /**
  * Deletes the client at `*c_client` and everything it handed out (`get_tensor` results), then sets
  * `*c_client` to NULL. `*c_client == NULL` is a no-op; `c_client == NULL` is a parameter error.
+ * Setting `*c_client` to NULL makes a second `DeleteCClient(&p)` on the same variable harmless; using or
+ * deleting the client through another copy of the pointer after it was deleted is undefined behaviour, as with
+ * any C API (it is not reliably detected).
  */
 SRError DeleteCClient(void **c_client);
 

@@ -110,6 +110,9 @@ pub extern "C" fn SmartRedisCClient(
 
 /// Deletes the client at `*c_client` and everything it handed out (`get_tensor` results), then sets
 /// `*c_client` to NULL. `*c_client == NULL` is a no-op; `c_client == NULL` is a parameter error.
+/// Setting `*c_client` to NULL makes a second `DeleteCClient(&p)` on the same variable harmless; using or
+/// deleting the client through another copy of the pointer after it was deleted is undefined behaviour, as with
+/// any C API (it is not reliably detected).
 #[no_mangle]
 pub extern "C" fn DeleteCClient(c_client: *mut *mut c_void) -> SRError {
     guard("DeleteCClient", || {
