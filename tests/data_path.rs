@@ -31,14 +31,28 @@ fn c_client(ssdb: &str) -> *mut c_void {
         copts::create_configoptions_from_environment(c"".as_ptr(), 0, &mut cfg),
         SRError::SRNoError
     );
-    for (k, v) in [("SSDB", ssdb), ("SR_DB_TYPE", "Standalone"), ("SSKEYIN", ""), ("SSKEYOUT", "")] {
+    for (k, v) in [
+        ("SSDB", ssdb),
+        ("SR_DB_TYPE", "Standalone"),
+        ("SSKEYIN", ""),
+        ("SSKEYOUT", ""),
+    ] {
         assert_eq!(
-            copts::override_string_option(cfg, k.as_ptr().cast(), k.len(), v.as_ptr().cast(), v.len()),
+            copts::override_string_option(
+                cfg,
+                k.as_ptr().cast(),
+                k.len(),
+                v.as_ptr().cast(),
+                v.len()
+            ),
             SRError::SRNoError
         );
     }
     let mut c: *mut c_void = std::ptr::null_mut();
-    assert_eq!(capi::CreateClient(cfg, c"t".as_ptr(), 1, &mut c), SRError::SRNoError);
+    assert_eq!(
+        capi::CreateClient(cfg, c"t".as_ptr(), 1, &mut c),
+        SRError::SRNoError
+    );
     assert_eq!(copts::sr_configoptions_free(&mut cfg), SRError::SRNoError);
     c
 }
@@ -235,7 +249,7 @@ fn huge_bulk_length_is_not_allocated_up_front() {
     assert!(c.key_exists("t").unwrap());
     let e = c
         .connection()
-        .query(Route::Key(b"t"), &redis::cmd("GET").arg("t"))
+        .query(Route::Key(b"t"), redis::cmd("GET").arg("t"))
         .unwrap_err();
     assert_eq!(e.code(), SRError::SRTimeoutError, "{e}");
     assert!(c.key_exists("t").unwrap());
@@ -247,9 +261,11 @@ fn huge_dimension_count_is_a_parameter_error() {
     // A self-referencing pointer table would be followed forever; the count is refused before the walk.
     let mut table: [*const c_void; 1] = [leaf.as_ptr().cast()];
     table[0] = table.as_ptr().cast();
-    let e = unsafe { TensorRef::from_nested(u8::dtype(), &dims, table.as_ptr().cast()) }.unwrap_err();
+    let e =
+        unsafe { TensorRef::from_nested(u8::dtype(), &dims, table.as_ptr().cast()) }.unwrap_err();
     assert_eq!(e.code(), SRError::SRParameterError);
-    let e = unsafe { TensorMut::from_nested(u8::dtype(), &dims, table.as_mut_ptr().cast()) }.unwrap_err();
+    let e = unsafe { TensorMut::from_nested(u8::dtype(), &dims, table.as_mut_ptr().cast()) }
+        .unwrap_err();
     assert_eq!(e.code(), SRError::SRParameterError);
     assert_eq!(
         TensorRef::from_bytes(u8::dtype(), &dims, Layout::Contiguous, &leaf)
@@ -272,11 +288,15 @@ fn put_over_proto_max_bulk_len_reports_the_server_error_once() {
     assert_eq!(e.code(), SRError::SRDatabaseError, "{e}");
     assert!(e.message().contains("bulk length"), "{e}");
     // Not re-sent 21 times 100 ms apart.
-    assert!(before.elapsed() < std::time::Duration::from_secs(1), "{:?}", before.elapsed());
+    assert!(
+        before.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        before.elapsed()
+    );
     let small = [1u8, 2];
-    c.put_tensor("small", &TensorRef::from_slice(&[2], &small).unwrap()).unwrap();
+    c.put_tensor("small", &TensorRef::from_slice(&[2], &small).unwrap())
+        .unwrap();
     assert!(c.key_exists("small").unwrap());
-    let _ = Client::name(&c);
 }
 #[test]
 fn cluster_refresh_skips_a_dead_node_quickly() {
@@ -284,9 +304,11 @@ fn cluster_refresh_skips_a_dead_node_quickly() {
     let cfg = common::config(&cluster.ssdb(), "Clustered");
     // Retry budgets of 6 s: a refresh that spends them on the dead node takes at least that long.
     cfg.override_integer_option("SR_CONN_TIMEOUT", 6).unwrap();
-    cfg.override_integer_option("SR_CONN_INTERVAL", 1000).unwrap();
+    cfg.override_integer_option("SR_CONN_INTERVAL", 1000)
+        .unwrap();
     cfg.override_integer_option("SR_CMD_TIMEOUT", 6).unwrap();
-    cfg.override_integer_option("SR_CMD_INTERVAL", 1000).unwrap();
+    cfg.override_integer_option("SR_CMD_INTERVAL", 1000)
+        .unwrap();
     let mut c = Client::new(Some(&cfg), "refresh").unwrap();
     // Node 0 owns slot 0: the first primary a refresh asks.
     cluster.nodes[0].kill();

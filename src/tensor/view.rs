@@ -496,7 +496,11 @@ mod tests {
         assert_eq!(sizes.len(), 19);
         assert!(sizes[..18].iter().all(|&n| n == 64));
         assert_eq!(sizes[18], 48);
-        let want: Vec<u8> = rows.iter().flatten().flat_map(|v| v.to_ne_bytes()).collect();
+        let want: Vec<u8> = rows
+            .iter()
+            .flatten()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
         assert_eq!(out, want);
     }
 
