@@ -45,6 +45,12 @@
 #define STATE_VERSION 1
 
 /**
+ * Most dimensions a tensor may have. Nested pointer trees are walked recursively, one
+ * level per dimension, so this also bounds that recursion.
+ */
+#define MAX_DIMS 1024
+
+/**
  * Size of the read buffer of a connection. Payloads larger than what it holds bypass it.
  */
 #define READ_BUF (64 * 1024)
@@ -297,6 +303,9 @@ SRError SmartRedisCClient(bool cluster,
 /**
  * Deletes the client at `*c_client` and everything it handed out (`get_tensor` results), then sets
  * `*c_client` to NULL. `*c_client == NULL` is a no-op; `c_client == NULL` is a parameter error.
+ * Setting `*c_client` to NULL makes a second `DeleteCClient(&p)` on the same variable harmless; using or
+ * deleting the client through another copy of the pointer after it was deleted is undefined behaviour, as with
+ * any C API (it is not reliably detected).
  */
 SRError DeleteCClient(void **c_client);
 
@@ -337,7 +346,9 @@ SRError get_tensor(void *c_client,
  * Fetches tensor `name` into caller memory `result`, which has `mem_layout` and holds a tensor of `type` and
  * `dims` (for `SRMemLayoutContiguous`, `dims` may also be the single total element count, as upstream requires).
  * The stored type and shape are checked first (runtime error on mismatch, `result` untouched); the payload is then
- * read from the socket straight into `result` (transposed for `FortranContiguous`).
+ * read from the socket straight into `result` (transposed for `FortranContiguous`), without an intermediate
+ * copy. So when the transfer fails once it has begun (timeout, dropped connection, error code returned),
+ * the contents of `result` are unspecified: some of it may have been overwritten with part of the tensor.
  */
 SRError unpack_tensor(void *c_client,
                       const char *name,

@@ -62,7 +62,10 @@ impl Client {
     /// Connects using `config` (or a fresh `ConfigOptions::from_environment("")`), named `logger_name` in logs.
     ///
     /// `SR_DB_TYPE` decides the server mode; when it is unset the mode is asked from the server (`INFO cluster`).
+    ///
+    /// As upstream, a bad `SR_LOG_LEVEL` or an `SR_LOG_FILE` that cannot be written is a runtime error here.
     pub fn new(config: Option<&ConfigOptions>, logger_name: &str) -> Result<Client> {
+        crate::logging::check_configuration()?;
         let owned;
         let cfg = match config {
             Some(c) => c,
@@ -81,7 +84,9 @@ impl Client {
     }
 
     /// The deprecated constructor (`SmartRedisCClient`): the mode comes from `cluster`, `SR_DB_TYPE` is ignored.
+    /// Logging is checked as in [`new`](Self::new).
     pub fn with_cluster_flag(cluster: bool, logger_name: &str) -> Result<Client> {
+        crate::logging::check_configuration()?;
         let cfg = ConfigOptions::from_environment("")?;
         let settings = ClientSettings::from_config(&cfg)?;
         let mode = if cluster {

@@ -43,7 +43,11 @@ impl Client {
     }
 
     /// Fetches tensor `name` (with the get prefix) into caller memory, after checking its type and dimensions
-    /// against `dest`; the payload is read from the socket straight into `dest`.
+    /// against `dest` (on a mismatch `dest` is untouched); the payload is read from the socket straight into
+    /// `dest`, without an intermediate copy.
+    ///
+    /// On an error after the payload has started to arrive (timeout, dropped connection), the contents of
+    /// `dest` are unspecified: part of it may already hold part of the tensor.
     pub fn unpack_tensor(&mut self, name: &str, dest: TensorMut<'_>) -> Result<()> {
         let key = self.get_key(Entity::Tensor, name);
         let mut req = TensorGet::new(key.as_bytes(), &key, GetTarget::Into(dest));
@@ -76,7 +80,8 @@ impl Client {
 
     fn copy_tensor_keys(&mut self, src: &str, dst: &str) -> Result<()> {
         let t = self.get_tensor_key(src, Layout::Contiguous)?;
-        let view = TensorRef::from_bytes(t.dtype, &t.dims, Layout::Contiguous, t.data.as_bytes())?;
+        // Also for a scalar (no dimensions), which the public constructors refuse.
+        let view = TensorRef::from_stored(&t)?;
         self.put_tensor_key(dst, &view)
     }
 

@@ -110,6 +110,9 @@ pub extern "C" fn SmartRedisCClient(
 
 /// Deletes the client at `*c_client` and everything it handed out (`get_tensor` results), then sets
 /// `*c_client` to NULL. `*c_client == NULL` is a no-op; `c_client == NULL` is a parameter error.
+/// Setting `*c_client` to NULL makes a second `DeleteCClient(&p)` on the same variable harmless; using or
+/// deleting the client through another copy of the pointer after it was deleted is undefined behaviour, as with
+/// any C API (it is not reliably detected).
 #[no_mangle]
 pub extern "C" fn DeleteCClient(c_client: *mut *mut c_void) -> SRError {
     guard("DeleteCClient", || {
@@ -171,7 +174,8 @@ fn nested_tables(
     tables: &mut Vec<Vec<*mut c_void>>,
 ) -> *mut c_void {
     let n = dims.len();
-    if n == 1 {
+    // A scalar (no dimensions) or a vector: the data itself.
+    if n <= 1 {
         return data.cast();
     }
     let row_bytes = dims[n - 1] * es;
@@ -248,7 +252,9 @@ pub extern "C" fn get_tensor(
 /// Fetches tensor `name` into caller memory `result`, which has `mem_layout` and holds a tensor of `type` and
 /// `dims` (for `SRMemLayoutContiguous`, `dims` may also be the single total element count, as upstream requires).
 /// The stored type and shape are checked first (runtime error on mismatch, `result` untouched); the payload is then
-/// read from the socket straight into `result` (transposed for `FortranContiguous`).
+/// read from the socket straight into `result` (transposed for `FortranContiguous`), without an intermediate
+/// copy. So when the transfer fails once it has begun (timeout, dropped connection, error code returned),
+/// the contents of `result` are unspecified: some of it may have been overwritten with part of the tensor.
 #[no_mangle]
 pub extern "C" fn unpack_tensor(
     c_client: *mut c_void,

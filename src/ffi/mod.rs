@@ -5,7 +5,9 @@
 //! [`guard_or`]): it catches panics, turns [`Error`]s into codes and records the message. Arguments are checked
 //! with the helpers below ([`str_arg`], [`bytes_arg`], [`slice_arg`], [`out_arg`], [`handle_mut`]), which name the
 //! argument in their error. Handles handed to C are typed: every boxed object starts with a magic word, so passing
-//! a dataset where a client is expected is reported as an error instead of undefined behaviour.
+//! a live handle of one kind where another kind is expected is reported as an error instead of undefined
+//! behaviour. A handle that was freed is another matter: using it (or freeing it again through a copy of the
+//! pointer) is undefined behaviour, as with any C API (see `FREED_MAGIC`).
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod client;
@@ -208,8 +210,11 @@ struct Handle<T> {
     value: T,
 }
 
-/// Magic word written into a handle when it is freed, so a second free or a use after free is caught while the
-/// memory has not been reused.
+/// Magic word written into a handle just before it is freed. It is a best-effort diagnostic only: the allocator
+/// may reuse or overwrite the freed block at once (glibc writes its own bookkeeping over the first 16 bytes), so
+/// a later use or a second free through a stale copy of the handle is seldom reported as "already freed" and is
+/// undefined behaviour, as with any C API. The destructors taking `void**` set the caller's variable to NULL,
+/// which makes a second free through that same variable a no-op.
 const FREED_MAGIC: u64 = 0xDEAD_DEAD_DEAD_DEAD;
 
 /// Boxes `value` and returns the handle that C owns. Free it with [`free_handle`].

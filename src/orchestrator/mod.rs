@@ -499,7 +499,8 @@ impl Orchestrator {
     }
 
     /// Stops every shard: `SHUTDOWN SAVE` (persistence on) or `SHUTDOWN NOSAVE`, then SIGTERM, then SIGKILL by PID,
-    /// all within the stop timeout; then removes `nodes-*.conf` and the state file. Stopping a stopped one is a no-op.
+    /// all within the stop timeout; then, when no shard is left alive, removes `nodes-*.conf` and the state file
+    /// (otherwise [`Error::StopFailed`], with the files kept). Stopping a stopped one is a no-op.
     pub fn stop(&mut self) -> Result<()> {
         if self.shards.is_empty() {
             return Ok(());
@@ -531,10 +532,11 @@ impl Orchestrator {
             alive = local::wait_gone(&mut self.shards, Instant::now() + Duration::from_secs(2));
         }
         drop(cons);
-        self.remove_files();
+        // A surviving shard keeps its state file and nodes.conf, so it can still be found and stopped.
         if !alive.is_empty() {
             return Err(Error::StopFailed(alive));
         }
+        self.remove_files();
         self.shards.clear();
         Ok(())
     }

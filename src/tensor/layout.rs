@@ -32,12 +32,22 @@ impl Layout {
     }
 }
 
-/// Number of elements of a shape, checking that it has at least one dimension, that every dimension is positive
-/// and that the total fits in memory. `what` names the argument in errors.
+/// Most dimensions a tensor may have. Nested pointer trees are walked recursively, one
+/// level per dimension, so this also bounds that recursion.
+pub const MAX_DIMS: usize = 1024;
+
+/// Number of elements of a shape, checking that it has between one and [`MAX_DIMS`] dimensions, that every
+/// dimension is positive and that the total fits in memory. `what` names the argument in errors.
 pub fn element_count(dims: &[usize], elem_size: usize, what: &str) -> Result<usize> {
     if dims.is_empty() {
         return Err(Error::Parameter(format!(
             "{what} must have at least one dimension"
+        )));
+    }
+    if dims.len() > MAX_DIMS {
+        return Err(Error::Parameter(format!(
+            "{what} has {} dimensions; at most {MAX_DIMS} are supported",
+            dims.len()
         )));
     }
     let mut n: usize = 1;
@@ -56,6 +66,23 @@ pub fn element_count(dims: &[usize], elem_size: usize, what: &str) -> Result<usi
             .ok_or_else(|| Error::Parameter(format!("{what}: the tensor is too large")))?;
     }
     Ok(n)
+}
+
+/// Number of elements of a shape read from a server reply, or `None` when the shape cannot be right: a
+/// dimension of 0, or a size that does not fit in memory. An empty shape is a scalar (one element).
+pub fn reply_element_count(dims: &[usize], elem_size: usize) -> Option<usize> {
+    if dims.len() > MAX_DIMS {
+        return None;
+    }
+    dims.iter().try_fold(1usize, |n, &d| {
+        if d == 0 {
+            return None;
+        }
+        n.checked_mul(d).filter(|n| {
+            n.checked_mul(elem_size)
+                .is_some_and(|b| b <= isize::MAX as usize)
+        })
+    })
 }
 
 /// Walks the elements of a `dims`-shaped tensor in row-major order, yielding each one's offset (in elements)

@@ -99,6 +99,27 @@ impl<'a> TensorRef<'a> {
         })
     }
 
+    /// A view of a fetched row-major tensor, to be stored again (copy, cross-shard rename). Unlike
+    /// [`from_bytes`](Self::from_bytes) it accepts a shape without dimensions: a scalar, which the server stores
+    /// and returns (`AI.TENSORSET key TYPE BLOB ...` without dims).
+    pub(crate) fn from_stored(t: &'a Tensor) -> Result<Self> {
+        if t.layout != Layout::Contiguous {
+            return Err(Error::Internal(
+                "only a row-major tensor can be stored again as it is".into(),
+            ));
+        }
+        let data = t.data.as_bytes();
+        let count = super::layout::reply_element_count(&t.dims, t.dtype.size())
+            .ok_or_else(|| Error::Parameter(format!("invalid tensor shape {:?}", t.dims)))?;
+        check_len(data.len(), count, t.dtype, "data")?;
+        Ok(TensorRef {
+            dtype: t.dtype,
+            dims: t.dims.clone(),
+            count,
+            src: Source::RowMajor(data),
+        })
+    }
+
     /// A row-major tensor from a typed slice.
     pub fn from_slice<T: Element>(dims: &[usize], data: &'a [T]) -> Result<Self> {
         // SAFETY: any initialised `T: Element` (plain numbers) may be viewed as bytes.
@@ -177,10 +198,24 @@ impl<'a> TensorRef<'a> {
                 Ok(())
             }
             Source::Rows(rows) => {
+                // Rows are gathered into full chunks: a call per chunk, not one per (possibly tiny) row.
+                let chunk = chunk.max(1);
+                let mut buf = Vec::with_capacity(chunk.min(self.byte_len()));
                 for r in rows {
-                    for c in r.chunks(chunk.max(1)) {
-                        f(c)?;
+                    let mut r: &[u8] = r;
+                    while !r.is_empty() {
+                        let take = (chunk - buf.len()).min(r.len());
+                        let (head, tail) = r.split_at(take);
+                        buf.extend_from_slice(head);
+                        r = tail;
+                        if buf.len() == chunk {
+                            f(&buf)?;
+                            buf.clear();
+                        }
                     }
+                }
+                if !buf.is_empty() {
+                    f(&buf)?;
                 }
                 Ok(())
             }
@@ -294,9 +329,9 @@ impl<'a> TensorMut<'a> {
                 self.dtype.wire_name()
             )));
         }
-        let total: usize = dims.iter().product();
+        let total = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
         let ok = if self.layout == Layout::Contiguous && self.dims.len() == 1 {
-            self.dims[0] == total
+            Some(self.dims[0]) == total
         } else {
             self.dims == dims
         };
@@ -440,6 +475,33 @@ mod tests {
             .map(|c| i32::from_ne_bytes(c.try_into().unwrap()))
             .collect();
         assert_eq!(rows, vec![0, 1, 2, 10, 11, 12]);
+    }
+
+    #[test]
+    fn small_nested_rows_are_gathered_into_full_chunks() {
+        let rows: Vec<[f32; 3]> = (0..100).map(|i| [i as f32; 3]).collect();
+        let ptrs: Vec<*const f32> = rows.iter().map(|r| r.as_ptr()).collect();
+        // SAFETY: 100 pointers to rows of 3 f32, alive for the test.
+        let t = unsafe { TensorRef::from_nested(f32::dtype(), &[100, 3], ptrs.as_ptr().cast()) }
+            .unwrap();
+        let mut sizes = Vec::new();
+        let mut out = Vec::new();
+        t.for_each_chunk::<()>(64, |c| {
+            sizes.push(c.len());
+            out.extend_from_slice(c);
+            Ok(())
+        })
+        .unwrap();
+        // 1200 bytes: 18 full chunks of 64 and one of 48, not 100 calls of 12.
+        assert_eq!(sizes.len(), 19);
+        assert!(sizes[..18].iter().all(|&n| n == 64));
+        assert_eq!(sizes[18], 48);
+        let want: Vec<u8> = rows
+            .iter()
+            .flatten()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        assert_eq!(out, want);
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use redis::Value;
 
-use super::conn::{Asking, CallError, NodeAddr, NodeConnection, Request, TransportSettings};
+use super::conn::{
+    Asking, CallError, CmdRequest, NodeAddr, NodeConnection, Request, TransportSettings,
+};
 use crate::cluster::routing::{Redirect, MAX_REDIRECTS};
 use crate::cluster::{Slot, SlotMap};
 use crate::error::{Error, Result};
@@ -54,7 +56,9 @@ impl ClusterConnection {
         &self.map
     }
 
-    /// Re-reads `CLUSTER SLOTS` from any reachable node.
+    /// Re-reads `CLUSTER SLOTS` from any reachable node. Each node is probed once (one connection attempt, one
+    /// try of the command, each bounded by the socket timeouts), not with the full retry budgets: a dead node
+    /// must not hold up the refresh while live ones could answer.
     pub fn refresh(&mut self) -> Result<()> {
         let mut last = Error::Database("no cluster node to ask for CLUSTER SLOTS".into());
         let mut addrs = self.map.primaries();
@@ -63,9 +67,10 @@ impl ClusterConnection {
                 addrs.push(a.clone());
             }
         }
+        let cmd = redis::cmd("CLUSTER").arg("SLOTS").clone();
         for addr in addrs {
-            let reply = match self.node(&addr) {
-                Ok(n) => n.query(redis::cmd("CLUSTER").arg("SLOTS")),
+            let reply = match self.probe_node(&addr) {
+                Ok(n) => n.request_with_attempts(&mut CmdRequest(&cmd), 1),
                 Err(e) => {
                     last = e;
                     continue;
@@ -83,6 +88,21 @@ impl ClusterConnection {
             }
         }
         Err(last)
+    }
+
+    /// The connection to `addr`, opened with a single attempt if needed (for refresh probes).
+    fn probe_node(&mut self, addr: &str) -> Result<&mut NodeConnection> {
+        match self.nodes.entry(addr.to_string()) {
+            std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let conn = NodeConnection::connect_with_attempts(
+                    NodeAddr::parse_host_port(addr)?,
+                    self.settings.clone(),
+                    1,
+                )?;
+                Ok(v.insert(conn))
+            }
+        }
     }
 
     /// The connection to `addr` (`host:port`), opened if needed.

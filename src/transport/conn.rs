@@ -195,12 +195,22 @@ fn is_timeout(e: &io::Error) -> bool {
 impl NodeConnection {
     /// Connects (with up to `connection_attempts` tries, `conn_interval` apart), checking the node answers `PING`.
     pub fn connect(addr: NodeAddr, settings: Arc<TransportSettings>) -> Result<NodeConnection> {
+        let attempts = settings.connection_attempts;
+        Self::connect_with_attempts(addr, settings, attempts)
+    }
+
+    /// As [`connect`](Self::connect), with `attempts` tries (at least one) instead of `connection_attempts`.
+    pub fn connect_with_attempts(
+        addr: NodeAddr,
+        settings: Arc<TransportSettings>,
+        attempts: usize,
+    ) -> Result<NodeConnection> {
         let mut conn = NodeConnection {
             addr,
             io: None,
             settings,
         };
-        let attempts = conn.settings.connection_attempts.max(1);
+        let attempts = attempts.max(1);
         let mut last = String::new();
         for attempt in 1..=attempts {
             match conn.open_and_ping() {
@@ -268,14 +278,26 @@ impl NodeConnection {
     /// Sends the request and reads its reply.
     ///
     /// A dropped connection (write failure, end of stream, reset) is reopened and the request sent again, up to
-    /// `command_attempts` tries `cmd_interval` apart; then a database error. A reply that does not arrive within
+    /// `command_attempts` tries `cmd_interval` apart; then a database error. When the send fails because the server
+    /// closed the connection after an error reply (a payload over its `proto-max-bulk-len`), that reply is the
+    /// result (a database error with the server's message) and the request is not sent again. A reply that does not arrive within
     /// `cmd_timeout` is a timeout error and the request is **not** re-sent (the connection is discarded, since the
     /// late reply would otherwise be read as the answer to the next command).
     pub fn request<R: Request>(
         &mut self,
         req: &mut R,
     ) -> std::result::Result<R::Output, CallError> {
-        let attempts = self.settings.command_attempts.max(1);
+        let attempts = self.settings.command_attempts;
+        self.request_with_attempts(req, attempts)
+    }
+
+    /// As [`request`](Self::request), with `attempts` tries (at least one) instead of `command_attempts`.
+    pub fn request_with_attempts<R: Request>(
+        &mut self,
+        req: &mut R,
+        attempts: usize,
+    ) -> std::result::Result<R::Output, CallError> {
+        let attempts = attempts.max(1);
         let mut last = String::new();
         for attempt in 1..=attempts {
             if attempt > 1 {
@@ -295,6 +317,19 @@ impl NodeConnection {
             };
             let result = match req.send(io) {
                 Ok(()) => req.receive(io),
+                Err(e) if !is_timeout(&e) => {
+                    // The server may have refused the command and closed the connection while it was still
+                    // being sent (a bulk longer than `proto-max-bulk-len`): its reason is waiting to be read,
+                    // and sending the command again would only be refused again.
+                    if let Err(ReplyError::Server(m)) = io.value() {
+                        self.io = None;
+                        return Err(CallError::Failed(Error::Database(format!(
+                            "{} refused the command and closed the connection: {m}",
+                            self.addr
+                        ))));
+                    }
+                    Err(ReplyError::Io(e))
+                }
                 Err(e) => Err(ReplyError::Io(e)),
             };
             match result {

@@ -20,6 +20,9 @@ pub const READ_BUF: usize = 64 * 1024;
 /// the caller's memory with `sendmsg`.
 pub const SMALL_PAYLOAD: usize = 16 * 1024;
 
+/// How deeply arrays may nest in a reply (the reader recurses once per level).
+const MAX_DEPTH: usize = 128;
+
 /// A connected socket.
 #[derive(Debug)]
 pub enum Stream {
@@ -326,10 +329,21 @@ impl BufStream {
             Header::Int(i) => Value::Int(i),
             Header::Bulk(None) | Header::Array(None) => Value::Nil,
             Header::Bulk(Some(n)) => {
-                let mut v = vec![0u8; n];
-                self.read_exact_into(&mut v)?;
+                // Grown as the bytes arrive (doubling from 1 MiB): a bogus length costs what was sent, not `n`.
+                let mut v = Vec::new();
+                while v.len() < n {
+                    let old = v.len();
+                    let step = (n - old).min(old.max(1 << 20));
+                    v.resize(old + step, 0);
+                    self.read_exact_into(&mut v[old..])?;
+                }
                 self.crlf()?;
                 Value::BulkString(v)
+            }
+            Header::Array(Some(_)) if depth >= MAX_DEPTH => {
+                return Err(ReplyError::Protocol(format!(
+                    "reply nested deeper than {MAX_DEPTH} arrays"
+                )))
             }
             Header::Array(Some(n)) => {
                 let mut items = Vec::with_capacity(n.min(1 << 16));

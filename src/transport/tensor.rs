@@ -8,6 +8,7 @@ use super::conn::Request;
 use super::resp::{BufStream, Header, ReplyError, SMALL_PAYLOAD};
 use crate::ai;
 use crate::error::Error;
+use crate::tensor::layout::reply_element_count;
 use crate::tensor::{AlignedBytes, DType, Layout, Tensor, TensorMut, TensorRef};
 
 /// Pieces in which a transposed (Fortran) payload is produced and sent.
@@ -102,6 +103,15 @@ fn invalid(m: String) -> ReplyError {
     ReplyError::Protocol(m)
 }
 
+/// Reads one element of the reply array. An error element there is a protocol error (the connection is
+/// dropped): the rest of the array would otherwise stay unread.
+fn element(io: &mut BufStream) -> Result<redis::Value, ReplyError> {
+    io.value().map_err(|e| match e {
+        ReplyError::Server(m) => invalid(format!("error element in AI.TENSORGET reply: {m}")),
+        e => e,
+    })
+}
+
 /// Skips the rest of a reply element whose header was already read.
 fn drain(io: &mut BufStream, h: Header) -> Result<(), ReplyError> {
     match h {
@@ -138,18 +148,23 @@ impl Request for TensorGet<'_> {
                 return Err(invalid(m));
             }
         };
+        if n % 2 != 0 {
+            return Err(invalid(format!(
+                "AI.TENSORGET reply has {n} elements, not label/value pairs"
+            )));
+        }
         let mut dtype: Option<DType> = None;
         let mut dims: Option<Vec<usize>> = None;
         let mut result = None;
         let mut failure: Option<Error> = None;
         for _ in 0..n / 2 {
-            let label = match io.value()? {
+            let label = match element(io)? {
                 redis::Value::BulkString(b) => b,
                 redis::Value::SimpleString(s) => s.into_bytes(),
                 other => return Err(invalid(format!("unexpected AI.TENSORGET label {other:?}"))),
             };
             match label.as_slice() {
-                b"dtype" => match io.value()? {
+                b"dtype" => match element(io)? {
                     redis::Value::BulkString(b) => dtype = Some(parse_dtype(&b, &mut failure)),
                     redis::Value::SimpleString(s) => {
                         dtype = Some(parse_dtype(s.as_bytes(), &mut failure))
@@ -160,7 +175,7 @@ impl Request for TensorGet<'_> {
                         )))
                     }
                 },
-                b"shape" => match io.value()? {
+                b"shape" => match element(io)? {
                     redis::Value::Array(items) => {
                         let mut d = Vec::with_capacity(items.len());
                         for i in items {
@@ -193,7 +208,7 @@ impl Request for TensorGet<'_> {
                     result = self.read_blob(io, len, dtype, dims.as_deref(), &mut failure)?;
                 }
                 _ => {
-                    io.value()?;
+                    element(io)?;
                 }
             }
         }
@@ -236,7 +251,13 @@ impl TensorGet<'_> {
             ));
             return Ok(None);
         };
-        let expected = dims.iter().product::<usize>() * dtype.size();
+        let Some(count) = reply_element_count(dims, dtype.size()) else {
+            return Err(invalid(format!(
+                "Tensor {}: impossible shape {dims:?} in AI.TENSORGET reply",
+                self.key
+            )));
+        };
+        let expected = count * dtype.size();
         if failure.is_some() || expected != len {
             io.skip(len)?;
             io.crlf()?;
@@ -257,15 +278,22 @@ impl TensorGet<'_> {
                         return Err(ReplyError::Invalid(e));
                     }
                 };
-                if *layout == Layout::FortranContiguous {
-                    let mut dest = TensorMut::from_bytes(
+                // A tensor of at most one dimension (a scalar included) is the same in both orders.
+                if *layout == Layout::FortranContiguous && dims.len() > 1 {
+                    match TensorMut::from_bytes(
                         dtype,
                         dims,
                         Layout::FortranContiguous,
                         data.as_bytes_mut(),
-                    )
-                    .map_err(ReplyError::Invalid)?;
-                    fill(io, &mut dest, dims, dtype.size())?;
+                    ) {
+                        Ok(mut dest) => fill(io, &mut dest, dims, dtype.size())?,
+                        Err(e) => {
+                            // Read the payload first: the connection stays in sync for the next command.
+                            io.skip(len)?;
+                            io.crlf()?;
+                            return Err(ReplyError::Invalid(e));
+                        }
+                    }
                 } else {
                     io.read_exact_into(data.as_bytes_mut())?;
                 }
