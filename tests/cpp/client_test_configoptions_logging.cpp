@@ -13,20 +13,11 @@
 #include "logcontext.h"
 #include "logger.h"
 #include "srexception.h"
+#include "sr_test.hpp"
 
 using namespace SmartRedis;
 
 namespace {
-
-int failures = 0;
-
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            std::cerr << __FILE__ << ":" << __LINE__ << ": check failed: " #cond << "\n";   \
-            ++failures;                                                                      \
-        }                                                                                    \
-    } while (0)
 
 /// Runs `f`, which must throw exactly exception type E with code `code`.
 template <typename E, typename F> void expect_throw(F f, SRError code)

@@ -5,20 +5,11 @@
 
 #include "configoptions.h"
 #include "srexception.h"
+#include "sr_test.hpp"
 
 using namespace SmartRedis;
 
 namespace {
-
-int failures = 0;
-
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            std::cerr << __FILE__ << ":" << __LINE__ << ": check failed: " #cond << "\n";   \
-            ++failures;                                                                      \
-        }                                                                                    \
-    } while (0)
 
 /// internal::throw_error(code) must throw exactly E, named `name`, with the last error's text.
 template <typename E> void check_code(SRError code, const std::string& name)

@@ -7,22 +7,9 @@
 #include <vector>
 
 #include "client.h"
+#include "sr_test.hpp"
 
 using namespace SmartRedis;
-
-namespace {
-
-int failures = 0;
-
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            std::cerr << __FILE__ << ":" << __LINE__ << ": check failed: " #cond << "\n";   \
-            ++failures;                                                                      \
-        }                                                                                    \
-    } while (0)
-
-} // namespace
 
 int main()
 {

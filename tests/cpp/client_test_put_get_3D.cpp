@@ -11,20 +11,11 @@
 #include <vector>
 
 #include "client.h"
+#include "sr_test.hpp"
 
 using namespace SmartRedis;
 
 namespace {
-
-int failures = 0;
-
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            std::cerr << __FILE__ << ":" << __LINE__ << ": check failed: " #cond << "\n";   \
-            ++failures;                                                                      \
-        }                                                                                    \
-    } while (0)
 
 constexpr size_t D0 = 3, D1 = 4, D2 = 5, N = D0 * D1 * D2;
 const std::vector<size_t> DIMS{D0, D1, D2};

@@ -8,20 +8,11 @@
 #include <vector>
 
 #include "orchestrator.h"
+#include "sr_test.hpp"
 
 using namespace SmartRedis;
 
 namespace {
-
-int failures = 0;
-
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            std::cerr << __FILE__ << ":" << __LINE__ << ": check failed: " #cond << "\n";   \
-            ++failures;                                                                      \
-        }                                                                                    \
-    } while (0)
 
 /// Whether `f()` throws an exception of type E.
 template <typename E, typename F> bool throws(F&& f)
