@@ -22,3 +22,23 @@ pub fn config(ssdb: &str, db_type: &str) -> ConfigOptions {
 pub fn client(ssdb: &str, db_type: &str) -> Client {
     Client::new(Some(&config(ssdb, db_type)), "test").unwrap()
 }
+
+/// Client creation through the C API fails with SRRuntimeError, as upstream, even with a reachable server.
+pub fn assert_c_clients_refused() {
+    use smartredis::ffi::client::{SimpleCreateClient, SmartRedisCClient};
+    use smartredis::SRError;
+    let server = testkit::RedisServer::options().start();
+    std::env::set_var("SSDB", server.addr());
+    std::env::set_var("SR_DB_TYPE", "Standalone");
+    let mut c: *mut std::ffi::c_void = std::ptr::null_mut();
+    assert_eq!(
+        SimpleCreateClient(c"t".as_ptr(), 1, &mut c),
+        SRError::SRRuntimeError
+    );
+    assert!(c.is_null());
+    assert_eq!(
+        SmartRedisCClient(false, c"t".as_ptr(), 1, &mut c),
+        SRError::SRRuntimeError
+    );
+    assert!(c.is_null());
+}
