@@ -9,6 +9,7 @@ PACKAGES=(
   libclang-dev      # bindgen, used by the redis-module crate
   cmake g++ gfortran pkg-config make   # C, C++ and Fortran tests, examples and the CMake package
   libopenmpi-dev openmpi-bin          # the MPI examples (examples/parallel)
+  valgrind                            # memcheck variants of the C++ and Fortran tests
 )
 CBINDGEN_VERSION=0.29.4
 
