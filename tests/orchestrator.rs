@@ -493,24 +493,9 @@ fn config_set_applies_to_every_shard() {
             .unwrap()
             .get_connection()
             .unwrap();
-        let v: Vec<String> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("maxmemory")
-            .query(&mut con)
-            .unwrap();
-        assert_eq!(v[1], "104857600");
-        let v: Vec<String> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("maxmemory-policy")
-            .query(&mut con)
-            .unwrap();
-        assert_eq!(v[1], "allkeys-lru");
-        let v: Vec<String> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("proto-max-bulk-len")
-            .query(&mut con)
-            .unwrap();
-        assert_eq!(v[1], "2684354560");
+        assert_eq!(config_get(&mut con, "maxmemory"), "104857600");
+        assert_eq!(config_get(&mut con, "maxmemory-policy"), "allkeys-lru");
+        assert_eq!(config_get(&mut con, "proto-max-bulk-len"), "2684354560");
     }
     let err = g.get().config_set("no-such-setting", "1").unwrap_err();
     assert!(matches!(err, Error::Redis { shard: 0, .. }), "{err:?}");
@@ -633,4 +618,14 @@ fn client_connected_to_the_orchestrator() {
     // Not started: a clear error instead of a hang.
     let o = Orchestrator::new(OrchestratorOptions::new()).unwrap();
     assert!(o.client("x").is_err());
+}
+
+/// `CONFIG GET name` on one server: the value.
+fn config_get(con: &mut redis::Connection, name: &str) -> String {
+    let v: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg(name)
+        .query(con)
+        .unwrap();
+    v[1].clone()
 }
