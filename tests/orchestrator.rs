@@ -142,17 +142,7 @@ fn check_shards(n: usize) {
     o.stop().expect("stop");
     assert!(all_gone(&pids));
     assert!(!dir.path().join(STATE_FILE).exists());
-    let confs = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .starts_with("nodes-")
-        })
-        .count();
-    assert_eq!(confs, 0);
+    assert_eq!(nodes_conf_count(dir.path()), 0, "nodes-*.conf left behind");
 }
 
 #[test]
@@ -580,17 +570,7 @@ fn start_is_bounded_and_cleans_up() {
         other => panic!("expected a shard error, got {other:?}"),
     }
     assert_nothing_left(dir.path());
-    let confs = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .starts_with("nodes-")
-        })
-        .count();
-    assert_eq!(confs, 0, "nodes-*.conf left behind");
+    assert_eq!(nodes_conf_count(dir.path()), 0, "nodes-*.conf left behind");
 }
 
 #[test]
@@ -618,6 +598,20 @@ fn client_connected_to_the_orchestrator() {
     // Not started: a clear error instead of a hang.
     let o = Orchestrator::new(OrchestratorOptions::new()).unwrap();
     assert!(o.client("x").is_err());
+}
+
+/// How many cluster `nodes-*.conf` files are in `dir`.
+fn nodes_conf_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("nodes-")
+        })
+        .count()
 }
 
 /// `CONFIG GET name` on one server: the value.

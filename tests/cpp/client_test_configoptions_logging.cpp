@@ -117,10 +117,5 @@ int main(int argc, char** argv)
         std::cerr << "unexpected " << e.exception_class() << ": " << e.what() << " at " << e.where() << "\n";
         return 1;
     }
-    if (failures != 0) {
-        std::cerr << failures << " check(s) failed\n";
-        return 1;
-    }
-    std::cout << "client_test_configoptions_logging: OK\n";
-    return 0;
+    return sr_test_result("client_test_configoptions_logging");
 }

@@ -65,10 +65,5 @@ int main()
         CHECK(sr != nullptr && sr->to_error_code() == SRKeyError);
     }
 
-    if (failures != 0) {
-        std::cerr << failures << " check(s) failed\n";
-        return 1;
-    }
-    std::cout << "client_test_exceptions: OK\n";
-    return 0;
+    return sr_test_result("client_test_exceptions");
 }

@@ -54,10 +54,5 @@ int main()
         std::cerr << "unexpected " << e.exception_class() << ": " << e.what() << "\n";
         return 1;
     }
-    if (failures != 0) {
-        std::cerr << failures << " check(s) failed\n";
-        return 1;
-    }
-    std::cout << "client_test_prefixing: OK\n";
-    return 0;
+    return sr_test_result("client_test_prefixing");
 }

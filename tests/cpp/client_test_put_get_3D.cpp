@@ -195,10 +195,5 @@ int main()
         std::cerr << "unexpected " << e.exception_class() << ": " << e.what() << " at " << e.where() << "\n";
         return 1;
     }
-    if (failures != 0) {
-        std::cerr << failures << " check(s) failed\n";
-        return 1;
-    }
-    std::cout << "client_test_put_get_3D: OK\n";
-    return 0;
+    return sr_test_result("client_test_put_get_3D");
 }

@@ -87,10 +87,6 @@ int main(int argc, char** argv)
     CHECK(throws<ParameterException>([] { Client::_adopt_c_handle(nullptr); }));
     CHECK(throws<Exception>([&] { Orchestrator::attach(std::string(argv[2]) + "/no-such-store"); }));
 
-    if (failures > 0) {
-        std::cerr << failures << " check(s) failed\n";
-        return 1;
-    }
-    std::cout << "cpp orchestrator (" << shards << " shard(s)): OK\n";
-    return 0;
+    const std::string name = "cpp orchestrator (" + std::to_string(shards) + " shard(s))";
+    return sr_test_result(name.c_str());
 }

@@ -16,4 +16,15 @@ inline int failures = 0;
         }                                                                                    \
     } while (0)
 
+/// The program's exit status: reports the failed checks (1), or prints "<name>: OK" (0).
+inline int sr_test_result(const char* name)
+{
+    if (failures != 0) {
+        std::cerr << failures << " check(s) failed\n";
+        return 1;
+    }
+    std::cout << name << ": OK\n";
+    return 0;
+}
+
 #endif // SR_TEST_HPP
