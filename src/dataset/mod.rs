@@ -3,7 +3,8 @@
 //! Tensors are copied in when added (from any caller layout) and kept row-major; metadata fields hold scalars of
 //! one type or strings. [`wire`] says how both lie in the database.
 
-pub mod wire;
+/// The key layout and metadata encoding (shared with the module, in `smartredis-protocol`).
+pub use smartredis_protocol::dataset as wire;
 
 use std::cell::Cell;
 

@@ -1,8 +1,6 @@
 //! How a dataset lies in the database, byte for byte as SmartRedis 0.6.1 writes and reads it (reference §4.5,
 //! §4.6, `include/metadatabuffer.h`): the key layout and the binary encoding of metadata fields.
 //!
-//! Self-contained (std only), so the module can live in the shared protocol crate.
-//!
 //! Keys, with `P` the ensemble prefix (`"SSKEYOUT."`, or empty):
 //! - base key `P{name}` (the element stored in aggregation lists),
 //! - metadata hash `P{name}.meta`, holding one field per metadata field, the tensor names under
