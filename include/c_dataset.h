@@ -1,7 +1,6 @@
 /*
  * c_dataset.h: SmartRedis 0.6.1's header of this name, for source compatibility.
- * The dataset functions (CDataSet, add_tensor, ...) are not implemented yet: for now it only brings the
- * enumerations and error codes that upstream's header includes.
+ * The dataset functions (CDataSet, add_tensor, ...) are declared in smartredis.h.
  */
 #ifndef SMARTREDIS_C_DATASET_H
 #define SMARTREDIS_C_DATASET_H

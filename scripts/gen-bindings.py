@@ -27,9 +27,11 @@ same width, c_intN_t, and the wrapper converts values above the signed range exp
   T x  (integer, bool, float, enum)   value, intent(in)
   void *x, const void *x              type(c_ptr), value
   const char *x                       character(kind=c_char), intent(in) :: x(*)
+  char *x                             character(kind=c_char), intent(inout) :: x(*)  (a buffer to fill)
   const T *x                          intent(in) :: x(*)  (an input array)
-  T *x                                intent(out) :: x(*) when the next parameter is `x_len`, `x_length` or
-                                      `n_x` (an output array), else a scalar intent(out)
+  T *x                                intent(inout) :: x(*) when the next parameter is `x_len`, `x_length`
+                                      or `n_x` (an output array), else a scalar intent(inout) (an output, or
+                                      an in/out value such as a capacity that becomes a count)
   T **x (any type)                    type(c_ptr), intent(inout)  (an output handle, string or array, or a
                                       handle variable a destructor sets to NULL)
 
@@ -152,8 +154,8 @@ def declare(fn, i, enums):
         return f"{ftype}(kind={kind}), intent(in)", "(*)", {kind}
     nxt = fn.params[i + 1].name if i + 1 < len(fn.params) else None
     if ftype == "character" or nxt in (f"{p.name}_len", f"{p.name}_length", f"n_{p.name}"):
-        return f"{ftype}(kind={kind}), intent(out)", "(*)", {kind}
-    return f"{ftype}(kind={kind}), intent(out)", "", {kind}
+        return f"{ftype}(kind={kind}), intent(inout)", "(*)", {kind}
+    return f"{ftype}(kind={kind}), intent(inout)", "", {kind}
 
 
 def result_type(fn, enums):

@@ -81,6 +81,27 @@ static_assert(std::is_same<decltype(&::use_list_ensemble_prefix),
 static_assert(std::is_same<decltype(&::client_to_string),
                            const char* (*)(void*)>::value,
               "client_to_string: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::put_dataset),
+                           SRError (*)(void*, void*)>::value,
+              "put_dataset: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_dataset),
+                           SRError (*)(void*, const char*, size_t, void**)>::value,
+              "get_dataset: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::rename_dataset),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t)>::value,
+              "rename_dataset: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::copy_dataset),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t)>::value,
+              "copy_dataset: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::delete_dataset),
+                           SRError (*)(void*, const char*, size_t)>::value,
+              "delete_dataset: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::dataset_exists),
+                           SRError (*)(void*, const char*, size_t, bool*)>::value,
+              "dataset_exists: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::poll_dataset),
+                           SRError (*)(void*, const char*, size_t, int, int, bool*)>::value,
+              "poll_dataset: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::create_configoptions_from_environment),
                            SRError (*)(const char*, size_t, void**)>::value,
               "create_configoptions_from_environment: the header changed: run make bindings and review the wrappers");
@@ -102,6 +123,51 @@ static_assert(std::is_same<decltype(&::override_integer_option),
 static_assert(std::is_same<decltype(&::override_string_option),
                            SRError (*)(void*, const char*, size_t, const char*, size_t)>::value,
               "override_string_option: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::CDataSet),
+                           SRError (*)(const char*, size_t, void**)>::value,
+              "CDataSet: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::DeallocateDataSet),
+                           SRError (*)(void**)>::value,
+              "DeallocateDataSet: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::add_tensor),
+                           SRError (*)(void*, const char*, size_t, void*, const size_t*, size_t, SRTensorType, SRMemoryLayout)>::value,
+              "add_tensor: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::add_meta_scalar),
+                           SRError (*)(void*, const char*, size_t, const void*, SRMetaDataType)>::value,
+              "add_meta_scalar: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::add_meta_string),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t)>::value,
+              "add_meta_string: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_dataset_tensor),
+                           SRError (*)(void*, const char*, size_t, void**, size_t**, size_t*, SRTensorType*, SRMemoryLayout)>::value,
+              "get_dataset_tensor: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::unpack_dataset_tensor),
+                           SRError (*)(void*, const char*, size_t, void*, const size_t*, size_t, SRTensorType, SRMemoryLayout)>::value,
+              "unpack_dataset_tensor: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_meta_scalars),
+                           SRError (*)(void*, const char*, size_t, size_t*, SRMetaDataType*, void**)>::value,
+              "get_meta_scalars: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_meta_strings),
+                           SRError (*)(void*, const char*, size_t, char***, size_t*, size_t**)>::value,
+              "get_meta_strings: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_tensor_names),
+                           SRError (*)(void*, char***, size_t*, size_t**)>::value,
+              "get_tensor_names: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_tensor_type),
+                           SRError (*)(void*, const char*, size_t, SRTensorType*)>::value,
+              "get_tensor_type: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_tensor_dims),
+                           SRError (*)(void*, const char*, size_t, size_t**, size_t*)>::value,
+              "get_tensor_dims: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_metadata_field_names),
+                           SRError (*)(void*, char***, size_t*, size_t**)>::value,
+              "get_metadata_field_names: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_metadata_field_type),
+                           SRError (*)(void*, const char*, size_t, SRMetaDataType*)>::value,
+              "get_metadata_field_type: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::dataset_to_string),
+                           const char* (*)(void*)>::value,
+              "dataset_to_string: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::SRGetLastError),
                            const char* (*)()>::value,
               "SRGetLastError: the header changed: run make bindings and review the wrappers");
