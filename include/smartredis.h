@@ -691,6 +691,34 @@ SRError get_metadata_field_type(void *dataset,
                                 SRMetaDataType *mdtype);
 
 /**
+ * Not in upstream's C API (its C++ `DataSet` copy constructor): a deep copy of `dataset` (tensors and
+ * metadata, not the memory its getters handed out) into a new handle at `*new_dataset`, freed with
+ * [`DeallocateDataSet`].
+ */
+SRError sr_dataset_clone(void *dataset,
+                         void **new_dataset);
+
+/**
+ * Not in upstream's C API (C++ `DataSet::has_field`): whether metadata field `name` exists.
+ */
+SRError sr_dataset_has_field(void *dataset, const char *name, size_t name_length, bool *has_field);
+
+/**
+ * Not in upstream's C API (C++ `DataSet::clear_field`): removes metadata field `name` (no-op if absent).
+ */
+SRError sr_dataset_clear_field(void *dataset,
+                               const char *name,
+                               size_t name_length);
+
+/**
+ * Not in upstream's C API (C++ `DataSet::set_name`): renames the dataset object (an empty name is a parameter
+ * error); what is stored under the old name is untouched.
+ */
+SRError sr_dataset_set_name(void *dataset,
+                            const char *name,
+                            size_t name_length);
+
+/**
  * A description of the dataset (`"DataSet (<name>):\n"`, its tensors and metadata fields). The string belongs
  * to the dataset and stays valid until the next call on it or its deallocation (upstream: one static buffer
  * shared by every dataset). On error the error text is returned instead.

@@ -482,6 +482,65 @@ pub extern "C" fn get_metadata_field_type(
     })
 }
 
+/// Not in upstream's C API (its C++ `DataSet` copy constructor): a deep copy of `dataset` (tensors and
+/// metadata, not the memory its getters handed out) into a new handle at `*new_dataset`, freed with
+/// [`DeallocateDataSet`].
+#[no_mangle]
+pub extern "C" fn sr_dataset_clone(dataset: *mut c_void, new_dataset: *mut *mut c_void) -> SRError {
+    guard("sr_dataset_clone", || {
+        let h = dataset_arg(dataset, "dataset")?;
+        let out = out_arg(new_dataset, "new_dataset")?;
+        *out = DataSetHandle::into_handle(h.ds.clone());
+        Ok(())
+    })
+}
+
+/// Not in upstream's C API (C++ `DataSet::has_field`): whether metadata field `name` exists.
+#[no_mangle]
+pub extern "C" fn sr_dataset_has_field(
+    dataset: *mut c_void,
+    name: *const c_char,
+    name_length: usize,
+    has_field: *mut bool,
+) -> SRError {
+    guard("sr_dataset_has_field", || {
+        let h = dataset_arg(dataset, "dataset")?;
+        let name = str_arg(name, name_length, "name")?;
+        *out_arg(has_field, "has_field")? = h.ds.has_field(name);
+        Ok(())
+    })
+}
+
+/// Not in upstream's C API (C++ `DataSet::clear_field`): removes metadata field `name` (no-op if absent).
+#[no_mangle]
+pub extern "C" fn sr_dataset_clear_field(
+    dataset: *mut c_void,
+    name: *const c_char,
+    name_length: usize,
+) -> SRError {
+    guard("sr_dataset_clear_field", || {
+        let h = dataset_arg(dataset, "dataset")?;
+        let name = str_arg(name, name_length, "name")?;
+        h.ds.clear_field(name);
+        Ok(())
+    })
+}
+
+/// Not in upstream's C API (C++ `DataSet::set_name`): renames the dataset object (an empty name is a parameter
+/// error); what is stored under the old name is untouched.
+#[no_mangle]
+pub extern "C" fn sr_dataset_set_name(
+    dataset: *mut c_void,
+    name: *const c_char,
+    name_length: usize,
+) -> SRError {
+    guard("sr_dataset_set_name", || {
+        let h = dataset_arg(dataset, "dataset")?;
+        let name = str_arg(name, name_length, "name")?;
+        h.ds.set_name(name)
+    })
+}
+
 thread_local! {
     static TO_STRING_ERROR: std::cell::RefCell<CString> = std::cell::RefCell::new(CString::default());
 }
