@@ -12,6 +12,7 @@
 #include "c_logger.h"
 #include "client.h"
 #include "configoptions.h"
+#include "dataset.h"
 #include "logcontext.h"
 #include "logger.h"
 #include "orchestrator.h"
@@ -165,6 +166,18 @@ static_assert(std::is_same<decltype(&::get_metadata_field_names),
 static_assert(std::is_same<decltype(&::get_metadata_field_type),
                            SRError (*)(void*, const char*, size_t, SRMetaDataType*)>::value,
               "get_metadata_field_type: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_dataset_clone),
+                           SRError (*)(void*, void**)>::value,
+              "sr_dataset_clone: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_dataset_has_field),
+                           SRError (*)(void*, const char*, size_t, bool*)>::value,
+              "sr_dataset_has_field: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_dataset_clear_field),
+                           SRError (*)(void*, const char*, size_t)>::value,
+              "sr_dataset_clear_field: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_dataset_set_name),
+                           SRError (*)(void*, const char*, size_t)>::value,
+              "sr_dataset_set_name: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::dataset_to_string),
                            const char* (*)(void*)>::value,
               "dataset_to_string: the header changed: run make bindings and review the wrappers");
