@@ -2,10 +2,11 @@
 
 use redis_module::{Context, RedisError, RedisResult, RedisString, RedisValue};
 
+use crate::backends::{self, BackendKind};
 use crate::config::{self, BACKENDS};
 
 /// `AI.CONFIG LOADBACKEND|BACKENDSPATH|MODEL_CHUNK_SIZE|GET ...`.
-pub fn ai_config(_ctx: &Context, args: &[RedisString]) -> RedisResult {
+pub fn ai_config(ctx: &Context, args: &[RedisString]) -> RedisResult {
     if args.len() < 2 {
         return Err(RedisError::WrongArity);
     }
@@ -19,8 +20,20 @@ pub fn ai_config(_ctx: &Context, args: &[RedisString]) -> RedisResult {
         if !BACKENDS.contains(&backend.as_str()) {
             return Err(RedisError::Str("ERR unsupported backend"));
         }
-        // No backend can be loaded yet (they arrive with the model issue).
-        return Err(RedisError::Str("ERR error loading backend"));
+        let kind = BackendKind::parse(backend.as_bytes())
+            .ok_or(RedisError::Str("ERR unsupported backend"))?;
+        let path = config::get().resolve_backend_path(&args[3].to_string_lossy());
+        return match backends::load(kind, &path) {
+            Ok(_) => Ok(RedisValue::SimpleStringStatic("OK")),
+            Err(why) => {
+                ctx.log_warning(&format!(
+                    "could not load the {backend} backend from {path}: {why}"
+                ));
+                Err(RedisError::String(format!(
+                    "ERR error loading backend: {why}"
+                )))
+            }
+        };
     }
     if sub.eq_ignore_ascii_case(b"BACKENDSPATH") {
         let path = value.ok_or(RedisError::Str("ERR BACKENDSPATH: missing path argument"))?;
