@@ -20,24 +20,9 @@
 #define MAX_REDIRECTS 16
 
 /**
- * Number of hash slots in a Redis cluster.
- */
-#define SLOT_COUNT 16384
-
-/**
  * Most addresses handed out in `SSDB` (as SmartSim does).
  */
 #define MAX_SSDB_ADDRESSES 128
-
-/**
- * Number of hash slots of a Redis Cluster.
- */
-#define SLOTS 16384
-
-/**
- * Distance of a Redis Cluster node's bus port from its client port.
- */
-#define CLUSTER_BUS_OFFSET 10000
 
 /**
  * Version of the state file layout.

@@ -3,7 +3,9 @@
 
 use redis_module::{raw, Context, RedisString, Status};
 
-use crate::backends::{self, BackendKind};
+use smartredis_protocol::commands as names;
+
+use crate::backends;
 use crate::model::rdb::MODEL_TYPE;
 use crate::tensor::rdb::TENSOR_TYPE;
 use crate::{commands, config, guarded, info, queue};
@@ -49,7 +51,7 @@ fn init(ctx: &Context, args: &[RedisString]) -> Status {
     drop(cfg);
     // Backends named at load time are loaded now; a failure is logged and retried on first use.
     for name in explicit {
-        if let Some(kind) = BackendKind::parse(name.as_bytes()) {
+        if let Some(kind) = backends::parse_kind(name.as_bytes()) {
             if let Err(e) = backends::get_or_load(kind) {
                 ctx.log_warning(&format!("could not load the {name} backend: {e}"));
             }
@@ -69,16 +71,17 @@ redis_module::redis_module! {
     allocator: (redis_module::alloc::RedisAlloc, redis_module::alloc::RedisAlloc),
     data_types: [TENSOR_TYPE, MODEL_TYPE],
     init: init,
+    // Registered in lower case, as RedisAI does (Redis matches command names case-insensitively).
     commands: [
-        ["ai.tensorset", cmd_tensorset, "write deny-oom", 1, 1, 1, ""],
-        ["ai.tensorget", cmd_tensorget, "readonly", 1, 1, 1, ""],
-        ["ai.modelstore", cmd_modelstore, "write deny-oom", 1, 1, 1, ""],
-        ["ai.modelset", cmd_modelset, "write deny-oom", 1, 1, 1, ""],
-        ["ai.modelget", cmd_modelget, "readonly", 1, 1, 1, ""],
-        ["ai.modeldel", cmd_modeldel, "write", 1, 1, 1, ""],
-        ["ai.modelexecute", cmd_modelexecute, "write deny-oom getkeys-api", 4, 4, 1, ""],
-        ["ai.modelrun", cmd_modelrun, "write deny-oom getkeys-api", 3, 3, 1, ""],
-        ["ai.info", cmd_info, "readonly", 1, 1, 1, ""],
-        ["ai.config", cmd_config, "write", 0, 0, 0, ""],
+        [names::TENSORSET.to_ascii_lowercase(), cmd_tensorset, "write deny-oom", 1, 1, 1, ""],
+        [names::TENSORGET.to_ascii_lowercase(), cmd_tensorget, "readonly", 1, 1, 1, ""],
+        [names::MODELSTORE.to_ascii_lowercase(), cmd_modelstore, "write deny-oom", 1, 1, 1, ""],
+        [names::MODELSET.to_ascii_lowercase(), cmd_modelset, "write deny-oom", 1, 1, 1, ""],
+        [names::MODELGET.to_ascii_lowercase(), cmd_modelget, "readonly", 1, 1, 1, ""],
+        [names::MODELDEL.to_ascii_lowercase(), cmd_modeldel, "write", 1, 1, 1, ""],
+        [names::MODELEXECUTE.to_ascii_lowercase(), cmd_modelexecute, "write deny-oom getkeys-api", 4, 4, 1, ""],
+        [names::MODELRUN.to_ascii_lowercase(), cmd_modelrun, "write deny-oom getkeys-api", 3, 3, 1, ""],
+        [names::INFO.to_ascii_lowercase(), cmd_info, "readonly", 1, 1, 1, ""],
+        [names::CONFIG.to_ascii_lowercase(), cmd_config, "write", 0, 0, 0, ""],
     ],
 }

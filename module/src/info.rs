@@ -4,7 +4,9 @@ use std::os::raw::c_int;
 
 use redis_module::raw;
 
-use crate::backends::{self, BackendKind, InfoValue};
+use smartredis_protocol::Backend;
+
+use crate::backends::{self, InfoValue};
 use crate::{config, queue};
 
 /// RedisAI version this module answers as.
@@ -48,7 +50,7 @@ fn write_info(ctx: *mut raw::RedisModuleInfoCtx) {
                 InfoValue::Int(n) => raw::add_info_field_long_long(ctx, name, n),
             };
         }
-        if b.kind() == BackendKind::Onnx {
+        if b.kind() == Backend::Onnx {
             // Runs that can be in progress at once: one per worker thread.
             let n = queue::worker_count() as i64;
             raw::add_info_field_long_long(ctx, "onnxruntime_maximum_run_sessions_number", n);

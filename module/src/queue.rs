@@ -11,6 +11,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use redis_module::{raw, Context, RedisError, RedisString, RedisValue};
+use smartredis_protocol::commands::model as kw;
 
 use crate::config;
 use crate::model::ModelEntry;
@@ -246,7 +247,7 @@ unsafe extern "C" fn reply_callback(
     let outcome = std::mem::replace(&mut job.outcome, Outcome::Pending);
     let done = catch_unwind(AssertUnwindSafe(|| match outcome {
         Outcome::TimedOut => {
-            context.reply(Ok(RedisValue::SimpleStringStatic("TIMEDOUT")));
+            context.reply(Ok(RedisValue::SimpleStringStatic(kw::TIMEDOUT)));
         }
         Outcome::Failed(e) => {
             context.reply(Err(RedisError::String(e)));

@@ -937,7 +937,7 @@ fn timeouts() {
     let mut c = Raw::new(&s);
     let n = 256usize;
     assert_eq!(
-        store(&mut c, "slow", &onnx::matmul_chain(n as i64, 400)),
+        store(&mut c, "slow", &onnx::matmul_chain(n as i64, 4000)),
         "+OK\r\n"
     );
     assert_eq!(store(&mut c, "fast", &linear(8).model), "+OK\r\n");

@@ -10,67 +10,14 @@ pub mod ort_api;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use smartredis_protocol::Backend;
+
 use crate::config;
 use crate::tensor::tensor::Tensor;
 
-/// The backends RedisAI knows, with their RDB codes (`RAI_Backend`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BackendKind {
-    /// TensorFlow.
-    Tf = 0,
-    /// TensorFlow Lite.
-    Tflite = 1,
-    /// libtorch.
-    Torch = 2,
-    /// ONNX Runtime.
-    Onnx = 3,
-}
-
-impl BackendKind {
-    /// All, in RDB-code order.
-    pub const ALL: [BackendKind; 4] = [
-        BackendKind::Tf,
-        BackendKind::Tflite,
-        BackendKind::Torch,
-        BackendKind::Onnx,
-    ];
-
-    /// The wire name (`TF`, `TFLITE`, `TORCH`, `ONNX`).
-    pub fn name(self) -> &'static str {
-        match self {
-            BackendKind::Tf => "TF",
-            BackendKind::Tflite => "TFLITE",
-            BackendKind::Torch => "TORCH",
-            BackendKind::Onnx => "ONNX",
-        }
-    }
-
-    /// Parses a wire name, case-insensitively.
-    pub fn parse(s: &[u8]) -> Option<BackendKind> {
-        Self::ALL
-            .into_iter()
-            .find(|b| b.name().as_bytes().eq_ignore_ascii_case(s))
-    }
-
-    /// The RDB code.
-    pub fn code(self) -> u64 {
-        self as u64
-    }
-
-    /// From an RDB code.
-    pub fn from_code(code: u64) -> Option<BackendKind> {
-        Self::ALL.into_iter().find(|b| b.code() == code)
-    }
-
-    /// RedisAI's directory and library stem under BACKENDSPATH (`redisai_onnxruntime`, ...).
-    pub fn dir_name(self) -> &'static str {
-        match self {
-            BackendKind::Tf => "redisai_tensorflow",
-            BackendKind::Tflite => "redisai_tflite",
-            BackendKind::Torch => "redisai_torch",
-            BackendKind::Onnx => "redisai_onnxruntime",
-        }
-    }
+/// Parses a backend name given as bytes (case-insensitive).
+pub fn parse_kind(name: &[u8]) -> Option<Backend> {
+    std::str::from_utf8(name).ok().and_then(Backend::parse)
 }
 
 /// Settings a model is created with.
@@ -93,9 +40,9 @@ pub enum InfoValue {
 }
 
 /// A loaded backend library.
-pub trait Backend: Send + Sync {
+pub trait BackendLibrary: Send + Sync {
     /// Which backend this is.
-    fn kind(&self) -> BackendKind;
+    fn kind(&self) -> Backend;
     /// Builds a model from its serialized bytes; the error is the reply text (without `ERR `).
     fn load_model(&self, blob: &[u8], opts: &ModelOptions) -> Result<Arc<dyn LoadedModel>, String>;
     /// Its `INFO MODULES` `backends_info` fields.
@@ -112,25 +59,25 @@ pub trait LoadedModel: Send + Sync {
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, String>;
 }
 
-static LOADED: Mutex<Vec<Arc<dyn Backend>>> = Mutex::new(Vec::new());
+static LOADED: Mutex<Vec<Arc<dyn BackendLibrary>>> = Mutex::new(Vec::new());
 
-fn loaded() -> std::sync::MutexGuard<'static, Vec<Arc<dyn Backend>>> {
+fn loaded() -> std::sync::MutexGuard<'static, Vec<Arc<dyn BackendLibrary>>> {
     LOADED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The backend if it is loaded.
-pub fn get(kind: BackendKind) -> Option<Arc<dyn Backend>> {
+pub fn get(kind: Backend) -> Option<Arc<dyn BackendLibrary>> {
     loaded().iter().find(|b| b.kind() == kind).cloned()
 }
 
 /// Every loaded backend.
-pub fn all_loaded() -> Vec<Arc<dyn Backend>> {
+pub fn all_loaded() -> Vec<Arc<dyn BackendLibrary>> {
     loaded().clone()
 }
 
 /// Loads `kind` from `path` (a library file, or a directory holding RedisAI's layout). Fails if it is already
 /// loaded (as `AI.CONFIG LOADBACKEND` does). The error explains why.
-pub fn load(kind: BackendKind, path: &str) -> Result<Arc<dyn Backend>, String> {
+pub fn load(kind: Backend, path: &str) -> Result<Arc<dyn BackendLibrary>, String> {
     let mut l = loaded();
     if l.iter().any(|b| b.kind() == kind) {
         return Err(format!("{} backend already loaded", kind.name()));
@@ -141,7 +88,7 @@ pub fn load(kind: BackendKind, path: &str) -> Result<Arc<dyn Backend>, String> {
 }
 
 /// The backend, loading it on first use from its configured path or `<BACKENDSPATH>/redisai_<x>/`.
-pub fn get_or_load(kind: BackendKind) -> Result<Arc<dyn Backend>, String> {
+pub fn get_or_load(kind: Backend) -> Result<Arc<dyn BackendLibrary>, String> {
     let mut l = loaded();
     if let Some(b) = l.iter().find(|b| b.kind() == kind) {
         return Ok(b.clone());
@@ -154,7 +101,7 @@ pub fn get_or_load(kind: BackendKind) -> Result<Arc<dyn Backend>, String> {
             .map(|(_, p)| p.clone())
             .unwrap_or_else(|| {
                 Path::new(&c.backends_path)
-                    .join(kind.dir_name())
+                    .join(kind.library_dir())
                     .to_string_lossy()
                     .into_owned()
             })
@@ -164,9 +111,9 @@ pub fn get_or_load(kind: BackendKind) -> Result<Arc<dyn Backend>, String> {
     Ok(b)
 }
 
-fn open(kind: BackendKind, path: &str) -> Result<Arc<dyn Backend>, String> {
+fn open(kind: Backend, path: &str) -> Result<Arc<dyn BackendLibrary>, String> {
     match kind {
-        BackendKind::Onnx => Ok(Arc::new(onnx::OnnxBackend::open(path)?)),
+        Backend::Onnx => Ok(Arc::new(onnx::OnnxBackend::open(path)?)),
         other => Err(format!(
             "the {} backend is not available in this build",
             other.name()
@@ -184,20 +131,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_and_codes() {
-        for b in BackendKind::ALL {
-            assert_eq!(BackendKind::parse(b.name().as_bytes()), Some(b));
-            assert_eq!(BackendKind::from_code(b.code()), Some(b));
-        }
-        assert_eq!(BackendKind::parse(b"onnx"), Some(BackendKind::Onnx));
-        assert_eq!(BackendKind::parse(b"PYTORCH"), None);
-        assert_eq!(BackendKind::Onnx.code(), 3);
+    fn names_and_chomp() {
+        assert_eq!(parse_kind(b"onnx"), Some(Backend::Onnx));
+        assert_eq!(parse_kind(b"PYTORCH"), None);
+        assert_eq!(parse_kind(b"\xff"), None);
         assert_eq!(chomp("a\nb\r\nc"), "a b  c");
     }
 
     #[test]
     fn unavailable_backends_say_so() {
-        let e = load(BackendKind::Tf, "/nowhere").err().unwrap();
+        let e = load(Backend::Tf, "/nowhere").err().unwrap();
         assert!(e.contains("not available in this build"), "{e}");
     }
 }

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
 use super::ort_api::*;
-use super::{chomp, Backend, BackendKind, InfoValue, LoadedModel, ModelOptions};
+use smartredis_protocol::Backend;
+
+use super::{chomp, BackendLibrary, InfoValue, LoadedModel, ModelOptions};
 use crate::config;
 use crate::tensor::dtype::DType;
 use crate::tensor::tensor::{Tensor, TensorData};
@@ -151,9 +153,9 @@ fn dl_error() -> String {
     }
 }
 
-impl Backend for OnnxBackend {
-    fn kind(&self) -> BackendKind {
-        BackendKind::Onnx
+impl BackendLibrary for OnnxBackend {
+    fn kind(&self) -> Backend {
+        Backend::Onnx
     }
 
     fn load_model(&self, blob: &[u8], opts: &ModelOptions) -> Result<Arc<dyn LoadedModel>, String> {

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis_module::{Context, ContextFlags, RedisError, RedisResult, RedisString, RedisValue};
+use smartredis_protocol::commands::keyword::{BLOB, META};
+use smartredis_protocol::commands::model::RESETSTAT;
 
 use crate::config;
 use crate::guard::REPLIED;
@@ -102,7 +104,7 @@ pub fn modelget(ctx: &Context, args: &[RedisString]) -> RedisResult {
             .iter()
             .any(|a| a.as_slice().eq_ignore_ascii_case(kw))
     };
-    let (meta, blob) = (has(b"META"), has(b"BLOB"));
+    let (meta, blob) = (has(META.as_bytes()), has(BLOB.as_bytes()));
     if blob && !meta {
         reply_blob(ctx, &m.blob);
         return REPLIED;
@@ -229,7 +231,7 @@ pub fn ai_info(ctx: &Context, args: &[RedisString]) -> RedisResult {
         .ok_or(RedisError::Str("ERR cannot find run info for key"))?;
     if args
         .get(2)
-        .is_some_and(|a| a.as_slice().eq_ignore_ascii_case(b"RESETSTAT"))
+        .is_some_and(|a| a.as_slice().eq_ignore_ascii_case(RESETSTAT.as_bytes()))
     {
         s.reset();
         reply::ok(ctx);

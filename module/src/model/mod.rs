@@ -6,7 +6,9 @@ pub mod stats;
 
 use std::sync::Arc;
 
-use crate::backends::{self, BackendKind, LoadedModel, ModelOptions};
+use smartredis_protocol::Backend;
+
+use crate::backends::{self, LoadedModel, ModelOptions};
 use crate::config;
 
 use stats::Stats;
@@ -15,7 +17,7 @@ use stats::Stats;
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelMeta {
     /// The backend.
-    pub backend: BackendKind,
+    pub backend: Backend,
     /// The device as the client sent it.
     pub device: String,
     /// The tag (empty if none).

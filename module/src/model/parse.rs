@@ -2,8 +2,11 @@
 //! order and error texts (`src/redisai.c`, `src/execution/parsing/model_commands_parser.c`,
 //! `src/execution/parsing/deprecated.c`). Argument slices are whole argv vectors, command name included.
 
+use smartredis_protocol::commands::keyword::BLOB;
+use smartredis_protocol::commands::model as kw;
+use smartredis_protocol::Backend;
+
 use super::ModelMeta;
-use crate::backends::BackendKind;
 use crate::tensor::parse::Arg;
 
 /// A parse failure: Redis's own arity error, or a reply text.
@@ -60,7 +63,7 @@ fn parse_options<A: Arg>(
     modelset: bool,
 ) -> Result<(), ParseError> {
     let at = |i: usize, kw: &str| args.get(i).is_some_and(|a| is(a, kw));
-    if at(*i, "TAG") {
+    if at(*i, kw::TAG) {
         if let Some(t) = args.get(*i + 1) {
             meta.tag = t.bytes().to_vec();
             *i += 2;
@@ -68,8 +71,8 @@ fn parse_options<A: Arg>(
             *i += 1;
         }
     }
-    if at(*i, "BATCHSIZE") {
-        if modelset && meta.backend == BackendKind::Tflite {
+    if at(*i, kw::BATCHSIZE) {
+        if modelset && meta.backend == Backend::Tflite {
             return err("ERR Auto-batching not supported by the TFLITE backend");
         }
         meta.batch_size = match unsigned(args.get(*i + 1)) {
@@ -78,7 +81,7 @@ fn parse_options<A: Arg>(
         };
         *i += 2;
     }
-    if at(*i, "MINBATCHSIZE") {
+    if at(*i, kw::MINBATCHSIZE) {
         if modelset && meta.batch_size == 0 {
             return err("ERR MINBATCHSIZE specified without BATCHSIZE");
         }
@@ -91,7 +94,7 @@ fn parse_options<A: Arg>(
         }
         *i += 2;
     }
-    if at(*i, "MINBATCHTIMEOUT") {
+    if at(*i, kw::MINBATCHTIMEOUT) {
         if modelset && meta.batch_size == 0 {
             return err("ERR MINBATCHTIMEOUT specified without BATCHSIZE");
         }
@@ -110,7 +113,7 @@ fn parse_options<A: Arg>(
     Ok(())
 }
 
-fn new_meta(backend: BackendKind, device: &[u8]) -> ModelMeta {
+fn new_meta(backend: Backend, device: &[u8]) -> ModelMeta {
     ModelMeta {
         backend,
         device: String::from_utf8_lossy(device).into_owned(),
@@ -129,7 +132,7 @@ pub fn parse_modelstore<A: Arg>(args: &[A]) -> Result<StoreArgs, ParseError> {
     if args.len() < 6 {
         return Err(ParseError::Arity);
     }
-    let backend = BackendKind::parse(args[2].bytes())
+    let backend = crate::backends::parse_kind(args[2].bytes())
         .ok_or_else(|| ParseError::Msg("ERR unsupported backend".into()))?;
     if !valid_device(args[3].bytes()) {
         return err("ERR Invalid DEVICE");
@@ -150,25 +153,25 @@ pub fn parse_modelstore<A: Arg>(args: &[A]) -> Result<StoreArgs, ParseError> {
         *i += n as usize;
         Ok(v)
     };
-    if backend == BackendKind::Tf {
-        if !is(&args[i], "INPUTS") {
+    if backend == Backend::Tf {
+        if !is(&args[i], kw::INPUTS) {
             return err("ERR INPUTS not specified for TF");
         }
         let n = unsigned(args.get(i + 1)).filter(|&n| n > 0);
         let n = n.ok_or_else(|| ParseError::Msg("ERR Invalid argument for input_count".into()))?;
         i += 2;
         meta.inputs = names(&mut i, n, "inputs")?;
-        if !args.get(i).is_some_and(|a| is(a, "OUTPUTS")) {
+        if !args.get(i).is_some_and(|a| is(a, kw::OUTPUTS)) {
             return err("ERR OUTPUTS not specified for TF");
         }
         let n = unsigned(args.get(i + 1)).filter(|&n| n > 0);
         let n = n.ok_or_else(|| ParseError::Msg("ERR Invalid argument for output_count".into()))?;
         i += 2;
         meta.outputs = names(&mut i, n, "outputs")?;
-    } else if is(&args[i], "INPUTS") {
+    } else if is(&args[i], kw::INPUTS) {
         return err("ERR INPUTS argument should not be specified for this backend");
     }
-    if !args.get(i).is_some_and(|a| is(a, "BLOB")) {
+    if !args.get(i).is_some_and(|a| is(a, BLOB)) {
         return err("ERR Invalid argument, expected BLOB");
     }
     if i + 1 >= args.len() {
@@ -187,17 +190,17 @@ pub fn parse_modelset<A: Arg>(args: &[A]) -> Result<StoreArgs, ParseError> {
     if args.len() < 4 {
         return Err(ParseError::Arity);
     }
-    let backend = BackendKind::parse(args[2].bytes())
+    let backend = crate::backends::parse_kind(args[2].bytes())
         .ok_or_else(|| ParseError::Msg("ERR unsupported backend".into()))?;
     let dev = args[3].bytes();
     const KEYWORDS: [&str; 7] = [
-        "INPUTS",
-        "OUTPUTS",
-        "TAG",
-        "BATCHSIZE",
-        "MINBATCHSIZE",
-        "MINBATCHTIMEOUT",
-        "BLOB",
+        kw::INPUTS,
+        kw::OUTPUTS,
+        kw::TAG,
+        kw::BATCHSIZE,
+        kw::MINBATCHSIZE,
+        kw::MINBATCHTIMEOUT,
+        BLOB,
     ];
     if dev.len() > 10 || KEYWORDS.iter().any(|k| is(&args[3], k)) {
         return err("ERR Invalid DEVICE");
@@ -208,16 +211,16 @@ pub fn parse_modelset<A: Arg>(args: &[A]) -> Result<StoreArgs, ParseError> {
     if i >= args.len() {
         return err("ERR Insufficient arguments, missing model BLOB");
     }
-    let blob = (i..args.len()).find(|&j| is(&args[j], "BLOB"));
+    let blob = (i..args.len()).find(|&j| is(&args[j], BLOB));
     let options = &args[i..blob.unwrap_or(args.len())];
-    if backend == BackendKind::Tf {
+    if backend == Backend::Tf {
         if options.is_empty() {
             return err("ERR Insufficient arguments, INPUTS and OUTPUTS not specified");
         }
-        if !is(&options[0], "INPUTS") {
+        if !is(&options[0], kw::INPUTS) {
             return err("ERR INPUTS not specified");
         }
-        let out = options.iter().position(|a| is(a, "OUTPUTS"));
+        let out = options.iter().position(|a| is(a, kw::OUTPUTS));
         let Some(out) = out else {
             return err("ERR OUTPUTS not specified");
         };
@@ -266,7 +269,7 @@ pub fn parse_modelexecute<A: Arg>(
     ninputs: usize,
     noutputs: usize,
 ) -> Result<RunArgs, ParseError> {
-    if !args.get(2).is_some_and(|a| is(a, "INPUTS")) {
+    if !args.get(2).is_some_and(|a| is(a, kw::INPUTS)) {
         return err("ERR INPUTS not specified");
     }
     let n = args
@@ -285,7 +288,7 @@ pub fn parse_modelexecute<A: Arg>(
     }
     let inputs: Vec<usize> = (4..4 + n).collect();
     let mut i = 4 + n;
-    if !args.get(i).is_some_and(|a| is(a, "OUTPUTS")) {
+    if !args.get(i).is_some_and(|a| is(a, kw::OUTPUTS)) {
         return err("ERR OUTPUTS not specified");
     }
     let m = args
@@ -307,7 +310,7 @@ pub fn parse_modelexecute<A: Arg>(
     i += m;
     let mut timeout_ms = None;
     if let Some(a) = args.get(i) {
-        if !is(a, "TIMEOUT") {
+        if !is(a, kw::TIMEOUT) {
             return err(&format!("Invalid argument: {}", text(a)));
         }
         timeout_ms = Some(timeout_value(args.get(i + 1))?);
@@ -331,20 +334,20 @@ pub fn parse_modelrun<A: Arg>(
 ) -> Result<RunArgs, ParseError> {
     let mut i = 2;
     let mut timeout_ms = None;
-    if args.get(i).is_some_and(|a| is(a, "TIMEOUT")) {
+    if args.get(i).is_some_and(|a| is(a, kw::TIMEOUT)) {
         timeout_ms = Some(match args.get(i + 1).and_then(Arg::to_i64) {
             Some(t) if t > 0 => t,
             _ => return err("ERR Invalid value for TIMEOUT"),
         });
         i += 2;
     }
-    if !args.get(i).is_some_and(|a| is(a, "INPUTS")) {
+    if !args.get(i).is_some_and(|a| is(a, kw::INPUTS)) {
         return err("ERR INPUTS not specified");
     }
     let (mut inputs, mut outputs) = (Vec::new(), Vec::new());
     let mut in_outputs = false;
     for (j, a) in args.iter().enumerate().skip(i + 1) {
-        if !in_outputs && is(a, "OUTPUTS") {
+        if !in_outputs && is(a, kw::OUTPUTS) {
             in_outputs = true;
         } else if in_outputs {
             outputs.push(j);
@@ -370,8 +373,8 @@ pub fn parse_modelrun<A: Arg>(
 pub fn modelexecute_keys<A: Arg>(args: &[A]) -> Vec<usize> {
     let mut keys = vec![1];
     let mut i = 2;
-    for kw in ["INPUTS", "OUTPUTS"] {
-        if !args.get(i).is_some_and(|a| is(a, kw)) {
+    for k in [kw::INPUTS, kw::OUTPUTS] {
+        if !args.get(i).is_some_and(|a| is(a, k)) {
             break;
         }
         let Some(n) = args.get(i + 1).and_then(Arg::to_i64).filter(|&n| n > 0) else {
@@ -389,13 +392,13 @@ pub fn modelexecute_keys<A: Arg>(args: &[A]) -> Vec<usize> {
 pub fn modelrun_keys<A: Arg>(args: &[A]) -> Vec<usize> {
     let mut keys = vec![1];
     let mut i = 2;
-    if args.get(i).is_some_and(|a| is(a, "TIMEOUT")) {
+    if args.get(i).is_some_and(|a| is(a, kw::TIMEOUT)) {
         i += 2;
     }
-    if args.get(i).is_some_and(|a| is(a, "INPUTS")) {
+    if args.get(i).is_some_and(|a| is(a, kw::INPUTS)) {
         let mut seen_outputs = false;
         for (j, a) in args.iter().enumerate().skip(i + 1) {
-            if !seen_outputs && is(a, "OUTPUTS") {
+            if !seen_outputs && is(a, kw::OUTPUTS) {
                 seen_outputs = true;
             } else {
                 keys.push(j);
@@ -454,7 +457,7 @@ mod tests {
             "AI.MODELSTORE m onnx CPU TAG t BATCHSIZE 4 MINBATCHSIZE 2 MINBATCHTIMEOUT 7 BLOB x y",
         )
         .unwrap();
-        assert_eq!(a.meta.backend, BackendKind::Onnx);
+        assert_eq!(a.meta.backend, Backend::Onnx);
         assert_eq!(a.meta.tag, b"t");
         assert_eq!(
             (

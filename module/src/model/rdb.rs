@@ -15,10 +15,10 @@ use redis_module::raw;
 
 use super::stats::{self, Stats};
 use super::{build, Model, ModelEntry, ModelMeta};
-use crate::backends::BackendKind;
 use crate::config;
 use crate::tensor::rdb::ENCVER;
 use crate::tensor::tensor::create_string;
+use smartredis_protocol::Backend;
 
 /// The registered type, named exactly as RedisAI's (two underscores).
 pub static MODEL_TYPE: RedisType = RedisType::new(
@@ -107,7 +107,7 @@ fn load_model(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Model, Strin
         return Err(format!("unsupported model encoding version {encver}"));
     }
     let unsigned = || raw::load_unsigned(io).map_err(|_| "short read".to_string());
-    let backend = BackendKind::from_code(unsigned()?).ok_or("unknown backend")?;
+    let backend = Backend::from_rdb_code(unsigned()?).ok_or("unknown backend")?;
     let device = load_cstr(io)?;
     let tag = load_buffer(io)?;
     let (batch_size, min_batch_size, min_batch_timeout) = (unsigned()?, unsigned()?, unsigned()?);
@@ -129,7 +129,7 @@ fn load_model(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Model, Strin
     if blob.len() != total {
         return Err("model length does not match its chunks".into());
     }
-    let tf = backend == BackendKind::Tf;
+    let tf = backend == Backend::Tf;
     let meta = ModelMeta {
         backend,
         device,
@@ -174,7 +174,7 @@ fn with_nul(s: &str) -> Vec<u8> {
 unsafe extern "C" fn rdb_save(io: *mut raw::RedisModuleIO, value: *mut c_void) {
     // SAFETY: Redis passes back a value this module created with Box<Model>.
     let m = unsafe { &*value.cast::<Model>() }.0.clone();
-    raw::save_unsigned(io, m.meta.backend.code());
+    raw::save_unsigned(io, m.meta.backend.rdb_code());
     raw::save_slice(io, &with_nul(&m.meta.device));
     raw::save_slice(io, &m.meta.tag);
     raw::save_unsigned(io, m.meta.batch_size);
@@ -208,7 +208,7 @@ pub fn store_args(m: &ModelEntry) -> Vec<Vec<u8>> {
         b"MINBATCHTIMEOUT".to_vec(),
         m.meta.min_batch_timeout.to_string().into_bytes(),
     ];
-    if m.meta.backend == BackendKind::Tf {
+    if m.meta.backend == Backend::Tf {
         for (kw, names) in [("INPUTS", &m.meta.inputs), ("OUTPUTS", &m.meta.outputs)] {
             a.push(kw.into());
             a.push(names.len().to_string().into_bytes());

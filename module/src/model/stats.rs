@@ -99,11 +99,11 @@ pub fn lookup(key: &[u8]) -> Option<Arc<Stats>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backends::BackendKind;
+    use smartredis_protocol::Backend;
 
     fn meta() -> ModelMeta {
         ModelMeta {
-            backend: BackendKind::Onnx,
+            backend: Backend::Onnx,
             device: "CPU".into(),
             tag: b"t".to_vec(),
             batch_size: 0,

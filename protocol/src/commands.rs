@@ -1,0 +1,107 @@
+//! Command names, keywords and reply labels the client sends and the module parses (RedisAI 1.2.7, reference §3).
+//!
+//! Redis matches command names and the module matches keywords case-insensitively; these are the spellings the
+//! client sends and the module's replies use.
+
+/// `AI.TENSORSET key TYPE d0 .. dn [BLOB data | VALUES v ...]`.
+pub const TENSORSET: &str = "AI.TENSORSET";
+/// `AI.TENSORGET key [META] [BLOB | VALUES]`.
+pub const TENSORGET: &str = "AI.TENSORGET";
+/// `AI.CONFIG LOADBACKEND|BACKENDSPATH|MODEL_CHUNK_SIZE|GET ...`.
+pub const CONFIG: &str = "AI.CONFIG";
+/// `AI.MODELSTORE key backend device [TAG t] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT t]]]
+/// [INPUTS n name... OUTPUTS n name...] BLOB chunk...`.
+pub const MODELSTORE: &str = "AI.MODELSTORE";
+/// Deprecated `AI.MODELSET`: as MODELSTORE without the INPUTS/OUTPUTS counts.
+pub const MODELSET: &str = "AI.MODELSET";
+/// `AI.MODELGET key [META] [BLOB]`.
+pub const MODELGET: &str = "AI.MODELGET";
+/// `AI.MODELDEL key`.
+pub const MODELDEL: &str = "AI.MODELDEL";
+/// `AI.MODELEXECUTE key INPUTS n in... OUTPUTS m out... [TIMEOUT ms]`.
+pub const MODELEXECUTE: &str = "AI.MODELEXECUTE";
+/// Deprecated `AI.MODELRUN key [TIMEOUT ms] INPUTS in... OUTPUTS out...`.
+pub const MODELRUN: &str = "AI.MODELRUN";
+/// `AI.INFO key [RESETSTAT]`: run statistics of a model or script.
+pub const INFO: &str = "AI.INFO";
+
+/// Keywords inside the tensor commands.
+pub mod keyword {
+    /// The tensor's raw bytes follow (TENSORSET) or are asked for (TENSORGET).
+    pub const BLOB: &str = "BLOB";
+    /// The tensor's elements one by one follow (TENSORSET) or are asked for (TENSORGET).
+    pub const VALUES: &str = "VALUES";
+    /// TENSORGET: include the type and shape.
+    pub const META: &str = "META";
+}
+
+/// `AI.CONFIG` subcommands and the settings `AI.CONFIG GET` and the load-time arguments name.
+pub mod config {
+    /// `AI.CONFIG LOADBACKEND <backend> <path>`.
+    pub const LOADBACKEND: &str = "LOADBACKEND";
+    /// `AI.CONFIG GET <setting>`.
+    pub const GET: &str = "GET";
+    /// Directory backend libraries are looked up in.
+    pub const BACKENDSPATH: &str = "BACKENDSPATH";
+    /// MODELGET/RDB chunk size in bytes.
+    pub const MODEL_CHUNK_SIZE: &str = "MODEL_CHUNK_SIZE";
+    /// Worker threads per device queue (load time).
+    pub const THREADS_PER_QUEUE: &str = "THREADS_PER_QUEUE";
+    /// Backend intra-op threads (load time).
+    pub const INTRA_OP_PARALLELISM: &str = "INTRA_OP_PARALLELISM";
+    /// Backend inter-op threads (load time).
+    pub const INTER_OP_PARALLELISM: &str = "INTER_OP_PARALLELISM";
+    /// ONNX run timeout in ms (load time).
+    pub const MODEL_EXECUTION_TIMEOUT: &str = "MODEL_EXECUTION_TIMEOUT";
+    /// ONNX memory limit in MB (load time).
+    pub const BACKEND_MEMORY_LIMIT: &str = "BACKEND_MEMORY_LIMIT";
+}
+
+/// Keywords of the model commands (MODELSTORE/MODELSET/MODELGET/MODELEXECUTE/MODELRUN, AI.INFO).
+pub mod model {
+    /// A free-form tag stored with the model.
+    pub const TAG: &str = "TAG";
+    /// Auto-batching: the largest batch.
+    pub const BATCHSIZE: &str = "BATCHSIZE";
+    /// Auto-batching: the smallest batch worth running.
+    pub const MINBATCHSIZE: &str = "MINBATCHSIZE";
+    /// Auto-batching: ms to wait for MINBATCHSIZE.
+    pub const MINBATCHTIMEOUT: &str = "MINBATCHTIMEOUT";
+    /// Input names (store) or input keys (execute).
+    pub const INPUTS: &str = "INPUTS";
+    /// Output names (store) or output keys (execute).
+    pub const OUTPUTS: &str = "OUTPUTS";
+    /// Execution timeout in ms, measured from queueing.
+    pub const TIMEOUT: &str = "TIMEOUT";
+    /// `AI.INFO key RESETSTAT`: zero the statistics.
+    pub const RESETSTAT: &str = "RESETSTAT";
+    /// Simple-string reply of a run dropped after its TIMEOUT.
+    pub const TIMEDOUT: &str = "TIMEDOUT";
+    /// Labels of the `AI.MODELGET` reply, in order (`"blob"` follows when asked for).
+    pub const GET_LABELS: [&str; 8] = [
+        "backend",
+        "device",
+        "tag",
+        "batchsize",
+        "minbatchsize",
+        "inputs",
+        "outputs",
+        "minbatchtimeout",
+    ];
+    /// Labels of the `AI.INFO` reply, in order.
+    pub const INFO_LABELS: [&str; 9] = [
+        "key", "type", "backend", "device", "tag", "duration", "samples", "calls", "errors",
+    ];
+}
+
+/// Labels of the `AI.TENSORGET ... META` reply: `["dtype", TYPE, "shape", [d...], "blob"|"values", data]`.
+pub mod reply {
+    /// Precedes the type name.
+    pub const DTYPE: &str = "dtype";
+    /// Precedes the dimensions.
+    pub const SHAPE: &str = "shape";
+    /// Precedes the raw bytes.
+    pub const BLOB: &str = "blob";
+    /// Precedes the elements.
+    pub const VALUES: &str = "values";
+}
