@@ -8,6 +8,7 @@ PACKAGES=(
   redis-server      # the store (also brings redis-cli and redis-benchmark)
   libclang-dev      # bindgen, used by the redis-module crate
   cmake g++ gfortran pkg-config make   # C, C++ and Fortran tests, examples and the CMake package
+  python3                             # scripts/gen-bindings.py and the Fortran generator checks
   libopenmpi-dev openmpi-bin          # the MPI examples (examples/parallel)
   valgrind                            # memcheck variants of the C++ and Fortran tests
   python3-pip                         # fetches the ONNX Runtime wheel (scripts/fetch-backends.sh)

@@ -7,15 +7,17 @@
 //! - [`commands`]: command names, keywords and reply labels the client sends and the module parses.
 //! - [`backend`]: the model backends a module path can be given for.
 //! - [`cluster`]: Redis Cluster constants (slot count, bus-port offset).
+//! - [`dataset`]: dataset key layout (`{name}` hash tag, `.meta` hash, `.tensor_names`, `.COMPLETE`) and the
+//!   binary encoding of metadata fields.
 //!
 //! Where new facts go: a fact belongs here when both the client (or the launcher) and the module depend on it.
-//! Dataset key layout and metadata encoding go in a `dataset` module, model/script key naming and the DAG grammar
-//! in a `model` module, each next to these and re-exported from this file. Behaviour (parsing user input,
+//! Model/script key naming and the DAG grammar go in a `model` module next to these, re-exported from this file. Behaviour (parsing user input,
 //! validation messages, I/O) stays in the crate that owns it; only the shared vocabulary lives here.
 
 pub mod backend;
 pub mod cluster;
 pub mod commands;
+pub mod dataset;
 pub mod tensor;
 
 pub use backend::Backend;
