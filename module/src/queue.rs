@@ -1,7 +1,8 @@
 //! Run queues (RedisAI `src/execution/run_queue_info.c`, `background_workers.c`): one queue per device
 //! (upper-cased device string) with `THREADS_PER_QUEUE` worker threads. A command parses and resolves its inputs
 //! on the main thread, blocks its client and queues a [`Job`]; a worker runs the model and unblocks the client;
-//! the reply callback, on the main thread again, writes the outputs, replicates them and replies.
+//! the reply callback, on the main thread again, writes the outputs, replicates them and replies. Runs of a model
+//! stored with `BATCHSIZE` are batched: compatible queued runs are joined along dim 0, run once and split again.
 
 use std::collections::VecDeque;
 use std::os::raw::{c_char, c_int, c_void};
@@ -15,9 +16,10 @@ use smartredis_protocol::commands::model as kw;
 
 use crate::config;
 use crate::model::ModelEntry;
+use crate::tensor::dtype::DType;
 use crate::tensor::rdb::TENSOR_TYPE;
 use crate::tensor::reply;
-use crate::tensor::tensor::{create_string, Tensor};
+use crate::tensor::tensor::{create_string, Tensor, TensorData};
 
 /// What became of a job.
 pub enum Outcome {
@@ -130,22 +132,208 @@ pub fn worker_count() -> usize {
 impl Queue {
     fn work(&self) {
         loop {
-            let job = {
+            let batch = {
                 let mut jobs = lock(&self.jobs);
                 loop {
-                    if let Some(j) = jobs.pop_front() {
-                        break j;
+                    if jobs.is_empty() {
+                        jobs = self.ready.wait(jobs).unwrap_or_else(|e| e.into_inner());
+                        continue;
                     }
-                    jobs = self.ready.wait(jobs).unwrap_or_else(|e| e.into_inner());
+                    if let Some(b) = take_batch(&mut jobs) {
+                        break b;
+                    }
+                    // The front job waits for MINBATCHSIZE: poll every millisecond, as RedisAI's workers do.
+                    jobs = self
+                        .ready
+                        .wait_timeout(jobs, Duration::from_millis(1))
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
                 }
             };
-            run(job);
+            run_batch(batch);
         }
     }
 
     fn push(&self, job: Box<Job>) {
         lock(&self.jobs).push_back(job);
         self.ready.notify_one();
+    }
+}
+
+/// The batch size of a job: dim 0 shared by all its inputs, or 0 (do not batch) when they disagree or one is a
+/// scalar.
+fn job_batch_size(job: &Job) -> u64 {
+    let mut size = None;
+    for t in &job.inputs {
+        match (t.shape.first(), size) {
+            (None, _) => return 0,
+            (Some(&d), None) => size = Some(d),
+            (Some(&d), Some(s)) if d != s => return 0,
+            _ => {}
+        }
+    }
+    size.unwrap_or(0).max(0) as u64
+}
+
+/// Whether `b` can run in one batch with `a`: the same model object, and inputs of the same types, ranks and
+/// dimensions apart from dim 0.
+fn batchable_with(a: &Job, b: &Job) -> bool {
+    Arc::ptr_eq(&a.model, &b.model)
+        && a.inputs.len() == b.inputs.len()
+        && a.inputs.iter().zip(&b.inputs).all(|(x, y)| {
+            x.dtype == y.dtype && x.shape.len() == y.shape.len() && x.shape[1..] == y.shape[1..]
+        })
+}
+
+/// Takes the next jobs to run from the front of the queue: the front job alone, or (for a model with BATCHSIZE)
+/// the front job with compatible queued jobs up to BATCHSIZE (RedisAI §5.4). `None` when the front job must wait
+/// for MINBATCHSIZE. (Jobs stay boxed: each box is handed to Redis as its client's private data.)
+#[allow(clippy::vec_box)]
+fn take_batch(jobs: &mut VecDeque<Box<Job>>) -> Option<Vec<Box<Job>>> {
+    let first = jobs.front()?;
+    let meta = &first.model.meta;
+    let first_size = job_batch_size(first);
+    let expired = first.timeout.is_some_and(|t| first.enqueued.elapsed() > t);
+    if meta.batch_size == 0 || first_size == 0 || first_size >= meta.batch_size || expired {
+        return jobs.pop_front().map(|j| vec![j]);
+    }
+    let mut picked = vec![0];
+    let mut total = first_size;
+    for (i, j) in jobs.iter().enumerate().skip(1) {
+        if total >= meta.batch_size {
+            break;
+        }
+        let size = job_batch_size(j);
+        if size > 0 && total + size <= meta.batch_size && batchable_with(first, j) {
+            picked.push(i);
+            total += size;
+        }
+    }
+    if meta.min_batch_size > 0 && total < meta.min_batch_size {
+        let waited = first.enqueued.elapsed();
+        let timeout = meta.min_batch_timeout;
+        if timeout == 0 || waited < Duration::from_millis(timeout) {
+            return None;
+        }
+    }
+    let mut batch: Vec<Box<Job>> = Vec::with_capacity(picked.len());
+    for &i in picked.iter().rev() {
+        if let Some(j) = jobs.remove(i) {
+            batch.push(j);
+        }
+    }
+    batch.reverse();
+    Some(batch)
+}
+
+/// Runs one job, or a batch of jobs of one model as a single run on their inputs concatenated along dim 0.
+#[allow(clippy::vec_box)]
+fn run_batch(batch: Vec<Box<Job>>) {
+    let (live, expired): (Vec<Box<Job>>, Vec<Box<Job>>) = batch
+        .into_iter()
+        .partition(|j| j.timeout.is_none_or(|t| j.enqueued.elapsed() <= t));
+    for mut j in expired {
+        j.outcome = Outcome::TimedOut;
+        unblock(j);
+    }
+    let mut live = live;
+    if live.len() <= 1 {
+        if let Some(j) = live.pop() {
+            run(j);
+        }
+        return;
+    }
+    let sizes: Vec<usize> = live.iter().map(|j| job_batch_size(j) as usize).collect();
+    let total: usize = sizes.iter().sum();
+    let ninputs = live[0].inputs.len();
+    let inputs: Vec<Tensor> = (0..ninputs)
+        .map(|i| concat(live.iter().map(|j| &j.inputs[i]), total))
+        .collect();
+    let model = live[0].model.clone();
+    let start = Instant::now();
+    let refs: Vec<&Tensor> = inputs.iter().collect();
+    let result = catch_unwind(AssertUnwindSafe(|| model.loaded.run(&refs)))
+        .unwrap_or_else(|_| Err("ERR internal error: the backend panicked".into()));
+    let us = start.elapsed().as_micros() as u64;
+    let split = result.and_then(|outs| {
+        if outs.len() != live[0].output_keys.len() {
+            return Err("ERR Model did not generate the expected number of outputs".to_string());
+        }
+        if outs
+            .iter()
+            .any(|o| o.shape.first() != Some(&(total as i64)))
+        {
+            return Err("ERR Model did not generate the expected batch size".to_string());
+        }
+        let mut per_job: Vec<Vec<Tensor>> = sizes.iter().map(|_| Vec::new()).collect();
+        for o in &outs {
+            let mut row = 0;
+            for (k, &n) in sizes.iter().enumerate() {
+                per_job[k].push(slice_rows(o, row, n));
+                row += n;
+            }
+        }
+        Ok(per_job)
+    });
+    match split {
+        Ok(per_job) => {
+            for ((mut j, outs), n) in live.into_iter().zip(per_job).zip(sizes) {
+                j.model.stats.record(us, Some(n as i64));
+                j.outcome = Outcome::Done(outs);
+                unblock(j);
+            }
+        }
+        Err(e) => {
+            for mut j in live {
+                j.model.stats.record(us, None);
+                j.outcome = Outcome::Failed(e.clone());
+                unblock(j);
+            }
+        }
+    }
+}
+
+/// The tensors (same type, same dims apart from dim 0) joined along dim 0 into `rows` rows. STRING data joins as
+/// bytes too, since each element carries its own NUL terminator.
+fn concat<'a>(parts: impl Iterator<Item = &'a Tensor>, rows: usize) -> Tensor {
+    let mut parts = parts.peekable();
+    let (dtype, mut shape) = match parts.peek() {
+        Some(t) => (t.dtype, t.shape.clone()),
+        None => (DType::Float, vec![0]),
+    };
+    let mut data = Vec::new();
+    for t in parts {
+        data.extend_from_slice(t.bytes());
+    }
+    shape[0] = rows as i64;
+    Tensor {
+        dtype,
+        shape,
+        data: TensorData::Owned(data),
+    }
+}
+
+/// Rows `start .. start + n` of `t` along dim 0.
+fn slice_rows(t: &Tensor, start: usize, n: usize) -> Tensor {
+    let per_row: usize = t.shape[1..].iter().map(|&d| d as usize).product();
+    let data = if t.dtype == DType::String {
+        let elems: Vec<&[u8]> = t.string_elements().collect();
+        let mut out = Vec::new();
+        for e in elems.iter().skip(start * per_row).take(n * per_row) {
+            out.extend_from_slice(e);
+            out.push(0);
+        }
+        out
+    } else {
+        let row = per_row * t.dtype.size();
+        t.bytes()[start * row..(start + n) * row].to_vec()
+    };
+    let mut shape = t.shape.clone();
+    shape[0] = n as i64;
+    Tensor {
+        dtype: t.dtype,
+        shape,
+        data: TensorData::Owned(data),
     }
 }
 
@@ -180,9 +368,13 @@ fn run(mut job: Box<Job>) {
             }
         }
     };
+    unblock(job);
+}
+
+/// Unblocks the job's client; Redis hands the job to the reply and free callbacks on the main thread.
+fn unblock(job: Box<Job>) {
     let bc = job.bc;
-    // SAFETY: `bc` came from BlockClient and is unblocked exactly once; Redis hands the job back to the reply
-    // and free callbacks on the main thread.
+    // SAFETY: `bc` came from BlockClient and is unblocked exactly once.
     unsafe {
         if let Some(unblock) = raw::RedisModule_UnblockClient {
             unblock(bc, Box::into_raw(job).cast());

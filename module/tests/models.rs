@@ -1062,3 +1062,190 @@ fn backend_loading() {
         .contains("ai_onnxruntime_version:"));
     assert_eq!(store(&mut c, "m", &lin.model), "+OK\r\n");
 }
+
+/// Starts `AI.MODELEXECUTE model INPUTS 1 <in> OUTPUTS 1 <out>` on its own connection after setting `<in>`;
+/// returns the reply and the output's bytes.
+fn run_in_background(
+    port: u16,
+    model: &'static str,
+    name: &'static str,
+    dtype: &'static str,
+    dims: Vec<usize>,
+    blob: Vec<u8>,
+) -> std::thread::JoinHandle<(String, Vec<u8>)> {
+    let mut c = Raw::connect(port);
+    let (input, output) = (format!("{name}_in"), format!("{name}_out"));
+    set_tensor(&mut c, &input, dtype, &dims, &blob);
+    std::thread::spawn(move || {
+        let r = c.cmd(&[
+            "AI.MODELEXECUTE",
+            model,
+            "INPUTS",
+            "1",
+            &input,
+            "OUTPUTS",
+            "1",
+            &output,
+        ]);
+        let out = if r == "+OK\r\n" {
+            get_blob(&mut c, &output)
+        } else {
+            Vec::new()
+        };
+        (r, out)
+    })
+}
+
+fn blocked(c: &mut Raw) -> usize {
+    info_field(c, "clients", "blocked_clients")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn auto_batching() {
+    let s = server_with(&["THREADS_PER_QUEUE", "1"]);
+    let mut c = Raw::new(&s);
+    let lin = linear(10);
+    let store_batched = |c: &mut Raw, key: &str, model: &[u8], opts: &[&str]| {
+        let mut args: Vec<&[u8]> = vec![b"AI.MODELSTORE", key.as_bytes(), b"ONNX", b"CPU"];
+        args.extend(opts.iter().map(|o| o.as_bytes()));
+        args.extend([b"BLOB".as_slice(), model]);
+        assert_eq!(cmd(c, &args), "+OK\r\n");
+    };
+    // MINBATCHSIZE 4: runs of 1 and 2 rows wait together until a third run brings the total to 4; one model run
+    // then serves all three, each getting its own rows back.
+    store_batched(
+        &mut c,
+        "m",
+        &lin.model,
+        &["BATCHSIZE", "4", "MINBATCHSIZE", "4"],
+    );
+    let mut rng = Rng(11);
+    let xs: Vec<Vec<f32>> = [1usize, 2, 1]
+        .iter()
+        .map(|&n| randf(&mut rng, n * K))
+        .collect();
+    let a = run_in_background(s.port, "m", "a", "FLOAT", vec![1, K], f32_bytes(&xs[0]));
+    assert!(wait_for(BOUND, || blocked(&mut c) == 1));
+    let b = run_in_background(s.port, "m", "b", "FLOAT", vec![2, K], f32_bytes(&xs[1]));
+    assert!(
+        wait_for(BOUND, || blocked(&mut c) == 2),
+        "the first run did not wait for the batch"
+    );
+    let d = run_in_background(s.port, "m", "d", "FLOAT", vec![1, K], f32_bytes(&xs[2]));
+    for (h, (x, n)) in [a, b, d].into_iter().zip(xs.iter().zip([1, 2, 1])) {
+        let (r, out) = h.join().unwrap();
+        assert_eq!(r, "+OK\r\n");
+        let got: Vec<f32> = out
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        assert_close(&got, &affine(x, &lin.w, &lin.b, n, K, M));
+    }
+    assert!(c
+        .cmd(&["AI.INFO", "m"])
+        .ends_with("$7\r\nsamples\r\n:4\r\n$5\r\ncalls\r\n:3\r\n$6\r\nerrors\r\n:0\r\n"));
+
+    // MINBATCHTIMEOUT: a lone run goes ahead once it has waited that long.
+    store_batched(
+        &mut c,
+        "mt",
+        &lin.model,
+        &[
+            "BATCHSIZE",
+            "4",
+            "MINBATCHSIZE",
+            "4",
+            "MINBATCHTIMEOUT",
+            "20",
+        ],
+    );
+    set_f32(&mut c, "x", &[1, K], &xs[0]);
+    assert_eq!(
+        c.cmd(&[
+            "AI.MODELEXECUTE",
+            "mt",
+            "INPUTS",
+            "1",
+            "x",
+            "OUTPUTS",
+            "1",
+            "y"
+        ]),
+        "+OK\r\n"
+    );
+    assert_close(
+        &get_f32(&mut c, "y"),
+        &affine(&xs[0], &lin.w, &lin.b, 1, K, M),
+    );
+
+    // STRING rows are joined and split too.
+    store_batched(
+        &mut c,
+        "sid",
+        &onnx::identity(ty::STRING),
+        &["BATCHSIZE", "3", "MINBATCHSIZE", "3"],
+    );
+    let s1 = run_in_background(s.port, "sid", "s1", "STRING", vec![2], b"one\0\0".to_vec());
+    assert!(wait_for(BOUND, || blocked(&mut c) == 1));
+    let s2 = run_in_background(s.port, "sid", "s2", "STRING", vec![1], b"three\0".to_vec());
+    assert_eq!(
+        s1.join().unwrap(),
+        ("+OK\r\n".to_string(), b"one\0\0".to_vec())
+    );
+    assert_eq!(
+        s2.join().unwrap(),
+        ("+OK\r\n".to_string(), b"three\0".to_vec())
+    );
+
+    // A model whose output does not keep the batch dimension fails every batched run.
+    store_batched(
+        &mut c,
+        "mean",
+        &onnx::mean_rows(K as i64),
+        &["BATCHSIZE", "2", "MINBATCHSIZE", "2"],
+    );
+    let e1 = run_in_background(
+        s.port,
+        "mean",
+        "e1",
+        "FLOAT",
+        vec![1, K],
+        f32_bytes(&[1.0; K]),
+    );
+    assert!(wait_for(BOUND, || blocked(&mut c) == 1));
+    let e2 = run_in_background(
+        s.port,
+        "mean",
+        "e2",
+        "FLOAT",
+        vec![1, K],
+        f32_bytes(&[2.0; K]),
+    );
+    for h in [e1, e2] {
+        assert_eq!(
+            h.join().unwrap().0,
+            err("ERR Model did not generate the expected batch size")
+        );
+    }
+    assert!(c
+        .cmd(&["AI.INFO", "mean"])
+        .ends_with("$5\r\ncalls\r\n:2\r\n$6\r\nerrors\r\n:2\r\n"));
+    // Unbatched (a run as large as BATCHSIZE runs alone) it works.
+    set_f32(&mut c, "x2", &[2, K], &[1.0, 2.0, 3.0, 3.0, 4.0, 5.0]);
+    assert_eq!(
+        c.cmd(&[
+            "AI.MODELEXECUTE",
+            "mean",
+            "INPUTS",
+            "1",
+            "x2",
+            "OUTPUTS",
+            "1",
+            "y2"
+        ]),
+        "+OK\r\n"
+    );
+    assert_close(&get_f32(&mut c, "y2"), &[2.0, 3.0, 4.0]);
+}

@@ -250,3 +250,17 @@ pub fn matmul_chain(n: i64, k: usize) -> Vec<u8> {
     }
     g.model()
 }
+
+/// `y = mean(x, axis 0, keepdims)`: `x: [N, k]` float gives `y: [1, k]` (its batch dimension is not N).
+pub fn mean_rows(k: i64) -> Vec<u8> {
+    Graph::default()
+        .input("x", ty::FLOAT, &[Dim::Sym("N"), Dim::N(k)])
+        .output("y", ty::FLOAT, &[Dim::N(1), Dim::N(k)])
+        .node(
+            "ReduceMean",
+            &["x"],
+            &["y"],
+            &[Attr::Ints("axes", vec![0]), Attr::Int("keepdims", 1)],
+        )
+        .model()
+}
