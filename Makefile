@@ -18,6 +18,8 @@ build: deps
 	$(CARGO) build --release --workspace --all-targets
 	@# The library's SONAME is libsmartredis.so.0 (build.rs): programs linked against target/release find it by it.
 	ln -sf libsmartredis.so target/release/libsmartredis.so.0
+	@# The module's default BACKENDSPATH is <its directory>/backends: the backends fetched by `make deps`.
+	ln -sfn ../../build/backends target/release/backends
 
 lint: deps
 	$(CARGO) fmt --all -- --check

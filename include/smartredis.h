@@ -15,38 +15,6 @@
 #include <stdbool.h>
 
 /**
- * Upper bound on redirections followed for one command before giving up.
- */
-#define MAX_REDIRECTS 16
-
-/**
- * Most addresses handed out in `SSDB` (as SmartSim does).
- */
-#define MAX_SSDB_ADDRESSES 128
-
-/**
- * Version of the state file layout.
- */
-#define STATE_VERSION 1
-
-/**
- * Most dimensions a tensor may have. Nested pointer trees are walked recursively, one
- * level per dimension, so this also bounds that recursion.
- */
-#define MAX_DIMS 1024
-
-/**
- * Size of the read buffer of a connection. Payloads larger than what it holds bypass it.
- */
-#define READ_BUF (64 * 1024)
-
-/**
- * Payloads up to this size are copied next to their header and sent with one `send`; larger ones are sent from
- * the caller's memory with `sendmsg`.
- */
-#define SMALL_PAYLOAD (16 * 1024)
-
-/**
  * Error codes of the C ABI, with SmartRedis 0.6.1's names and values (`srexception.h`).
  */
 typedef enum {
