@@ -37,7 +37,8 @@ same width, c_intN_t, and the wrapper converts values above the signed range exp
 
 A parameter that needs another declaration goes into OVERRIDES below, keyed by (C function, parameter).
 The check mode also rejects a hand-written `bind(c, name="f")` interface to a header function `f` anywhere in
-src/fortran or tests/fortran, and an `enumerator :: SR... = v` in src/fortran whose value differs from the header.
+src/fortran or tests/fortran, and an `enumerator :: X = v` there whose name is a header enumerator with another
+value (include/enum_fortran.inc, upstream's table with its own -1 markers, is checked by protocol/tests instead).
 """
 
 import difflib
