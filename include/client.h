@@ -243,6 +243,23 @@ class Client : public SRObject
             return _adopt_datasets(array, n);
         }
 
+        /// FLUSHDB on the node at `address` ("host:port" of this client's database).
+        void flush_db(const std::string address)
+        {
+            internal::check(sr_flush_db(_client, address.data(), address.size()));
+        }
+        /// CONFIG SET `config_param` `value` on the node at `address`.
+        void config_set(const std::string config_param, const std::string value, const std::string address)
+        {
+            internal::check(sr_config_set(_client, config_param.data(), config_param.size(), value.data(),
+                                          value.size(), address.data(), address.size()));
+        }
+        /// SAVE on the node at `address`.
+        void save(const std::string address)
+        {
+            internal::check(sr_save(_client, address.data(), address.size()));
+        }
+
         /// Whether `key` exists (no prefix is applied).
         bool key_exists(const std::string& key)
         {

@@ -399,6 +399,28 @@ SRError use_list_ensemble_prefix(void *c_client, bool use_prefix_);
 const char *client_to_string(void *c_client);
 
 /**
+ * `FLUSHDB` on the node at `address`: deletes every key it holds.
+ */
+SRError sr_flush_db(void *c_client, const char *address, size_t address_length);
+
+/**
+ * `CONFIG SET parameter value` on the node at `address`; a refused setting is a runtime error with the
+ * server's text.
+ */
+SRError sr_config_set(void *c_client,
+                      const char *parameter,
+                      size_t parameter_length,
+                      const char *value,
+                      size_t value_length,
+                      const char *address,
+                      size_t address_length);
+
+/**
+ * `SAVE` on the node at `address` (a synchronous snapshot).
+ */
+SRError sr_save(void *c_client, const char *address, size_t address_length);
+
+/**
  * Stores `dataset` (a DataSet handle, only read) under its name: metadata, tensors, then the acknowledgement
  * that marks it complete, in one pipeline on its shard. An existing dataset of that name is replaced.
  */

@@ -5,7 +5,8 @@
 //! * `SR_LOG_LEVEL`: `quiet`, `info` (default), `debug` or `developer`, any case. A message is written when its
 //!   level is at most the configured one, so [`LLQuiet`](SRLoggingLevel::LLQuiet) messages always are.
 //! * `SR_LOG_FILE`: the file to append to; unset or empty means stdout.
-//! * When either is unset, the first log call writes upstream's warning about the default at `LLInfo`.
+//! * When either is unset, the first log call writes upstream's warning about the default at `LLInfo` (so not
+//!   when the level is `quiet`).
 //! * An unrecognised level or an unwritable file does not stop logging (it falls back to `info` / stdout), but
 //!   [`check_configuration`] reports it, and the client fails its construction with it, as upstream.
 //! * If the file becomes unwritable later, logging switches to stdout with an error line.
@@ -91,8 +92,11 @@ fn open_append(path: &PathBuf) -> std::io::Result<std::fs::File> {
 fn state() -> &'static LogState {
     let state = STATE.get_or_init(configure);
     WARNINGS.call_once(|| {
-        for w in &state.warnings {
-            write_line(state, LIBRARY_CONTEXT, w);
+        // Logged at LLInfo, as upstream: SR_LOG_LEVEL=quiet silences them.
+        if state.level >= SRLoggingLevel::LLInfo {
+            for w in &state.warnings {
+                write_line(state, LIBRARY_CONTEXT, w);
+            }
         }
     });
     state

@@ -64,6 +64,15 @@ fn round_trips(c: &mut Client) {
                 }
             }
         }
+        // As upstream, FortranContiguous also takes the single total element count as dims (transposed with the
+        // stored shape).
+        let mut fout_total = vec![0u8; n * es];
+        c.unpack_tensor(
+            &name,
+            TensorMut::from_bytes(dtype, &[n], Layout::FortranContiguous, &mut fout_total).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(fout_total, fout);
         // Put Fortran → stored row-major: reading back C order gives the original row-major data.
         c.put_tensor(
             &format!("{name}_f"),

@@ -1,6 +1,7 @@
 //! The SmartRedis client: one connection (standalone or cluster) plus the key-prefix state of an ensemble member.
-//! One file per capability: [`tensors`], [`keys`], [`datasets`], [`lists`].
+//! One file per capability: [`tensors`], [`keys`], [`datasets`], [`lists`], [`admin`].
 
+mod admin;
 mod datasets;
 mod keys;
 mod lists;

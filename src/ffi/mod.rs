@@ -11,6 +11,7 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod client;
+pub mod client_admin;
 pub mod client_datasets;
 pub mod configoptions;
 pub mod dataset;

@@ -263,7 +263,7 @@ pub struct TensorMut<'a> {
 impl<'a> TensorMut<'a> {
     /// Caller bytes in `layout` (`Contiguous` or `FortranContiguous`).
     ///
-    /// For `Contiguous`, `dims` may be the tensor's shape or, as upstream requires, one value: the total number of
+    /// `dims` may be the tensor's shape or, as upstream allows for both layouts, one value: the total number of
     /// elements.
     pub fn from_bytes(
         dtype: DType,
@@ -330,7 +330,9 @@ impl<'a> TensorMut<'a> {
             )));
         }
         let total = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
-        let ok = if self.layout == Layout::Contiguous && self.dims.len() == 1 {
+        // Upstream accepts the single total element count for both contiguous layouts (a column-major
+        // destination is then filled with the stored shape).
+        let ok = if self.layout != Layout::Nested && self.dims.len() == 1 {
             Some(self.dims[0]) == total
         } else {
             self.dims == dims

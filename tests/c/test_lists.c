@@ -125,6 +125,20 @@ int main(void)
   CHECK_OK(delete_dataset(c, "list_ds_4", 9));
   CHECK_ERR(get_datasets_from_list(c, "clist", 5, &all, &n), SRKeyError, "list_ds_4");
 
+  /* Admin calls on one node: the first SSDB entry. */
+  const char* ssdb = getenv("SSDB");
+  CHECK(ssdb != NULL);
+  if (ssdb != NULL) {
+    char addr[256];
+    snprintf(addr, sizeof addr, "%s", ssdb);
+    addr[strcspn(addr, ",")] = '\0';
+    CHECK_OK(sr_config_set(c, "maxmemory-policy", 16, "allkeys-lru", 11, addr, strlen(addr)));
+    CHECK_ERR(sr_config_set(c, "no-such-parameter", 17, "1", 1, addr, strlen(addr)), SRRuntimeError,
+              "no-such-parameter");
+    CHECK_OK(sr_save(c, addr, strlen(addr)));
+    CHECK_ERR(sr_flush_db(c, "127.0.0.1:1", 11), SRRuntimeError, NULL);
+  }
+
   CHECK_OK(DeleteCClient(&c));
   SR_TEST_END();
 }

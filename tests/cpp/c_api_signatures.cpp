@@ -82,6 +82,15 @@ static_assert(std::is_same<decltype(&::use_list_ensemble_prefix),
 static_assert(std::is_same<decltype(&::client_to_string),
                            const char* (*)(void*)>::value,
               "client_to_string: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_flush_db),
+                           SRError (*)(void*, const char*, size_t)>::value,
+              "sr_flush_db: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_config_set),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t, const char*, size_t)>::value,
+              "sr_config_set: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_save),
+                           SRError (*)(void*, const char*, size_t)>::value,
+              "sr_save: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::put_dataset),
                            SRError (*)(void*, void*)>::value,
               "put_dataset: the header changed: run make bindings and review the wrappers");

@@ -2,6 +2,7 @@
 // client_test_dataset*.cpp: every metadata type, nested 3-D tensors, the acknowledgement field, value semantics
 // (copy and move), copy/rename/delete, and the exceptions of the error paths.
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -224,6 +225,17 @@ int main()
     CHECK(client.get_list_length("cpp_list_moved") == 0);
     check_throws<ParameterException>([&] { client.poll_list_length("cpp_list", -1, 1, 1); }, "negative length");
     check_throws<RuntimeException>([&] { client.copy_list("no_list", "x"); }, "copy of a missing list");
+
+    // Admin calls on one node (the first SSDB entry).
+    const char* ssdb = std::getenv("SSDB");
+    CHECK(ssdb != nullptr);
+    if (ssdb != nullptr) {
+        std::string addr(ssdb);
+        addr = addr.substr(0, addr.find(','));
+        client.config_set("maxmemory-policy", "allkeys-lru", addr);
+        client.save(addr);
+        check_throws<RuntimeException>([&] { client.flush_db("127.0.0.1:1"); }, "flush_db of a foreign address");
+    }
 
     // Error paths, as exceptions.
     check_throws<KeyException>([&] { client.get_dataset("no_such_dataset"); }, "get_dataset of a missing dataset");
