@@ -27,6 +27,7 @@
 #include "srobject.h"
 #include "srexception_cpp.h"
 #include "configoptions.h"
+#include "dataset.h"
 #include "c_client.h"
 
 namespace SmartRedis {
@@ -121,6 +122,51 @@ class Client : public SRObject
         {
             internal::check(
                 ::copy_tensor(_client, src_name.data(), src_name.size(), dest_name.data(), dest_name.size()));
+        }
+
+        /// Stores `dataset` under its name (metadata, tensors, then the acknowledgement, in one pipeline).
+        void put_dataset(DataSet& dataset)
+        {
+            internal::check(::put_dataset(_client, dataset._get_c_handle()));
+        }
+        /// Fetches dataset `name` (KeyException if it does not exist).
+        DataSet get_dataset(const std::string& name)
+        {
+            void* handle = nullptr;
+            internal::check(::get_dataset(_client, name.data(), name.size(), &handle));
+            return DataSet::_adopt_c_handle(handle, name);
+        }
+        /// Renames dataset `old_name` to `new_name`.
+        void rename_dataset(const std::string& old_name, const std::string& new_name)
+        {
+            internal::check(
+                ::rename_dataset(_client, old_name.data(), old_name.size(), new_name.data(), new_name.size()));
+        }
+        /// Copies dataset `src_name` to `dest_name`.
+        void copy_dataset(const std::string& src_name, const std::string& dest_name)
+        {
+            internal::check(
+                ::copy_dataset(_client, src_name.data(), src_name.size(), dest_name.data(), dest_name.size()));
+        }
+        /// Deletes dataset `name` and its tensors (KeyException if it does not exist).
+        void delete_dataset(const std::string& name)
+        {
+            internal::check(::delete_dataset(_client, name.data(), name.size()));
+        }
+        /// Whether dataset `name` is completely stored.
+        bool dataset_exists(const std::string& name)
+        {
+            bool exists = false;
+            internal::check(::dataset_exists(_client, name.data(), name.size(), &exists));
+            return exists;
+        }
+        /// Checks dataset `name` up to `num_tries` times, `poll_frequency_ms` apart; whether it appeared.
+        bool poll_dataset(const std::string& name, int poll_frequency_ms, int num_tries)
+        {
+            bool exists = false;
+            internal::check(
+                ::poll_dataset(_client, name.data(), name.size(), poll_frequency_ms, num_tries, &exists));
+            return exists;
         }
 
         /// Whether `key` exists (no prefix is applied).

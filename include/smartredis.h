@@ -20,24 +20,9 @@
 #define MAX_REDIRECTS 16
 
 /**
- * Number of hash slots in a Redis cluster.
- */
-#define SLOT_COUNT 16384
-
-/**
  * Most addresses handed out in `SSDB` (as SmartSim does).
  */
 #define MAX_SSDB_ADDRESSES 128
-
-/**
- * Number of hash slots of a Redis Cluster.
- */
-#define SLOTS 16384
-
-/**
- * Distance of a Redis Cluster node's bus port from its client port.
- */
-#define CLUSTER_BUS_OFFSET 10000
 
 /**
  * Version of the state file layout.
@@ -446,6 +431,62 @@ SRError use_list_ensemble_prefix(void *c_client, bool use_prefix_);
 const char *client_to_string(void *c_client);
 
 /**
+ * Stores `dataset` (a DataSet handle, only read) under its name: metadata, tensors, then the acknowledgement
+ * that marks it complete, in one pipeline on its shard. An existing dataset of that name is replaced.
+ */
+SRError put_dataset(void *c_client,
+                    void *dataset);
+
+/**
+ * Fetches dataset `name` into a new DataSet handle at `*dataset`; the caller frees it with
+ * `DeallocateDataSet`. A missing dataset is a key error (`*dataset` is then left unchanged).
+ */
+SRError get_dataset(void *c_client, const char *name, size_t name_length, void **dataset);
+
+/**
+ * Renames dataset `old_name` to `new_name` (copy, then delete the source).
+ */
+SRError rename_dataset(void *c_client,
+                       const char *old_name,
+                       size_t old_name_length,
+                       const char *new_name,
+                       size_t new_name_length);
+
+/**
+ * Copies dataset `src_name` to `dest_name`.
+ */
+SRError copy_dataset(void *c_client,
+                     const char *src_name,
+                     size_t src_name_length,
+                     const char *dest_name,
+                     size_t dest_name_length);
+
+/**
+ * Deletes dataset `name`: its metadata and its tensors.
+ */
+SRError delete_dataset(void *c_client, const char *name, size_t name_length);
+
+/**
+ * Whether dataset `name` is completely stored (its acknowledgement field exists). `*exists` is written on
+ * success.
+ */
+SRError dataset_exists(void *c_client,
+                       const char *name,
+                       size_t name_length,
+                       bool *exists);
+
+/**
+ * Checks for dataset `name` up to `num_tries` times, `poll_frequency_ms` apart; `*exists` says whether it was
+ * found.
+ */
+SRError poll_dataset(void *c_client,
+                     const char *name,
+                     size_t name_length,
+                     int poll_frequency_ms,
+                     int num_tries,
+                     bool *exists);
+
+/**
  * Creates a ConfigOptions that reads environment variables, suffixed with `_<db_suffix>` when `db_suffix` is
  * not empty (`""` with length 0 selects the default database). Nothing is read until an option is asked for.
  *
@@ -510,6 +551,179 @@ SRError override_string_option(void *c_cfgopts,
                                size_t option_name_len,
                                const char *value,
                                size_t value_len);
+
+/**
+ * Creates an empty dataset called `name`. On success `*new_dataset` is a new handle; free it with
+ * [`DeallocateDataSet`].
+ */
+SRError CDataSet(const char *name, size_t name_length, void **new_dataset);
+
+/**
+ * Frees the dataset at `*dataset` and all memory its getters handed out, then sets `*dataset` to NULL.
+ * `*dataset == NULL` is a no-op; `dataset == NULL` is a parameter error.
+ */
+SRError DeallocateDataSet(void **dataset);
+
+/**
+ * Adds a copy of a tensor to the dataset under `name` (which must be new). `data` holds
+ * `dims[0] * ... * dims[n_dims-1]` elements of `type` in `mem_layout` (`SRMemLayoutContiguous`,
+ * `SRMemLayoutFortranContiguous` or `SRMemLayoutNested`); it is only read, and may be freed after the call.
+ */
+SRError add_tensor(void *dataset,
+                   const char *name,
+                   size_t name_length,
+                   void *data,
+                   const size_t *dims,
+                   size_t n_dims,
+                   SRTensorType type_,
+                   SRMemoryLayout mem_layout);
+
+/**
+ * Appends one scalar of `type` (read from `*data`) to metadata field `name`, creating the field if needed.
+ * A field of another type, or `SRMetadataTypeString`, is a runtime error.
+ */
+SRError add_meta_scalar(void *dataset,
+                        const char *name,
+                        size_t name_length,
+                        const void *data,
+                        SRMetaDataType type_);
+
+/**
+ * Appends the string `data` (`data_length` bytes, any content) to string field `name`, creating it if needed.
+ */
+SRError add_meta_string(void *dataset,
+                        const char *name,
+                        size_t name_length,
+                        const char *data,
+                        size_t data_length);
+
+/**
+ * Gives tensor `name` in `mem_layout` (`Contiguous`, `FortranContiguous`, or `Nested`: a pointer tree).
+ * `*data`, `*dims`, `*n_dims` and `*type` describe it; the memory belongs to the dataset and stays valid until
+ * it is freed. A missing tensor is a key error.
+ */
+SRError get_dataset_tensor(void *dataset,
+                           const char *name,
+                           size_t name_length,
+                           void **data,
+                           size_t **dims,
+                           size_t *n_dims,
+                           SRTensorType *type_,
+                           SRMemoryLayout mem_layout);
+
+/**
+ * Copies tensor `name` into caller memory `data` of `type`, `dims` and `mem_layout` (for the contiguous layouts
+ * `dims` may also be the single total element count). A type or shape mismatch is a runtime error and leaves
+ * `data` untouched; a missing tensor is a key error.
+ */
+SRError unpack_dataset_tensor(void *dataset,
+                              const char *name,
+                              size_t name_length,
+                              void *data,
+                              const size_t *dims,
+                              size_t n_dims,
+                              SRTensorType type_,
+                              SRMemoryLayout mem_layout);
+
+/**
+ * Gives the values of scalar field `name`: `*length` values of `*type` at `*scalar_data` (memory owned by the
+ * dataset). A missing field is a key error; a string field a runtime error.
+ */
+SRError get_meta_scalars(void *dataset,
+                         const char *name,
+                         size_t name_length,
+                         size_t *length,
+                         SRMetaDataType *type_,
+                         void **scalar_data);
+
+/**
+ * Gives the strings of string field `name`: `*n_strings` NUL-terminated copies at `*data`, their lengths
+ * (without the NUL) at `*lengths`; memory owned by the dataset. A missing field is a key error; a scalar field a
+ * runtime error.
+ */
+SRError get_meta_strings(void *dataset,
+                         const char *name,
+                         size_t name_length,
+                         char ***data,
+                         size_t *n_strings,
+                         size_t **lengths);
+
+/**
+ * Gives the tensor names in insertion order, as [`get_meta_strings`] gives strings; with no tensors `*data`
+ * and `*lengths` are NULL and `*n_strings` is 0.
+ */
+SRError get_tensor_names(void *dataset,
+                         char ***data,
+                         size_t *n_strings,
+                         size_t **lengths);
+
+/**
+ * Writes the type of tensor `name` to `*ttype`. A missing tensor is a key error.
+ */
+SRError get_tensor_type(void *dataset, const char *name, size_t name_len, SRTensorType *ttype);
+
+/**
+ * Writes the dimensions of tensor `name` into the caller's array `*dims`, which has room for `*ndims` values;
+ * `*ndims` becomes the number of dimensions. When the array is too small, `*ndims` is set to the number needed
+ * and `SRBadAllocError` is returned. A missing tensor is a key error.
+ */
+SRError get_tensor_dims(void *dataset,
+                        const char *name,
+                        size_t name_len,
+                        size_t **dims,
+                        size_t *ndims);
+
+/**
+ * Gives the names of the metadata fields (without the internal `.tensor_names`), as [`get_meta_strings`] gives
+ * strings.
+ */
+SRError get_metadata_field_names(void *dataset,
+                                 char ***data,
+                                 size_t *n_strings,
+                                 size_t **lengths);
+
+/**
+ * Writes the type of metadata field `name` to `*mdtype`. A missing field is a key error.
+ */
+SRError get_metadata_field_type(void *dataset,
+                                const char *name,
+                                size_t name_len,
+                                SRMetaDataType *mdtype);
+
+/**
+ * Not in upstream's C API (its C++ `DataSet` copy constructor): a deep copy of `dataset` (tensors and
+ * metadata, not the memory its getters handed out) into a new handle at `*new_dataset`, freed with
+ * [`DeallocateDataSet`].
+ */
+SRError sr_dataset_clone(void *dataset,
+                         void **new_dataset);
+
+/**
+ * Not in upstream's C API (C++ `DataSet::has_field`): whether metadata field `name` exists.
+ */
+SRError sr_dataset_has_field(void *dataset, const char *name, size_t name_length, bool *has_field);
+
+/**
+ * Not in upstream's C API (C++ `DataSet::clear_field`): removes metadata field `name` (no-op if absent).
+ */
+SRError sr_dataset_clear_field(void *dataset,
+                               const char *name,
+                               size_t name_length);
+
+/**
+ * Not in upstream's C API (C++ `DataSet::set_name`): renames the dataset object (an empty name is a parameter
+ * error); what is stored under the old name is untouched.
+ */
+SRError sr_dataset_set_name(void *dataset,
+                            const char *name,
+                            size_t name_length);
+
+/**
+ * A description of the dataset (`"DataSet (<name>):\n"`, its tensors and metadata fields). The string belongs
+ * to the dataset and stays valid until the next call on it or its deallocation (upstream: one static buffer
+ * shared by every dataset). On error the error text is returned instead.
+ */
+const char *dataset_to_string(void *dataset);
 
 /**
  * The message of the last error raised on this thread (initially "no error").

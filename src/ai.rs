@@ -3,6 +3,8 @@
 //! Tensor commands are encoded here as RESP bytes (the hot path: the payload itself is never copied into them);
 //! the rest are `redis::Cmd`s.
 
+use smartredis_protocol::commands::{keyword, TENSORGET, TENSORSET};
+
 use crate::tensor::DType;
 use crate::transport::resp::push_bulk;
 
@@ -13,13 +15,13 @@ pub fn tensorset_header(key: &[u8], dtype: DType, dims: &[usize], blob_len: usiz
     out.push(b'*');
     out.extend_from_slice((dims.len() + 5).to_string().as_bytes());
     out.extend_from_slice(b"\r\n");
-    push_bulk(&mut out, b"AI.TENSORSET");
+    push_bulk(&mut out, TENSORSET.as_bytes());
     push_bulk(&mut out, key);
     push_bulk(&mut out, dtype.wire_name().as_bytes());
     for d in dims {
         push_bulk(&mut out, d.to_string().as_bytes());
     }
-    push_bulk(&mut out, b"BLOB");
+    push_bulk(&mut out, keyword::BLOB.as_bytes());
     out.push(b'$');
     out.extend_from_slice(blob_len.to_string().as_bytes());
     out.extend_from_slice(b"\r\n");
@@ -31,10 +33,10 @@ pub fn tensorset_header(key: &[u8], dtype: DType, dims: &[usize], blob_len: usiz
 pub fn tensorget(key: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(48 + key.len());
     out.extend_from_slice(b"*4\r\n");
-    push_bulk(&mut out, b"AI.TENSORGET");
+    push_bulk(&mut out, TENSORGET.as_bytes());
     push_bulk(&mut out, key);
-    push_bulk(&mut out, b"META");
-    push_bulk(&mut out, b"BLOB");
+    push_bulk(&mut out, keyword::META.as_bytes());
+    push_bulk(&mut out, keyword::BLOB.as_bytes());
     out
 }
 

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-/// Backends a path can be recorded for.
-pub const BACKENDS: [&str; 4] = ["TF", "TFLITE", "TORCH", "ONNX"];
+use smartredis_protocol::commands::config as key;
+use smartredis_protocol::Backend;
 
 /// Current settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,7 +55,7 @@ impl Config {
         let pairs: Vec<(&String, &String)> = args.chunks_exact(2).map(|p| (&p[0], &p[1])).collect();
         let (first, rest): (Vec<_>, Vec<_>) = pairs
             .into_iter()
-            .partition(|(k, _)| k.eq_ignore_ascii_case("BACKENDSPATH"));
+            .partition(|(k, _)| k.eq_ignore_ascii_case(key::BACKENDSPATH));
         for (k, v) in first.into_iter().chain(rest) {
             self.apply_one(k, v)
                 .map_err(|()| format!("ERR error processing argument: {k} {v}"))?;
@@ -63,25 +63,30 @@ impl Config {
         Ok(())
     }
 
-    fn apply_one(&mut self, key: &str, value: &str) -> Result<(), ()> {
+    fn apply_one(&mut self, name: &str, value: &str) -> Result<(), ()> {
         let positive = |v: &str| v.parse::<i64>().ok().filter(|&n| n > 0).ok_or(());
-        match key.to_ascii_uppercase().as_str() {
-            "BACKENDSPATH" => self.backends_path = value.to_string(),
-            "THREADS_PER_QUEUE" => self.threads_per_queue = positive(value)?,
-            "INTRA_OP_PARALLELISM" => self.intra_op_parallelism = positive(value)?,
-            "INTER_OP_PARALLELISM" => self.inter_op_parallelism = positive(value)?,
-            "MODEL_CHUNK_SIZE" => self.model_chunk_size = positive(value)?,
-            "MODEL_EXECUTION_TIMEOUT" => {
-                self.model_execution_timeout =
-                    value.parse::<i64>().ok().filter(|&n| n >= 1000).ok_or(())?
-            }
-            "BACKEND_MEMORY_LIMIT" => self.backend_memory_limit = positive(value)?,
-            k if BACKENDS.contains(&k) => {
-                let path = self.resolve_backend_path(value);
-                self.backend_paths.retain(|(b, _)| b != k);
-                self.backend_paths.push((k.to_string(), path));
-            }
-            _ => return Err(()),
+        let is = |k: &str| name.eq_ignore_ascii_case(k);
+        if is(key::BACKENDSPATH) {
+            self.backends_path = value.to_string();
+        } else if is(key::THREADS_PER_QUEUE) {
+            self.threads_per_queue = positive(value)?;
+        } else if is(key::INTRA_OP_PARALLELISM) {
+            self.intra_op_parallelism = positive(value)?;
+        } else if is(key::INTER_OP_PARALLELISM) {
+            self.inter_op_parallelism = positive(value)?;
+        } else if is(key::MODEL_CHUNK_SIZE) {
+            self.model_chunk_size = positive(value)?;
+        } else if is(key::MODEL_EXECUTION_TIMEOUT) {
+            self.model_execution_timeout =
+                value.parse::<i64>().ok().filter(|&n| n >= 1000).ok_or(())?;
+        } else if is(key::BACKEND_MEMORY_LIMIT) {
+            self.backend_memory_limit = positive(value)?;
+        } else if let Some(b) = Backend::parse(name) {
+            let path = self.resolve_backend_path(value);
+            self.backend_paths.retain(|(n, _)| n != b.name());
+            self.backend_paths.push((b.name().to_string(), path));
+        } else {
+            return Err(());
         }
         Ok(())
     }

@@ -3,6 +3,8 @@
 
 use redis_module::{raw, Context, RedisString, Status};
 
+use smartredis_protocol::commands as names;
+
 use crate::tensor::rdb::TENSOR_TYPE;
 use crate::{commands, config, guarded, info};
 
@@ -47,9 +49,10 @@ redis_module::redis_module! {
     allocator: (redis_module::alloc::RedisAlloc, redis_module::alloc::RedisAlloc),
     data_types: [TENSOR_TYPE],
     init: init,
+    // Registered in lower case, as RedisAI does (Redis matches command names case-insensitively).
     commands: [
-        ["ai.tensorset", cmd_tensorset, "write deny-oom", 1, 1, 1, ""],
-        ["ai.tensorget", cmd_tensorget, "readonly", 1, 1, 1, ""],
-        ["ai.config", cmd_config, "write", 0, 0, 0, ""],
+        [names::TENSORSET.to_ascii_lowercase(), cmd_tensorset, "write deny-oom", 1, 1, 1, ""],
+        [names::TENSORGET.to_ascii_lowercase(), cmd_tensorget, "readonly", 1, 1, 1, ""],
+        [names::CONFIG.to_ascii_lowercase(), cmd_config, "write", 0, 0, 0, ""],
     ],
 }

@@ -1,6 +1,7 @@
 //! The SmartRedis client: one connection (standalone or cluster) plus the key-prefix state of an ensemble member.
-//! One file per capability: [`tensors`], [`keys`].
+//! One file per capability: [`tensors`], [`keys`], [`datasets`].
 
+mod datasets;
 mod keys;
 mod tensors;
 

@@ -4,10 +4,9 @@
 //! non-empty; otherwise the whole key. (SmartRedis 0.6.1 differs in edge cases such as `{}`: upstream quirk 12. We
 //! follow Redis, because the server decides where a key lives.)
 
-use crate::error::{Error, Result};
+pub use smartredis_protocol::cluster::SLOT_COUNT;
 
-/// Number of hash slots in a Redis cluster.
-pub const SLOT_COUNT: u16 = 16384;
+use crate::error::{Error, Result};
 
 /// A hash slot, always `< SLOT_COUNT`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -62,7 +61,11 @@ mod tests {
             Slot::for_key(b"{user1000}.following"),
             Slot::for_key(b"user1000")
         );
-        assert_eq!(Slot::for_key(b"foo{}{bar}"), Slot::for_key(b"foo{}{bar}"));
+        // An empty first tag hashes the whole key; a second tag is never looked at.
+        assert_eq!(Slot::for_key(b"foo{}{bar}").get(), 8363);
+        assert_ne!(Slot::for_key(b"foo{}{bar}"), Slot::for_key(b"bar"));
+        assert_eq!(Slot::for_key(b"foo{{bar}}zap").get(), 4015);
+        assert_eq!(Slot::for_key(b"foo{{bar}}zap"), Slot::for_key(b"{bar"));
     }
 
     #[test]

@@ -28,7 +28,7 @@ struct GetOutput {
 
 /// What a client handle points to.
 pub(crate) struct CClient {
-    client: Client,
+    pub(crate) client: Client,
     /// Every `get_tensor` result, kept until the client is deleted (upstream's ownership rule).
     outputs: Vec<GetOutput>,
     /// The text returned by `client_to_string`.
@@ -46,7 +46,7 @@ impl LogSource for CClient {
     }
 }
 
-fn client_arg<'a>(c_client: *mut c_void) -> Result<&'a mut CClient> {
+pub(crate) fn client_arg<'a>(c_client: *mut c_void) -> Result<&'a mut CClient> {
     handle_mut::<CClient>(c_client, "c_client")
 }
 
@@ -120,11 +120,11 @@ pub extern "C" fn DeleteCClient(c_client: *mut *mut c_void) -> SRError {
     })
 }
 
-fn dtype_arg(t: CTensorType) -> Result<DType> {
+pub(crate) fn dtype_arg(t: CTensorType) -> Result<DType> {
     DType::new(SRTensorType::try_from(t)?)
 }
 
-fn layout_arg(l: CMemoryLayout) -> Result<Layout> {
+pub(crate) fn layout_arg(l: CMemoryLayout) -> Result<Layout> {
     Layout::new(SRMemoryLayout::try_from(l)?)
 }
 
@@ -167,7 +167,7 @@ pub extern "C" fn put_tensor(
 }
 
 /// Builds the pointer tables of a nested view over row-major `data`; returns the root.
-fn nested_tables(
+pub(crate) fn nested_tables(
     data: *mut u8,
     dims: &[usize],
     es: usize,

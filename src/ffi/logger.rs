@@ -11,6 +11,7 @@
 use std::ffi::{c_char, c_void};
 
 use super::client::CClient;
+use super::dataset::DataSetHandle;
 use super::{
     guard_or, handle_magic, handle_ref, lossy_str_arg, null_error, CLoggingLevel, HandleKind,
 };
@@ -29,6 +30,7 @@ pub(crate) fn context_name<'a>(ptr: *const c_void) -> Result<&'a str> {
         None if ptr.is_null() => Err(null_error("context")),
         Some(m) if m == LogContext::MAGIC => source_name::<LogContext>(ptr),
         Some(m) if m == CClient::MAGIC => source_name::<CClient>(ptr),
+        Some(m) if m == DataSetHandle::MAGIC => source_name::<DataSetHandle>(ptr),
         // One arm per loggable handle kind.
         _ => Err(Error::Parameter(
             "context is not a valid Client, DataSet or LogContext handle".into(),

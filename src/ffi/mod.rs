@@ -11,7 +11,9 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod client;
+pub mod client_datasets;
 pub mod configoptions;
+pub mod dataset;
 pub mod error;
 pub mod logcontext;
 pub mod logger;

@@ -1,22 +1,20 @@
 //! Native Redis Cluster formation: slots with `CLUSTER ADDSLOTSRANGE`, the handshake with `CLUSTER MEET`, and the
-//! bounded wait until every node reports `cluster_state:ok` with all 16384 slots covered.
+//! bounded wait until every node reports `cluster_state:ok` with all slots covered.
 
 use std::time::{Duration, Instant};
 
 use redis::Connection;
+use smartredis_protocol::cluster::SLOT_COUNT;
 
 use super::error::{Error, Result};
 use super::local::ShardProc;
 
-/// Number of hash slots of a Redis Cluster.
-pub const SLOTS: u16 = 16384;
-
 /// The slot range `[start, end]` of shard `i` among `n`, split as evenly as `redis-cli --cluster create` does.
 pub fn slot_range(i: usize, n: usize) -> (u16, u16) {
-    let per = f64::from(SLOTS) / n as f64;
+    let per = f64::from(SLOT_COUNT) / n as f64;
     let start = (i as f64 * per).round() as u16;
     let end = (((i + 1) as f64 * per).round() as u16).saturating_sub(1);
-    (start, end.min(SLOTS - 1))
+    (start, end.min(SLOT_COUNT - 1))
 }
 
 /// Slots this node already owns, read from the `myself` line of `CLUSTER NODES` (data restored from RDB/AOF makes a
@@ -120,7 +118,7 @@ impl ClusterInfo {
 
     /// Ready: state ok, every slot served, and every one of `n` nodes known.
     pub fn is_ready(&self, n: usize) -> bool {
-        self.state == "ok" && self.slots_ok == u32::from(SLOTS) && self.known_nodes == n
+        self.state == "ok" && self.slots_ok == u32::from(SLOT_COUNT) && self.known_nodes == n
     }
 }
 
@@ -144,7 +142,7 @@ pub fn poll_until(deadline: Instant, step: Duration, mut check: impl FnMut() -> 
 }
 
 /// Forms a cluster of `shards` (one open connection each in `cons`): assigns each its slot range, has every pair
-/// meet, and waits until every node reports `cluster_state:ok`, all 16384 slots and all nodes, within `deadline`.
+/// meet, and waits until every node reports `cluster_state:ok`, all slots and all nodes, within `deadline`.
 /// A shard that exits or does not become ready is named in the error, with the tail of its log.
 pub(crate) fn form(
     shards: &mut [ShardProc],
@@ -190,7 +188,7 @@ pub(crate) fn form(
         let all_known = last.iter().all(|l| l.known_nodes >= n);
         if all_known && last_nudge.elapsed() >= Duration::from_millis(200) {
             last_nudge = Instant::now();
-            for a in (0..n).filter(|&a| !ready[a] && last[a].slots_ok < u32::from(SLOTS)) {
+            for a in (0..n).filter(|&a| !ready[a] && last[a].slots_ok < u32::from(SLOT_COUNT)) {
                 for (b, con) in cons.iter_mut().enumerate() {
                     if b != a {
                         let _ = meet(con, &host, ports[a]);
@@ -234,7 +232,7 @@ mod tests {
                 assert!(b >= a);
                 next = u32::from(b) + 1;
             }
-            assert_eq!(next, u32::from(SLOTS));
+            assert_eq!(next, u32::from(SLOT_COUNT));
         }
         assert_eq!(slot_range(0, 3), (0, 5460));
         assert_eq!(slot_range(2, 3), (10923, 16383));

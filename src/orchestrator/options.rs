@@ -3,6 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use smartredis_protocol::cluster::BUS_PORT_OFFSET;
+use smartredis_protocol::Backend;
+
 use super::error::{Error, Result};
 
 /// Default `proto-max-bulk-len`: 2.5 GiB, so that a single 2 GiB tensor fits in one bulk string.
@@ -372,10 +375,14 @@ impl OrchestratorOptions {
         }
         if let Some(p) = self.port {
             let last = u32::from(p) + self.shards as u32 - 1;
-            let bus = if self.shards > 1 { last + 10000 } else { last };
+            let bus = if self.shards > 1 {
+                last + u32::from(BUS_PORT_OFFSET)
+            } else {
+                last
+            };
             if p == 0 || bus > 65535 {
                 return bad(format!(
-                    "base port {p} with {} shards needs ports up to {bus} (cluster bus = port + 10000), above 65535",
+                    "base port {p} with {} shards needs ports up to {bus} (cluster bus = port + {BUS_PORT_OFFSET}), above 65535",
                     self.shards
                 ));
             }
@@ -400,9 +407,10 @@ impl OrchestratorOptions {
             return bad("timeouts must be positive".into());
         }
         for (name, _) in &self.module.backends {
-            if !["TORCH", "ONNX", "TF", "TFLITE"].contains(&name.to_ascii_uppercase().as_str()) {
+            if Backend::parse(name).is_none() {
                 return bad(format!(
-                    "unknown backend {name:?} (TORCH, ONNX, TF or TFLITE)"
+                    "unknown backend {name:?} ({})",
+                    Backend::names_for_humans()
                 ));
             }
         }

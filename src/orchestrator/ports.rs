@@ -4,11 +4,10 @@ use std::collections::HashSet;
 use std::ffi::CStr;
 use std::net::{Ipv4Addr, TcpListener};
 
+use smartredis_protocol::cluster::BUS_PORT_OFFSET;
+
 use super::error::{Error, Result};
 use super::options::Bind;
-
-/// Distance of a Redis Cluster node's bus port from its client port.
-pub const CLUSTER_BUS_OFFSET: u16 = 10000;
 
 /// Resolves the bind option to the address the shards bind and advertise.
 pub fn resolve_bind(bind: &Bind) -> Result<String> {
@@ -99,7 +98,7 @@ pub fn port_is_free(host: &str, port: u16) -> bool {
 }
 
 /// Picks `n` client ports on `host`: consecutive from `base`, or free ones chosen by the kernel. With `cluster`,
-/// each port's bus port (`port + 10000`) must be free as well. A taken port is an error naming it.
+/// each port's bus port (`port + BUS_PORT_OFFSET`) must be free as well. A taken port is an error naming it.
 pub fn pick_ports(host: &str, n: usize, base: Option<u16>, cluster: bool) -> Result<Vec<u16>> {
     if let Some(base) = base {
         let mut ports = Vec::with_capacity(n);
@@ -109,7 +108,7 @@ pub fn pick_ports(host: &str, n: usize, base: Option<u16>, cluster: bool) -> Res
             if cluster {
                 check_free(
                     host,
-                    port + CLUSTER_BUS_OFFSET,
+                    port + BUS_PORT_OFFSET,
                     format!("cluster bus port of shard {i}"),
                 )?;
             }
@@ -132,8 +131,7 @@ pub fn pick_ports(host: &str, n: usize, base: Option<u16>, cluster: bool) -> Res
             .map_err(|e| Error::io(format!("bind {host}:0"), e))?
             .port();
         if cluster
-            && (port > u16::MAX - CLUSTER_BUS_OFFSET
-                || !port_is_free(host, port + CLUSTER_BUS_OFFSET))
+            && (port > u16::MAX - BUS_PORT_OFFSET || !port_is_free(host, port + BUS_PORT_OFFSET))
         {
             continue;
         }

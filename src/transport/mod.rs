@@ -1,6 +1,7 @@
 //! RESP connections to a standalone server or a cluster, behind one interface ([`Connection`]), so the client
 //! above does not know which it talks to.
 
+pub mod batch;
 pub mod cluster;
 pub mod conn;
 pub mod resp;

@@ -4,6 +4,8 @@
 
 use std::io;
 
+use smartredis_protocol::commands::reply as label;
+
 use super::conn::Request;
 use super::resp::{BufStream, Header, ReplyError, SMALL_PAYLOAD};
 use crate::ai;
@@ -158,13 +160,13 @@ impl Request for TensorGet<'_> {
         let mut result = None;
         let mut failure: Option<Error> = None;
         for _ in 0..n / 2 {
-            let label = match element(io)? {
+            let name = match element(io)? {
                 redis::Value::BulkString(b) => b,
                 redis::Value::SimpleString(s) => s.into_bytes(),
                 other => return Err(invalid(format!("unexpected AI.TENSORGET label {other:?}"))),
             };
-            match label.as_slice() {
-                b"dtype" => match element(io)? {
+            match name.as_slice() {
+                l if l == label::DTYPE.as_bytes() => match element(io)? {
                     redis::Value::BulkString(b) => dtype = Some(parse_dtype(&b, &mut failure)),
                     redis::Value::SimpleString(s) => {
                         dtype = Some(parse_dtype(s.as_bytes(), &mut failure))
@@ -175,7 +177,7 @@ impl Request for TensorGet<'_> {
                         )))
                     }
                 },
-                b"shape" => match element(io)? {
+                l if l == label::SHAPE.as_bytes() => match element(io)? {
                     redis::Value::Array(items) => {
                         let mut d = Vec::with_capacity(items.len());
                         for i in items {
@@ -196,7 +198,7 @@ impl Request for TensorGet<'_> {
                         )))
                     }
                 },
-                b"blob" => {
+                l if l == label::BLOB.as_bytes() => {
                     let len = match io.header()? {
                         Header::Bulk(Some(len)) => len,
                         other => {

@@ -4,12 +4,14 @@
 #include <stdio.h>
 
 #include "client.h"
+#include "dataset.h"
 #include "logcontext.h"
 #include "logger.h"
 #include "orchestrator.h"
 #include "srobject.h"
 #include "srexception.h"
 #include "c_client.h"
+#include "c_dataset.h"
 
 int main(void)
 {

@@ -2,7 +2,10 @@
 
 use redis_module::{Context, RedisError, RedisResult, RedisString, RedisValue};
 
-use crate::config::{self, BACKENDS};
+use smartredis_protocol::commands::config as key;
+use smartredis_protocol::Backend;
+
+use crate::config;
 
 /// `AI.CONFIG LOADBACKEND|BACKENDSPATH|MODEL_CHUNK_SIZE|GET ...`.
 pub fn ai_config(_ctx: &Context, args: &[RedisString]) -> RedisResult {
@@ -11,35 +14,34 @@ pub fn ai_config(_ctx: &Context, args: &[RedisString]) -> RedisResult {
     }
     let sub = args[1].as_slice();
     let value = args.get(2).map(|a| a.to_string_lossy());
-    if sub.eq_ignore_ascii_case(b"LOADBACKEND") {
+    if sub.eq_ignore_ascii_case(key::LOADBACKEND.as_bytes()) {
         if args.len() < 4 {
             return Err(RedisError::WrongArity);
         }
-        let backend = args[2].to_string_lossy().to_ascii_uppercase();
-        if !BACKENDS.contains(&backend.as_str()) {
+        if Backend::parse(&args[2].to_string_lossy()).is_none() {
             return Err(RedisError::Str("ERR unsupported backend"));
         }
         // No backend can be loaded yet (they arrive with the model issue).
         return Err(RedisError::Str("ERR error loading backend"));
     }
-    if sub.eq_ignore_ascii_case(b"BACKENDSPATH") {
+    if sub.eq_ignore_ascii_case(key::BACKENDSPATH.as_bytes()) {
         let path = value.ok_or(RedisError::Str("ERR BACKENDSPATH: missing path argument"))?;
         config::get().backends_path = path;
         return Ok(RedisValue::SimpleStringStatic("OK"));
     }
-    if sub.eq_ignore_ascii_case(b"MODEL_CHUNK_SIZE") {
+    if sub.eq_ignore_ascii_case(key::MODEL_CHUNK_SIZE.as_bytes()) {
         let size = value.ok_or(RedisError::Str("ERR MODEL_CHUNK_SIZE: missing chunk size"))?;
         config::get()
             .set_model_chunk_size(&size)
             .map_err(RedisError::Str)?;
         return Ok(RedisValue::SimpleStringStatic("OK"));
     }
-    if sub.eq_ignore_ascii_case(b"GET") {
+    if sub.eq_ignore_ascii_case(key::GET.as_bytes()) {
         let name = args.get(2).ok_or(RedisError::WrongArity)?.as_slice();
         let c = config::get();
-        return Ok(if name.eq_ignore_ascii_case(b"BACKENDSPATH") {
+        return Ok(if name.eq_ignore_ascii_case(key::BACKENDSPATH.as_bytes()) {
             RedisValue::BulkString(c.backends_path.clone())
-        } else if name.eq_ignore_ascii_case(b"MODEL_CHUNK_SIZE") {
+        } else if name.eq_ignore_ascii_case(key::MODEL_CHUNK_SIZE.as_bytes()) {
             RedisValue::Integer(c.model_chunk_size)
         } else {
             RedisValue::Null

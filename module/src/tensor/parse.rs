@@ -1,6 +1,8 @@
 //! `AI.TENSORSET` / `AI.TENSORGET` argument parsing, in RedisAI's exact validation order and error texts
 //! (`src/execution/parsing/tensor_commands_parsing.c`, `src/redis_ai_objects/tensor.c`).
 
+use smartredis_protocol::commands::keyword;
+
 use super::dtype::DType;
 
 /// Error texts, byte for byte as RedisAI sends them.
@@ -84,14 +86,14 @@ pub fn parse_tensorset<A: Arg>(args: &[A]) -> Result<TensorSpec, &'static str> {
     while pos < args.len() {
         let tok = args[pos].bytes();
         let remaining = args.len() - 1 - pos;
-        if tok.eq_ignore_ascii_case(b"BLOB") {
+        if tok.eq_ignore_ascii_case(keyword::BLOB.as_bytes()) {
             if remaining != 1 {
                 return Err(msg::BLOB_ARITY);
             }
             format = Some(true);
             pos += 1;
             break;
-        } else if tok.eq_ignore_ascii_case(b"VALUES") {
+        } else if tok.eq_ignore_ascii_case(keyword::VALUES.as_bytes()) {
             if Some(remaining) != len {
                 return Err(msg::VALUES_ARITY);
             }
@@ -178,6 +180,9 @@ fn values_to_bytes<A: Arg>(dtype: DType, values: &[A]) -> Result<Vec<u8>, &'stat
             continue;
         }
         let x = v.to_i64().ok_or(msg::INVALID_VALUE)?;
+        // RedisAI's `_ValOverflow` casts to unsigned before comparing, which rejects every negative value of the
+        // signed types (`INT8 VALUES -1` fails). We deliberately fix that: signed types accept their full
+        // two's-complement range, so `INT8 VALUES -128 127` works as it does through `BLOB`.
         let (lo, hi) = dtype.int_range();
         if x < lo || x > hi {
             return Err(msg::INVALID_VALUE);
@@ -220,11 +225,11 @@ pub fn parse_tensorget_format<A: Arg>(tokens: &[A]) -> Result<GetFormat, &'stati
     };
     for t in tokens {
         let t = t.bytes();
-        if t.eq_ignore_ascii_case(b"BLOB") {
+        if t.eq_ignore_ascii_case(keyword::BLOB.as_bytes()) {
             f.blob = true;
-        } else if t.eq_ignore_ascii_case(b"VALUES") {
+        } else if t.eq_ignore_ascii_case(keyword::VALUES.as_bytes()) {
             f.values = true;
-        } else if t.eq_ignore_ascii_case(b"META") {
+        } else if t.eq_ignore_ascii_case(keyword::META.as_bytes()) {
             f.meta = true;
         } else {
             return Err(msg::BAD_FORMAT);

@@ -136,8 +136,8 @@ unsafe extern "C" fn rdb_save(io: *mut raw::RedisModuleIO, value: *mut c_void) {
     // SAFETY: Redis passes back a value this module created with Box<Tensor>.
     let t = unsafe { &*value.cast::<Tensor>() };
     let (code, bits) = t.dtype.dlpack();
-    raw::save_unsigned(io, code);
-    raw::save_unsigned(io, bits);
+    raw::save_unsigned(io, code.into());
+    raw::save_unsigned(io, bits.into());
     raw::save_signed(io, t.shape.len() as i64);
     for &d in &t.shape {
         raw::save_signed(io, d);

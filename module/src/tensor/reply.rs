@@ -4,6 +4,7 @@
 use std::os::raw::{c_char, c_long};
 
 use redis_module::{raw, Context};
+use smartredis_protocol::commands::reply as label;
 
 use super::dtype::DType;
 use super::parse::GetFormat;
@@ -41,18 +42,18 @@ pub fn tensor(ctx: &Context, t: &Tensor, f: GetFormat) {
     }
     let extra = if f.blob || f.values { 2 } else { 0 };
     array(ctx, 4 + extra);
-    bulk(ctx, b"dtype");
+    bulk(ctx, label::DTYPE.as_bytes());
     bulk(ctx, t.dtype.name().as_bytes());
-    bulk(ctx, b"shape");
+    bulk(ctx, label::SHAPE.as_bytes());
     array(ctx, t.shape.len());
     for &d in &t.shape {
         integer(ctx, d);
     }
     if f.blob {
-        bulk(ctx, b"blob");
+        bulk(ctx, label::BLOB.as_bytes());
         bulk(ctx, t.bytes());
     } else if f.values {
-        bulk(ctx, b"values");
+        bulk(ctx, label::VALUES.as_bytes());
         values(ctx, t);
     }
 }
