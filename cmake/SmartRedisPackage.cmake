@@ -28,7 +28,7 @@ set(_sr_cargo_so "${SMARTREDIS_CARGO_DIR}/libsmartredis.so")
 set(_sr_cargo_a "${SMARTREDIS_CARGO_DIR}/libsmartredis.a")
 set(_sr_soname "libsmartredis.so.${SR_SOVERSION}")
 
-# Build-tree staging: <build>/lib/libsmartredis.so.0 and libsmartredis.so, links to the cargo output.
+# Build-tree staging: <build>/lib/libsmartredis.so.<SOVERSION> and libsmartredis.so, links to the cargo output.
 set(SR_STAGE_LIBDIR "${CMAKE_BINARY_DIR}/lib")
 file(MAKE_DIRECTORY "${SR_STAGE_LIBDIR}")
 file(CREATE_LINK "${_sr_cargo_so}" "${SR_STAGE_LIBDIR}/${_sr_soname}" SYMBOLIC)
