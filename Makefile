@@ -4,7 +4,7 @@
 CARGO   ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all deps build lint test ctest install header demo bench bench-client bench-module bench-orchestrator clean
+.PHONY: all deps build lint test ctest install header bindings demo bench bench-client bench-module bench-orchestrator clean
 
 # Where `make install` puts the program, the module, the libraries, headers, Fortran modules and CMake/pkg-config files.
 PREFIX ?= $(CURDIR)/install
@@ -26,6 +26,8 @@ build: deps
 	@# The library's SONAME is libsmartredis.so.$(SOVERSION) (build.rs): programs linked against target/release
 	@# find it by that name.
 	ln -sf libsmartredis.so target/release/libsmartredis.so.$(SOVERSION)
+	@# The module's default BACKENDSPATH is <its directory>/backends: the backends fetched by `make deps`.
+	ln -sfn ../../build/backends target/release/backends
 
 lint: deps
 	$(CARGO) fmt --all -- --check
@@ -50,9 +52,16 @@ install: build
 	cmake --build build -j2 --target smartredis-cargo smartredis-fortran smartredis-fortran-static
 	cmake --install build --prefix $(PREFIX)
 
-# Regenerate include/smartredis.h after changing the C ABI (tests/header.rs fails while it is stale).
+# Regenerate include/smartredis.h after changing the C ABI (tests/header.rs fails while it is stale), then the
+# Fortran interfaces and C++ signature checks derived from it.
 header: deps
 	scripts/gen-header.sh
+	$(MAKE) --no-print-directory bindings
+
+# Regenerate src/fortran/c_interfaces.inc and tests/cpp/c_api_signatures.cpp from include/smartredis.h
+# (tests/bindings.rs fails while they are stale).
+bindings:
+	python3 scripts/gen-bindings.py
 
 # The main demo: a local store started by the launcher, a tensor put, fetched and unpacked by the client.
 # DEMO_SHARDS=3 runs it on a Redis Cluster.

@@ -169,8 +169,7 @@ class OrchestratorOptions
     private:
         void _free() noexcept
         {
-            if (_opts != nullptr)
-                (void)sr_orchestrator_options_free(_opts);
+            (void)sr_orchestrator_options_free(&_opts);
             _opts = nullptr;
         }
 
@@ -268,8 +267,7 @@ class Orchestrator
         explicit Orchestrator(void* handle) noexcept : _orc(handle) {}
         void _free() noexcept
         {
-            if (_orc != nullptr)
-                (void)sr_orchestrator_free(_orc);
+            (void)sr_orchestrator_free(&_orc);
             _orc = nullptr;
         }
 

@@ -815,9 +815,10 @@ void log_error_noexcept_string(const char *context,
 SRError sr_orchestrator_options_new(void **options);
 
 /**
- * Frees options made by [`sr_orchestrator_options_new`]. NULL is ignored; must not be called twice.
+ * Frees options made by [`sr_orchestrator_options_new`] and sets `*options` to NULL (a NULL `*options` is a
+ * no-op, so freeing twice through the same variable is safe). `options` itself must not be NULL.
  */
-SRError sr_orchestrator_options_free(void *options);
+SRError sr_orchestrator_options_free(void **options);
 
 /**
  * Number of shards: 1 = standalone, ≥ 2 = Redis Cluster.
@@ -1016,10 +1017,10 @@ SRError sr_orchestrator_stop(void *orchestrator);
 SRError sr_orchestrator_detach(void *orchestrator);
 
 /**
- * Frees an orchestrator handle; stops the store first if this handle started it and it was not detached.
- * NULL is ignored; must not be called twice.
+ * Frees an orchestrator handle and sets `*orchestrator` to NULL; stops the store first if this handle started it
+ * and it was not detached. A NULL `*orchestrator` is a no-op; `orchestrator` itself must not be NULL.
  */
-SRError sr_orchestrator_free(void *orchestrator);
+SRError sr_orchestrator_free(void **orchestrator);
 
 #ifdef __cplusplus
 }  // extern "C"

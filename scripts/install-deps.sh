@@ -8,8 +8,10 @@ PACKAGES=(
   redis-server      # the store (also brings redis-cli and redis-benchmark)
   libclang-dev      # bindgen, used by the redis-module crate
   cmake g++ gfortran pkg-config make   # C, C++ and Fortran tests, examples and the CMake package
+  python3                             # scripts/gen-bindings.py and the Fortran generator checks
   libopenmpi-dev openmpi-bin          # the MPI examples (examples/parallel)
   valgrind                            # memcheck variants of the C++ and Fortran tests
+  python3-pip                         # fetches the ONNX Runtime wheel (scripts/fetch-backends.sh)
 )
 CBINDGEN_VERSION=0.29.4
 
@@ -33,3 +35,6 @@ if ! command -v cbindgen >/dev/null 2>&1 || [ "$(cbindgen --version 2>/dev/null)
   echo "Installing cbindgen $CBINDGEN_VERSION from crates.io"
   cargo install cbindgen --version "$CBINDGEN_VERSION" --locked --quiet
 fi
+
+# Model backends the module loads at run time (ONNX Runtime), unpacked into build/backends/ once.
+"$(dirname "$0")/fetch-backends.sh"

@@ -5,13 +5,22 @@ use redis_module::{raw, Context, RedisString, Status};
 
 use smartredis_protocol::commands as names;
 
+use crate::backends;
+use crate::model::rdb::MODEL_TYPE;
 use crate::tensor::rdb::TENSOR_TYPE;
-use crate::{commands, config, guarded, info};
+use crate::{commands, config, guarded, info, queue};
 
 guarded! {
     cmd_tensorset => commands::tensor::tensorset,
     cmd_tensorget => commands::tensor::tensorget,
     cmd_config => commands::config::ai_config,
+    cmd_modelstore => commands::model::modelstore,
+    cmd_modelset => commands::model::modelset,
+    cmd_modelget => commands::model::modelget,
+    cmd_modeldel => commands::model::modeldel,
+    cmd_modelexecute => commands::model::modelexecute,
+    cmd_modelrun => commands::model::modelrun,
+    cmd_info => commands::model::ai_info,
 }
 
 /// Load-time setup: Redis version check, module options, configuration and the info callback.
@@ -38,7 +47,20 @@ fn init(ctx: &Context, args: &[RedisString]) -> Status {
         ctx.log_warning(&e);
         return Status::Err;
     }
+    let explicit: Vec<String> = cfg.backend_paths.iter().map(|(b, _)| b.clone()).collect();
     drop(cfg);
+    // Backends named at load time are loaded now; a failure is logged and retried on first use.
+    for name in explicit {
+        if let Some(kind) = backends::parse_kind(name.as_bytes()) {
+            if let Err(e) = backends::get_or_load(kind) {
+                ctx.log_warning(&format!("could not load the {name} backend: {e}"));
+            }
+        }
+    }
+    if let Err(e) = queue::ensure("CPU") {
+        ctx.log_warning(&e);
+        return Status::Err;
+    }
     raw::register_info_function(ctx.ctx, Some(info::info_func));
     Status::Ok
 }
@@ -47,12 +69,19 @@ redis_module::redis_module! {
     name: "ai",
     version: crate::MODULE_VERSION,
     allocator: (redis_module::alloc::RedisAlloc, redis_module::alloc::RedisAlloc),
-    data_types: [TENSOR_TYPE],
+    data_types: [TENSOR_TYPE, MODEL_TYPE],
     init: init,
     // Registered in lower case, as RedisAI does (Redis matches command names case-insensitively).
     commands: [
         [names::TENSORSET.to_ascii_lowercase(), cmd_tensorset, "write deny-oom", 1, 1, 1, ""],
         [names::TENSORGET.to_ascii_lowercase(), cmd_tensorget, "readonly", 1, 1, 1, ""],
+        [names::MODELSTORE.to_ascii_lowercase(), cmd_modelstore, "write deny-oom", 1, 1, 1, ""],
+        [names::MODELSET.to_ascii_lowercase(), cmd_modelset, "write deny-oom", 1, 1, 1, ""],
+        [names::MODELGET.to_ascii_lowercase(), cmd_modelget, "readonly", 1, 1, 1, ""],
+        [names::MODELDEL.to_ascii_lowercase(), cmd_modeldel, "write", 1, 1, 1, ""],
+        [names::MODELEXECUTE.to_ascii_lowercase(), cmd_modelexecute, "write deny-oom getkeys-api", 4, 4, 1, ""],
+        [names::MODELRUN.to_ascii_lowercase(), cmd_modelrun, "write deny-oom getkeys-api", 3, 3, 1, ""],
+        [names::INFO.to_ascii_lowercase(), cmd_info, "readonly", 1, 1, 1, ""],
         [names::CONFIG.to_ascii_lowercase(), cmd_config, "write", 0, 0, 0, ""],
     ],
 }

@@ -4,7 +4,10 @@ use std::os::raw::c_int;
 
 use redis_module::raw;
 
-use crate::config;
+use smartredis_protocol::Backend;
+
+use crate::backends::{self, InfoValue};
+use crate::{config, queue};
 
 /// RedisAI version this module answers as.
 pub const REDISAI_VERSION: &str = "1.2.7";
@@ -42,8 +45,20 @@ fn write_info(ctx: *mut raw::RedisModuleInfoCtx) {
     raw::add_info_field_long_long(ctx, "model_execution_timeout", c.model_execution_timeout);
     raw::add_info_field_long_long(ctx, "backend_memory_limit", c.backend_memory_limit);
 
-    // One field per loaded backend; none can be loaded yet.
     raw::add_info_section(ctx, Some("backends_info"));
+    for b in backends::all_loaded() {
+        for (name, value) in b.info() {
+            match value {
+                InfoValue::Str(s) => raw::add_info_field_str(ctx, name, &s),
+                InfoValue::Int(n) => raw::add_info_field_long_long(ctx, name, n),
+            };
+        }
+        if b.kind() == Backend::Onnx {
+            // Runs that can be in progress at once: one per worker thread.
+            let n = queue::worker_count() as i64;
+            raw::add_info_field_long_long(ctx, "onnxruntime_maximum_run_sessions_number", n);
+        }
+    }
 
     raw::add_info_section(ctx, Some("cpu"));
     let (s_sys, s_user) = rusage(libc::RUSAGE_SELF);
@@ -56,7 +71,13 @@ fn write_info(ctx: *mut raw::RedisModuleInfoCtx) {
     raw::add_info_field_str(ctx, "children_used_cpu_user", &c_user);
     raw::add_info_field_str(ctx, "main_thread_used_cpu_sys", &m_sys);
     raw::add_info_field_str(ctx, "main_thread_used_cpu_user", &m_user);
-    // Worker threads (`queue_<DEVICE>_bthread_n<i>_used_cpu_total`) are listed once run queues exist.
+    for (q, i, secs) in queue::cpu_times() {
+        raw::add_info_field_str(
+            ctx,
+            &format!("queue_{q}_bthread_n{i}_used_cpu_total"),
+            &secs,
+        );
+    }
 }
 
 /// `(sys, user)` CPU seconds as `%ld.%06ld`, like RedisAI.

@@ -2,12 +2,17 @@
 //!
 //! Layout: `entry.rs` (load, command table), `commands/` (one handler file per object kind), `tensor/` (type,
 //! parsing, replies, RDB/AOF), `config.rs` (load-time and `AI.CONFIG` settings), `info.rs` (`INFO MODULES`),
-//! `guard.rs` (the panic guard every command runs in). Models and scripts are added next to the tensor ones.
+//! `guard.rs` (the panic guard every command runs in), `model/` (the model type, its parsing, statistics and
+//! RDB/AOF), `backends/` (the backend interface and ONNX Runtime), `queue.rs` (per-device run queues and the
+//! blocked-client plumbing). Scripts and DAGs are added next to these.
 
+pub mod backends;
 pub mod commands;
 pub mod config;
 pub mod guard;
 pub mod info;
+pub mod model;
+pub mod queue;
 pub mod tensor;
 
 #[cfg(not(test))]

@@ -35,6 +35,32 @@ impl Backend {
             .find(|b| b.name().eq_ignore_ascii_case(name))
     }
 
+    /// The code a model's backend has in RedisAI's RDB encoding (`RAI_Backend`: TF 0, TFLITE 1, TORCH 2, ONNX 3).
+    pub const fn rdb_code(self) -> u64 {
+        match self {
+            Backend::Tf => 0,
+            Backend::Tflite => 1,
+            Backend::Torch => 2,
+            Backend::Onnx => 3,
+        }
+    }
+
+    /// The backend of an RDB code.
+    pub fn from_rdb_code(code: u64) -> Option<Backend> {
+        Backend::ALL.into_iter().find(|b| b.rdb_code() == code)
+    }
+
+    /// RedisAI's directory for the backend under `BACKENDSPATH` (`redisai_onnxruntime`, ...), where the module
+    /// looks for the library when no path was given.
+    pub const fn library_dir(self) -> &'static str {
+        match self {
+            Backend::Tf => "redisai_tensorflow",
+            Backend::Tflite => "redisai_tflite",
+            Backend::Torch => "redisai_torch",
+            Backend::Onnx => "redisai_onnxruntime",
+        }
+    }
+
     /// The names, for messages: `TF, TFLITE, TORCH or ONNX`.
     pub fn names_for_humans() -> String {
         let names: Vec<&str> = Backend::ALL.iter().map(|b| b.name()).collect();
@@ -54,5 +80,9 @@ mod tests {
         }
         assert_eq!(Backend::parse("TENSORRT"), None);
         assert_eq!(Backend::names_for_humans(), "TF, TFLITE, TORCH or ONNX");
+        for b in Backend::ALL {
+            assert_eq!(Backend::from_rdb_code(b.rdb_code()), Some(b));
+        }
+        assert_eq!(Backend::Onnx.rdb_code(), 3);
     }
 }

@@ -9,6 +9,21 @@ pub const TENSORSET: &str = "AI.TENSORSET";
 pub const TENSORGET: &str = "AI.TENSORGET";
 /// `AI.CONFIG LOADBACKEND|BACKENDSPATH|MODEL_CHUNK_SIZE|GET ...`.
 pub const CONFIG: &str = "AI.CONFIG";
+/// `AI.MODELSTORE key backend device [TAG t] [BATCHSIZE n [MINBATCHSIZE m [MINBATCHTIMEOUT t]]]
+/// [INPUTS n name... OUTPUTS n name...] BLOB chunk...`.
+pub const MODELSTORE: &str = "AI.MODELSTORE";
+/// Deprecated `AI.MODELSET`: as MODELSTORE without the INPUTS/OUTPUTS counts.
+pub const MODELSET: &str = "AI.MODELSET";
+/// `AI.MODELGET key [META] [BLOB]`.
+pub const MODELGET: &str = "AI.MODELGET";
+/// `AI.MODELDEL key`.
+pub const MODELDEL: &str = "AI.MODELDEL";
+/// `AI.MODELEXECUTE key INPUTS n in... OUTPUTS m out... [TIMEOUT ms]`.
+pub const MODELEXECUTE: &str = "AI.MODELEXECUTE";
+/// Deprecated `AI.MODELRUN key [TIMEOUT ms] INPUTS in... OUTPUTS out...`.
+pub const MODELRUN: &str = "AI.MODELRUN";
+/// `AI.INFO key [RESETSTAT]`: run statistics of a model or script.
+pub const INFO: &str = "AI.INFO";
 
 /// Keywords inside the tensor commands.
 pub mod keyword {
@@ -40,6 +55,43 @@ pub mod config {
     pub const MODEL_EXECUTION_TIMEOUT: &str = "MODEL_EXECUTION_TIMEOUT";
     /// ONNX memory limit in MB (load time).
     pub const BACKEND_MEMORY_LIMIT: &str = "BACKEND_MEMORY_LIMIT";
+}
+
+/// Keywords of the model commands (MODELSTORE/MODELSET/MODELGET/MODELEXECUTE/MODELRUN, AI.INFO).
+pub mod model {
+    /// A free-form tag stored with the model.
+    pub const TAG: &str = "TAG";
+    /// Auto-batching: the largest batch.
+    pub const BATCHSIZE: &str = "BATCHSIZE";
+    /// Auto-batching: the smallest batch worth running.
+    pub const MINBATCHSIZE: &str = "MINBATCHSIZE";
+    /// Auto-batching: ms to wait for MINBATCHSIZE.
+    pub const MINBATCHTIMEOUT: &str = "MINBATCHTIMEOUT";
+    /// Input names (store) or input keys (execute).
+    pub const INPUTS: &str = "INPUTS";
+    /// Output names (store) or output keys (execute).
+    pub const OUTPUTS: &str = "OUTPUTS";
+    /// Execution timeout in ms, measured from queueing.
+    pub const TIMEOUT: &str = "TIMEOUT";
+    /// `AI.INFO key RESETSTAT`: zero the statistics.
+    pub const RESETSTAT: &str = "RESETSTAT";
+    /// Simple-string reply of a run dropped after its TIMEOUT.
+    pub const TIMEDOUT: &str = "TIMEDOUT";
+    /// Labels of the `AI.MODELGET` reply, in order (`"blob"` follows when asked for).
+    pub const GET_LABELS: [&str; 8] = [
+        "backend",
+        "device",
+        "tag",
+        "batchsize",
+        "minbatchsize",
+        "inputs",
+        "outputs",
+        "minbatchtimeout",
+    ];
+    /// Labels of the `AI.INFO` reply, in order.
+    pub const INFO_LABELS: [&str; 9] = [
+        "key", "type", "backend", "device", "tag", "duration", "samples", "calls", "errors",
+    ];
 }
 
 /// Labels of the `AI.TENSORGET ... META` reply: `["dtype", TYPE, "shape", [d...], "blob"|"values", data]`.

@@ -138,19 +138,6 @@ pub(crate) fn str_arg<'a>(ptr: *const c_char, len: usize, name: &str) -> Result<
     std::str::from_utf8(bytes).map_err(|_| Error::Parameter(format!("{name} is not valid UTF-8")))
 }
 
-/// Borrows a NUL-terminated C string.
-// Not used by the headers on this branch yet (kept for `_isTensorFlow`-style NUL-terminated arguments).
-#[allow(dead_code)]
-pub(crate) fn cstr_arg<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
-    if ptr.is_null() {
-        return Err(null_error(name));
-    }
-    // SAFETY: non-null, and the caller promises a NUL-terminated string that outlives this call.
-    let cstr = unsafe { std::ffi::CStr::from_ptr(ptr) };
-    cstr.to_str()
-        .map_err(|_| Error::Parameter(format!("{name} is not valid UTF-8")))
-}
-
 /// Borrows `len` bytes at `ptr`. NULL is an error (even with a zero length, as upstream checks every pointer).
 pub(crate) fn bytes_arg<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a [u8]> {
     slice_arg(ptr, len, name)
@@ -253,8 +240,6 @@ fn check_handle<T: HandleKind>(ptr: *const c_void, name: &str) -> Result<()> {
 }
 
 /// Borrows the object behind a handle of kind `T`, checking NULL and the kind.
-// Not used by the headers on this branch yet (clients and datasets need it).
-#[allow(dead_code)]
 pub(crate) fn handle_mut<'a, T: HandleKind>(ptr: *mut c_void, name: &str) -> Result<&'a mut T> {
     check_handle::<T>(ptr, name)?;
     // SAFETY: the magic word says this is a live `Handle<T>` created by `new_handle`.

@@ -1,10 +1,11 @@
 //! The orchestrator's C API (new, `sr_`-prefixed): options, start, address, type, status, stop.
 //!
 //! Ownership: every `*_new` hands the caller a handle that the caller owns and must release with the matching
-//! `*_free` (NULL is accepted by `*_free` and ignored). `sr_orchestrator_new` copies the options, so the options
-//! handle may be freed or reused right after. Strings returned through `const char**` are owned by the handle and
-//! stay valid until the next call on that handle or its `*_free`. All functions return `SRError`; on failure the
-//! message is available from `SRGetLastError()` on the same thread, and out-parameters are left untouched.
+//! `*_free`, which takes the address of the caller's variable and sets it to NULL, like every `sr_*_free` (a NULL
+//! handle is ignored). `sr_orchestrator_new` copies the options, so the options handle may be freed or reused right
+//! after. Strings returned through `const char**` are owned by the handle and stay valid until the next call on
+//! that handle or its `*_free`. All functions return `SRError`; on failure the message is available from
+//! `SRGetLastError()` on the same thread, and out-parameters are left untouched.
 //!
 //! Freeing an orchestrator that this handle started stops it (nothing is left running by accident), unless
 //! `sr_orchestrator_detach` was called; one obtained with `sr_orchestrator_attach` is never stopped by free.
@@ -13,7 +14,8 @@ use std::ffi::{c_char, c_void, CString};
 use std::time::Duration;
 
 use super::{
-    free_handle, guard, handle_mut, handle_ref, new_handle, out_arg, slice_arg, str_arg, HandleKind,
+    free_handle_at, guard, handle_mut, handle_ref, new_handle, out_arg, slice_arg, str_arg,
+    HandleKind,
 };
 use crate::error::{Result, SRError};
 use crate::orchestrator::{DbType, Orchestrator, OrchestratorOptions, ShardState};
@@ -87,11 +89,12 @@ pub extern "C" fn sr_orchestrator_options_new(options: *mut *mut c_void) -> SREr
     })
 }
 
-/// Frees options made by [`sr_orchestrator_options_new`]. NULL is ignored; must not be called twice.
+/// Frees options made by [`sr_orchestrator_options_new`] and sets `*options` to NULL (a NULL `*options` is a
+/// no-op, so freeing twice through the same variable is safe). `options` itself must not be NULL.
 #[no_mangle]
-pub extern "C" fn sr_orchestrator_options_free(options: *mut c_void) -> SRError {
+pub extern "C" fn sr_orchestrator_options_free(options: *mut *mut c_void) -> SRError {
     guard("sr_orchestrator_options_free", || {
-        free_handle::<OptionsHandle>(options, "options")
+        free_handle_at::<OptionsHandle>(options, "options")
     })
 }
 
@@ -562,12 +565,12 @@ pub extern "C" fn sr_orchestrator_detach(orchestrator: *mut c_void) -> SRError {
     })
 }
 
-/// Frees an orchestrator handle; stops the store first if this handle started it and it was not detached.
-/// NULL is ignored; must not be called twice.
+/// Frees an orchestrator handle and sets `*orchestrator` to NULL; stops the store first if this handle started it
+/// and it was not detached. A NULL `*orchestrator` is a no-op; `orchestrator` itself must not be NULL.
 #[no_mangle]
-pub extern "C" fn sr_orchestrator_free(orchestrator: *mut c_void) -> SRError {
+pub extern "C" fn sr_orchestrator_free(orchestrator: *mut *mut c_void) -> SRError {
     guard("sr_orchestrator_free", || {
-        free_handle::<OrchestratorHandle>(orchestrator, "orchestrator")
+        free_handle_at::<OrchestratorHandle>(orchestrator, "orchestrator")
     })
 }
 
@@ -601,7 +604,8 @@ mod tests {
         );
         let mut orc: *mut c_void = null_mut();
         assert_eq!(sr_orchestrator_new(opts, &mut orc), SRError::SRNoError);
-        assert_eq!(sr_orchestrator_options_free(opts), SRError::SRNoError);
+        assert_eq!(sr_orchestrator_options_free(&mut opts), SRError::SRNoError);
+        assert!(opts.is_null());
         assert_eq!(sr_orchestrator_start(orc), SRError::SRNoError);
 
         let mut addr: *const c_char = std::ptr::null();
@@ -649,7 +653,8 @@ mod tests {
             SRError::SRNoError
         );
         assert!(!active);
-        assert_eq!(sr_orchestrator_free(orc), SRError::SRNoError);
+        assert_eq!(sr_orchestrator_free(&mut orc), SRError::SRNoError);
+        assert!(orc.is_null());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -694,8 +699,15 @@ mod tests {
                 .to_string_lossy()
                 .contains("/nonexistent/redis-server"));
         });
-        assert_eq!(sr_orchestrator_free(orc), SRError::SRNoError);
-        assert_eq!(sr_orchestrator_options_free(opts), SRError::SRNoError);
-        assert_eq!(sr_orchestrator_free(null_mut()), SRError::SRNoError);
+        assert_eq!(sr_orchestrator_free(&mut orc), SRError::SRNoError);
+        assert_eq!(sr_orchestrator_options_free(&mut opts), SRError::SRNoError);
+        // A NULL handle is a no-op (so a second free through the same variable is); no variable is an error.
+        assert_eq!(sr_orchestrator_free(&mut orc), SRError::SRNoError);
+        assert_eq!(sr_orchestrator_options_free(&mut opts), SRError::SRNoError);
+        assert_eq!(sr_orchestrator_free(null_mut()), SRError::SRParameterError);
+        assert_eq!(
+            sr_orchestrator_options_free(null_mut()),
+            SRError::SRParameterError
+        );
     }
 }

@@ -69,7 +69,7 @@ module smartredis_client
     final :: finalize_client
   end type client_type
 
-#include "client_interfaces.inc"
+#include "c_interfaces.inc"
 
 contains
 
@@ -81,9 +81,9 @@ contains
 
     code = self%destructor()
     if (present(logger_name)) then
-      code = simple_create_client_c(trim(logger_name), len_trim(logger_name, kind=c_size_t), self%client_ptr)
+      code = SimpleCreateClient_c(trim(logger_name), len_trim(logger_name, kind=c_size_t), self%client_ptr)
     else
-      code = simple_create_client_c('default', 7_c_size_t, self%client_ptr)
+      code = SimpleCreateClient_c('default', 7_c_size_t, self%client_ptr)
     end if
     self%is_initialized = code == SRNoError
     self%owner = self%is_initialized
@@ -98,10 +98,10 @@ contains
 
     code = self%destructor()
     if (present(logger_name)) then
-      code = create_client_c(cfgopts%get_c_pointer(), trim(logger_name), len_trim(logger_name, kind=c_size_t), &
-                             self%client_ptr)
+      code = CreateClient_c(cfgopts%get_c_pointer(), trim(logger_name), len_trim(logger_name, kind=c_size_t), &
+                            self%client_ptr)
     else
-      code = create_client_c(cfgopts%get_c_pointer(), 'default', 7_c_size_t, self%client_ptr)
+      code = CreateClient_c(cfgopts%get_c_pointer(), 'default', 7_c_size_t, self%client_ptr)
     end if
     self%is_initialized = code == SRNoError
     self%owner = self%is_initialized
@@ -116,10 +116,10 @@ contains
 
     code = self%destructor()
     if (present(logger_name)) then
-      code = smartredis_c_client_c(logical(cluster, kind=c_bool), trim(logger_name), &
-                                   len_trim(logger_name, kind=c_size_t), self%client_ptr)
+      code = SmartRedisCClient_c(logical(cluster, kind=c_bool), trim(logger_name), &
+                                 len_trim(logger_name, kind=c_size_t), self%client_ptr)
     else
-      code = smartredis_c_client_c(logical(cluster, kind=c_bool), 'default', 7_c_size_t, self%client_ptr)
+      code = SmartRedisCClient_c(logical(cluster, kind=c_bool), 'default', 7_c_size_t, self%client_ptr)
     end if
     self%is_initialized = code == SRNoError
     self%owner = self%is_initialized
@@ -135,10 +135,10 @@ contains
 
     code = self%destructor()
     if (present(logger_name)) then
-      code = orchestrator_create_client_c(orchestrator%get_c_pointer(), trim(logger_name), &
-                                          len_trim(logger_name, kind=c_size_t), self%client_ptr)
+      code = sr_orchestrator_create_client_c(orchestrator%get_c_pointer(), trim(logger_name), &
+                                             len_trim(logger_name, kind=c_size_t), self%client_ptr)
     else
-      code = orchestrator_create_client_c(orchestrator%get_c_pointer(), 'default', 7_c_size_t, self%client_ptr)
+      code = sr_orchestrator_create_client_c(orchestrator%get_c_pointer(), 'default', 7_c_size_t, self%client_ptr)
     end if
     self%is_initialized = code == SRNoError
     self%owner = self%is_initialized
@@ -157,7 +157,7 @@ contains
     integer(kind=enum_kind)           :: code
 
     code = SRNoError
-    if (self%owner .and. c_associated(self%client_ptr)) code = delete_c_client_c(self%client_ptr)
+    if (self%owner .and. c_associated(self%client_ptr)) code = DeleteCClient_c(self%client_ptr)
     self%client_ptr = c_null_ptr
     self%is_initialized = .false.
     self%owner = .false.

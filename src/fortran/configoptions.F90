@@ -1,7 +1,7 @@
 !> smartredis_configoptions: configuration options read from the environment, over c_configoptions.h.
 module smartredis_configoptions
 
-  use iso_c_binding, only : c_ptr, c_null_ptr, c_char, c_size_t, c_int64_t, c_bool, c_associated
+  use iso_c_binding, only : c_ptr, c_null_ptr, c_size_t, c_int64_t, c_bool, c_associated
   use fortran_c_interop, only : enum_kind, c_buffer_to_fortran
 
   implicit none
@@ -30,74 +30,7 @@ module smartredis_configoptions
     final :: finalize_configoptions
   end type configoptions_type
 
-  interface
-    function create_configoptions_from_environment_c(db_suffix, db_suffix_length, new_configoptions) &
-        result(code) bind(c, name="create_configoptions_from_environment")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      character(kind=c_char), intent(in)        :: db_suffix(*)
-      integer(kind=c_size_t), value, intent(in) :: db_suffix_length
-      type(c_ptr), intent(out)                  :: new_configoptions
-      integer(kind=enum_kind)                   :: code
-    end function create_configoptions_from_environment_c
-
-    function get_integer_option_c(cfgopts, option_name, option_name_len, result) &
-        result(code) bind(c, name="get_integer_option")
-      import :: c_ptr, c_char, c_size_t, c_int64_t, enum_kind
-      type(c_ptr), value, intent(in)            :: cfgopts
-      character(kind=c_char), intent(in)        :: option_name(*)
-      integer(kind=c_size_t), value, intent(in) :: option_name_len
-      integer(kind=c_int64_t), intent(out)      :: result
-      integer(kind=enum_kind)                   :: code
-    end function get_integer_option_c
-
-    function get_string_option_c(cfgopts, option_name, option_name_len, result, result_len) &
-        result(code) bind(c, name="get_string_option")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: cfgopts
-      character(kind=c_char), intent(in)        :: option_name(*)
-      integer(kind=c_size_t), value, intent(in) :: option_name_len
-      type(c_ptr), intent(out)                  :: result
-      integer(kind=c_size_t), intent(out)       :: result_len
-      integer(kind=enum_kind)                   :: code
-    end function get_string_option_c
-
-    function is_configured_c(cfgopts, option_name, option_name_len, cfg_result) &
-        result(code) bind(c, name="is_configured")
-      import :: c_ptr, c_char, c_size_t, c_bool, enum_kind
-      type(c_ptr), value, intent(in)            :: cfgopts
-      character(kind=c_char), intent(in)        :: option_name(*)
-      integer(kind=c_size_t), value, intent(in) :: option_name_len
-      logical(kind=c_bool), intent(out)         :: cfg_result
-      integer(kind=enum_kind)                   :: code
-    end function is_configured_c
-
-    function override_integer_option_c(cfgopts, option_name, option_name_len, value) &
-        result(code) bind(c, name="override_integer_option")
-      import :: c_ptr, c_char, c_size_t, c_int64_t, enum_kind
-      type(c_ptr), value, intent(in)             :: cfgopts
-      character(kind=c_char), intent(in)         :: option_name(*)
-      integer(kind=c_size_t), value, intent(in)  :: option_name_len
-      integer(kind=c_int64_t), value, intent(in) :: value
-      integer(kind=enum_kind)                    :: code
-    end function override_integer_option_c
-
-    function override_string_option_c(cfgopts, option_name, option_name_len, value, value_len) &
-        result(code) bind(c, name="override_string_option")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: cfgopts
-      character(kind=c_char), intent(in)        :: option_name(*)
-      integer(kind=c_size_t), value, intent(in) :: option_name_len
-      character(kind=c_char), intent(in)        :: value(*)
-      integer(kind=c_size_t), value, intent(in) :: value_len
-      integer(kind=enum_kind)                   :: code
-    end function override_string_option_c
-
-    function configoptions_free_c(cfgopts) result(code) bind(c, name="sr_configoptions_free")
-      import :: c_ptr, enum_kind
-      type(c_ptr), intent(inout) :: cfgopts
-      integer(kind=enum_kind)    :: code
-    end function configoptions_free_c
-  end interface
+#include "c_interfaces.inc"
 
 contains
 
@@ -197,7 +130,8 @@ contains
     integer(kind=enum_kind)                  :: code
 
     code = SRNoError
-    if (self%owner .and. c_associated(self%configoptions_ptr)) code = configoptions_free_c(self%configoptions_ptr)
+    if (self%owner .and. c_associated(self%configoptions_ptr)) &
+      code = sr_configoptions_free_c(self%configoptions_ptr)
     self%configoptions_ptr = c_null_ptr
     self%owner = .false.
   end function destructor

@@ -1,7 +1,6 @@
 !> smartredis_errors: the text of the last SmartRedis error of the calling thread.
 module smartredis_errors
 
-  use iso_c_binding,   only : c_ptr
   use iso_fortran_env, only : stderr => error_unit
   use fortran_c_interop, only : c_string_to_fortran
 
@@ -10,17 +9,7 @@ module smartredis_errors
 
   public :: get_last_error, print_last_error
 
-  interface
-    function c_get_last_error() bind(c, name="SRGetLastError")
-      import :: c_ptr
-      type(c_ptr) :: c_get_last_error
-    end function c_get_last_error
-
-    function c_get_last_error_location() bind(c, name="SRGetLastErrorLocation")
-      import :: c_ptr
-      type(c_ptr) :: c_get_last_error_location
-    end function c_get_last_error_location
-  end interface
+#include "c_interfaces.inc"
 
 contains
 
@@ -28,8 +17,8 @@ contains
   function get_last_error() result(text)
     character(len=:), allocatable :: text
 
-    text = c_string_to_fortran(c_get_last_error()) // new_line('a') // &
-           c_string_to_fortran(c_get_last_error_location())
+    text = c_string_to_fortran(SRGetLastError_c()) // new_line('a') // &
+           c_string_to_fortran(SRGetLastErrorLocation_c())
   end function get_last_error
 
   !> Writes the last error to `unit` (default: standard error).

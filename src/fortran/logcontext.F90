@@ -1,7 +1,7 @@
 !> smartredis_logcontext: a named logging context, over c_logcontext.h.
 module smartredis_logcontext
 
-  use iso_c_binding, only : c_ptr, c_null_ptr, c_char, c_size_t, c_associated
+  use iso_c_binding, only : c_ptr, c_null_ptr, c_size_t, c_associated
   use fortran_c_interop, only : enum_kind
 
   implicit none
@@ -25,22 +25,7 @@ module smartredis_logcontext
     final :: finalize_logcontext
   end type logcontext_type
 
-  interface
-    function logcontext_new_c(context, context_length, new_logcontext) &
-        result(code) bind(c, name="SmartRedisCLogContext")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      character(kind=c_char), intent(in)        :: context(*)
-      integer(kind=c_size_t), value, intent(in) :: context_length
-      type(c_ptr), intent(out)                  :: new_logcontext
-      integer(kind=enum_kind)                   :: code
-    end function logcontext_new_c
-
-    function logcontext_free_c(logcontext) result(code) bind(c, name="DeallocateLogContext")
-      import :: c_ptr, enum_kind
-      type(c_ptr), intent(inout) :: logcontext
-      integer(kind=enum_kind)    :: code
-    end function logcontext_free_c
-  end interface
+#include "c_interfaces.inc"
 
 contains
 
@@ -51,7 +36,7 @@ contains
     integer(kind=enum_kind)               :: code
 
     code = self%destructor()
-    code = logcontext_new_c(trim(context), len_trim(context, kind=c_size_t), self%logcontext_ptr)
+    code = SmartRedisCLogContext_c(trim(context), len_trim(context, kind=c_size_t), self%logcontext_ptr)
     self%owner = code == SRNoError
   end function initialize_logcontext
 
@@ -69,7 +54,7 @@ contains
     integer(kind=enum_kind)               :: code
 
     code = SRNoError
-    if (self%owner .and. c_associated(self%logcontext_ptr)) code = logcontext_free_c(self%logcontext_ptr)
+    if (self%owner .and. c_associated(self%logcontext_ptr)) code = DeallocateLogContext_c(self%logcontext_ptr)
     self%logcontext_ptr = c_null_ptr
     self%owner = .false.
   end function destructor

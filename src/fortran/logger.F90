@@ -2,7 +2,7 @@
 !! The context is a client_type, a logcontext_type or a context name (character). Logging never fails.
 module smartredis_logger
 
-  use iso_c_binding, only : c_ptr, c_char, c_size_t
+  use iso_c_binding, only : c_ptr, c_size_t
   use fortran_c_interop, only : enum_kind
   use smartredis_client, only : client_type
   use smartredis_logcontext, only : logcontext_type
@@ -29,61 +29,7 @@ module smartredis_logger
   !> Which C entry point a log call goes to.
   integer, parameter :: KIND_DATA = 1, KIND_WARNING = 2, KIND_ERROR = 3
 
-  interface
-    subroutine log_data_c(context, level, data, data_len) bind(c, name="log_data_noexcept")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)             :: context
-      integer(kind=enum_kind), value, intent(in) :: level
-      character(kind=c_char), intent(in)         :: data(*)
-      integer(kind=c_size_t), value, intent(in)  :: data_len
-    end subroutine log_data_c
-
-    subroutine log_warning_c(context, level, data, data_len) bind(c, name="log_warning_noexcept")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)             :: context
-      integer(kind=enum_kind), value, intent(in) :: level
-      character(kind=c_char), intent(in)         :: data(*)
-      integer(kind=c_size_t), value, intent(in)  :: data_len
-    end subroutine log_warning_c
-
-    subroutine log_error_c(context, level, data, data_len) bind(c, name="log_error_noexcept")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)             :: context
-      integer(kind=enum_kind), value, intent(in) :: level
-      character(kind=c_char), intent(in)         :: data(*)
-      integer(kind=c_size_t), value, intent(in)  :: data_len
-    end subroutine log_error_c
-
-    subroutine log_data_string_c(context, context_len, level, data, data_len) &
-        bind(c, name="log_data_noexcept_string")
-      import :: c_char, c_size_t, enum_kind
-      character(kind=c_char), intent(in)         :: context(*)
-      integer(kind=c_size_t), value, intent(in)  :: context_len
-      integer(kind=enum_kind), value, intent(in) :: level
-      character(kind=c_char), intent(in)         :: data(*)
-      integer(kind=c_size_t), value, intent(in)  :: data_len
-    end subroutine log_data_string_c
-
-    subroutine log_warning_string_c(context, context_len, level, data, data_len) &
-        bind(c, name="log_warning_noexcept_string")
-      import :: c_char, c_size_t, enum_kind
-      character(kind=c_char), intent(in)         :: context(*)
-      integer(kind=c_size_t), value, intent(in)  :: context_len
-      integer(kind=enum_kind), value, intent(in) :: level
-      character(kind=c_char), intent(in)         :: data(*)
-      integer(kind=c_size_t), value, intent(in)  :: data_len
-    end subroutine log_warning_string_c
-
-    subroutine log_error_string_c(context, context_len, level, data, data_len) &
-        bind(c, name="log_error_noexcept_string")
-      import :: c_char, c_size_t, enum_kind
-      character(kind=c_char), intent(in)         :: context(*)
-      integer(kind=c_size_t), value, intent(in)  :: context_len
-      integer(kind=enum_kind), value, intent(in) :: level
-      character(kind=c_char), intent(in)         :: data(*)
-      integer(kind=c_size_t), value, intent(in)  :: data_len
-    end subroutine log_error_string_c
-  end interface
+#include "c_interfaces.inc"
 
 contains
 
@@ -99,11 +45,11 @@ contains
     n = len_trim(data, kind=c_size_t)
     select case (which)
     case (KIND_DATA)
-      call log_data_c(context, level, trim(data), n)
+      call log_data_noexcept_c(context, level, trim(data), n)
     case (KIND_WARNING)
-      call log_warning_c(context, level, trim(data), n)
+      call log_warning_noexcept_c(context, level, trim(data), n)
     case default
-      call log_error_c(context, level, trim(data), n)
+      call log_error_noexcept_c(context, level, trim(data), n)
     end select
   end subroutine log_handle
 
@@ -120,11 +66,11 @@ contains
     nd = len_trim(data, kind=c_size_t)
     select case (which)
     case (KIND_DATA)
-      call log_data_string_c(trim(context), nc, level, trim(data), nd)
+      call log_data_noexcept_string_c(trim(context), nc, level, trim(data), nd)
     case (KIND_WARNING)
-      call log_warning_string_c(trim(context), nc, level, trim(data), nd)
+      call log_warning_noexcept_string_c(trim(context), nc, level, trim(data), nd)
     case default
-      call log_error_string_c(trim(context), nc, level, trim(data), nd)
+      call log_error_noexcept_string_c(trim(context), nc, level, trim(data), nd)
     end select
   end subroutine log_string
 

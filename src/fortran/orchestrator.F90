@@ -6,8 +6,8 @@
 !! (smartredis_client).
 module smartredis_orchestrator
 
-  use iso_c_binding, only : c_ptr, c_null_ptr, c_char, c_size_t, c_bool, c_int16_t, c_int32_t, &
-                            c_int64_t, c_associated, c_loc
+  use iso_c_binding, only : c_ptr, c_null_ptr, c_size_t, c_bool, c_int16_t, c_int32_t, c_int64_t, &
+                            c_associated
   use fortran_c_interop, only : enum_kind, c_buffer_to_fortran
 
   implicit none
@@ -91,275 +91,7 @@ module smartredis_orchestrator
     final :: finalize_orchestrator
   end type orchestrator_type
 
-  interface
-    function options_new_c(options) result(code) bind(c, name="sr_orchestrator_options_new")
-      import :: c_ptr, enum_kind
-      type(c_ptr), intent(out) :: options
-      integer(kind=enum_kind)  :: code
-    end function options_new_c
-
-    function options_free_c(options) result(code) bind(c, name="sr_orchestrator_options_free")
-      import :: c_ptr, enum_kind
-      type(c_ptr), value, intent(in) :: options
-      integer(kind=enum_kind)        :: code
-    end function options_free_c
-
-    function set_shards_c(options, shards) result(code) bind(c, name="sr_orchestrator_options_set_shards")
-      import :: c_ptr, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      integer(kind=c_size_t), value, intent(in) :: shards
-      integer(kind=enum_kind)                   :: code
-    end function set_shards_c
-
-    function set_port_c(options, port) result(code) bind(c, name="sr_orchestrator_options_set_port")
-      import :: c_ptr, c_int16_t, enum_kind
-      type(c_ptr), value, intent(in)             :: options
-      integer(kind=c_int16_t), value, intent(in) :: port !< uint16_t
-      integer(kind=enum_kind)                    :: code
-    end function set_port_c
-
-    function set_unix_socket_c(options, path, path_len, permissions) result(code) &
-        bind(c, name="sr_orchestrator_options_set_unix_socket")
-      import :: c_ptr, c_char, c_size_t, c_int32_t, enum_kind
-      type(c_ptr), value, intent(in)             :: options
-      character(kind=c_char), intent(in)         :: path(*)
-      integer(kind=c_size_t), value, intent(in)  :: path_len
-      integer(kind=c_int32_t), value, intent(in) :: permissions
-      integer(kind=enum_kind)                    :: code
-    end function set_unix_socket_c
-
-    function set_module_c(options, enabled) result(code) bind(c, name="sr_orchestrator_options_set_module")
-      import :: c_ptr, c_bool, enum_kind
-      type(c_ptr), value, intent(in)          :: options
-      logical(kind=c_bool), value, intent(in) :: enabled
-      integer(kind=enum_kind)                 :: code
-    end function set_module_c
-
-    function set_module_threads_c(options, threads_per_queue, inter_op, intra_op) result(code) &
-        bind(c, name="sr_orchestrator_options_set_module_threads")
-      import :: c_ptr, c_int32_t, enum_kind
-      type(c_ptr), value, intent(in)             :: options
-      integer(kind=c_int32_t), value, intent(in) :: threads_per_queue, inter_op, intra_op
-      integer(kind=enum_kind)                    :: code
-    end function set_module_threads_c
-
-    function set_maxclients_c(options, maxclients) result(code) &
-        bind(c, name="sr_orchestrator_options_set_maxclients")
-      import :: c_ptr, c_int32_t, enum_kind
-      type(c_ptr), value, intent(in)             :: options
-      integer(kind=c_int32_t), value, intent(in) :: maxclients
-      integer(kind=enum_kind)                    :: code
-    end function set_maxclients_c
-
-    function set_persistence_c(options, rdb, save_spec, save_spec_len, aof) result(code) &
-        bind(c, name="sr_orchestrator_options_set_persistence")
-      import :: c_ptr, c_bool, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      logical(kind=c_bool), value, intent(in)   :: rdb
-      character(kind=c_char), intent(in)        :: save_spec(*)
-      integer(kind=c_size_t), value, intent(in) :: save_spec_len
-      logical(kind=c_bool), value, intent(in)   :: aof
-      integer(kind=enum_kind)                   :: code
-    end function set_persistence_c
-
-    function set_timeouts_c(options, start_ms, stop_ms) result(code) &
-        bind(c, name="sr_orchestrator_options_set_timeouts")
-      import :: c_ptr, c_int64_t, enum_kind
-      type(c_ptr), value, intent(in)             :: options
-      integer(kind=c_int64_t), value, intent(in) :: start_ms, stop_ms
-      integer(kind=enum_kind)                    :: code
-    end function set_timeouts_c
-
-    function set_cpus_c(options, cpus, n_cpus) result(code) bind(c, name="sr_orchestrator_options_set_cpus")
-      import :: c_ptr, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      integer(kind=c_size_t), intent(in)        :: cpus(*)
-      integer(kind=c_size_t), value, intent(in) :: n_cpus
-      integer(kind=enum_kind)                   :: code
-    end function set_cpus_c
-
-    function set_dir_c(options, value, value_len) result(code) &
-        bind(c, name="sr_orchestrator_options_set_dir")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      character(kind=c_char), intent(in)        :: value(*)
-      integer(kind=c_size_t), value, intent(in) :: value_len
-      integer(kind=enum_kind)                   :: code
-    end function set_dir_c
-
-    function set_bind_address_c(options, value, value_len) result(code) &
-        bind(c, name="sr_orchestrator_options_set_bind_address")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      character(kind=c_char), intent(in)        :: value(*)
-      integer(kind=c_size_t), value, intent(in) :: value_len
-      integer(kind=enum_kind)                   :: code
-    end function set_bind_address_c
-
-    function set_interface_c(options, value, value_len) result(code) &
-        bind(c, name="sr_orchestrator_options_set_interface")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      character(kind=c_char), intent(in)        :: value(*)
-      integer(kind=c_size_t), value, intent(in) :: value_len
-      integer(kind=enum_kind)                   :: code
-    end function set_interface_c
-
-    function set_redis_server_c(options, value, value_len) result(code) &
-        bind(c, name="sr_orchestrator_options_set_redis_server")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      character(kind=c_char), intent(in)        :: value(*)
-      integer(kind=c_size_t), value, intent(in) :: value_len
-      integer(kind=enum_kind)                   :: code
-    end function set_redis_server_c
-
-    function set_module_path_c(options, value, value_len) result(code) &
-        bind(c, name="sr_orchestrator_options_set_module_path")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      character(kind=c_char), intent(in)        :: value(*)
-      integer(kind=c_size_t), value, intent(in) :: value_len
-      integer(kind=enum_kind)                   :: code
-    end function set_module_path_c
-
-    function set_backends_path_c(options, value, value_len) result(code) &
-        bind(c, name="sr_orchestrator_options_set_backends_path")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      character(kind=c_char), intent(in)        :: value(*)
-      integer(kind=c_size_t), value, intent(in) :: value_len
-      integer(kind=enum_kind)                   :: code
-    end function set_backends_path_c
-
-    function set_maxmemory_c(options, value, value_len) result(code) &
-        bind(c, name="sr_orchestrator_options_set_maxmemory")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      character(kind=c_char), intent(in)        :: value(*)
-      integer(kind=c_size_t), value, intent(in) :: value_len
-      integer(kind=enum_kind)                   :: code
-    end function set_maxmemory_c
-
-    function set_eviction_policy_c(options, value, value_len) result(code) &
-        bind(c, name="sr_orchestrator_options_set_eviction_policy")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      character(kind=c_char), intent(in)        :: value(*)
-      integer(kind=c_size_t), value, intent(in) :: value_len
-      integer(kind=enum_kind)                   :: code
-    end function set_eviction_policy_c
-
-    function set_proto_max_bulk_len_c(options, value, value_len) result(code) &
-        bind(c, name="sr_orchestrator_options_set_proto_max_bulk_len")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      character(kind=c_char), intent(in)        :: value(*)
-      integer(kind=c_size_t), value, intent(in) :: value_len
-      integer(kind=enum_kind)                   :: code
-    end function set_proto_max_bulk_len_c
-
-    function add_server_arg_c(options, value, value_len) result(code) &
-        bind(c, name="sr_orchestrator_options_add_server_arg")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      character(kind=c_char), intent(in)        :: value(*)
-      integer(kind=c_size_t), value, intent(in) :: value_len
-      integer(kind=enum_kind)                   :: code
-    end function add_server_arg_c
-
-    function set_db_identifier_c(options, value, value_len) result(code) &
-        bind(c, name="sr_orchestrator_options_set_db_identifier")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: options
-      character(kind=c_char), intent(in)        :: value(*)
-      integer(kind=c_size_t), value, intent(in) :: value_len
-      integer(kind=enum_kind)                   :: code
-    end function set_db_identifier_c
-
-    function orchestrator_new_c(options, orchestrator) result(code) bind(c, name="sr_orchestrator_new")
-      import :: c_ptr, enum_kind
-      type(c_ptr), value, intent(in) :: options
-      type(c_ptr), intent(out)       :: orchestrator
-      integer(kind=enum_kind)        :: code
-    end function orchestrator_new_c
-
-    function orchestrator_attach_c(dir, dir_len, orchestrator) result(code) bind(c, name="sr_orchestrator_attach")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      character(kind=c_char), intent(in)        :: dir(*)
-      integer(kind=c_size_t), value, intent(in) :: dir_len
-      type(c_ptr), intent(out)                  :: orchestrator
-      integer(kind=enum_kind)                   :: code
-    end function orchestrator_attach_c
-
-    function orchestrator_start_c(orchestrator) result(code) bind(c, name="sr_orchestrator_start")
-      import :: c_ptr, enum_kind
-      type(c_ptr), value, intent(in) :: orchestrator
-      integer(kind=enum_kind)        :: code
-    end function orchestrator_start_c
-
-    function orchestrator_address_c(orchestrator, address, address_len) result(code) &
-        bind(c, name="sr_orchestrator_address")
-      import :: c_ptr, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)      :: orchestrator
-      type(c_ptr), intent(out)            :: address
-      integer(kind=c_size_t), intent(out) :: address_len
-      integer(kind=enum_kind)             :: code
-    end function orchestrator_address_c
-
-    function orchestrator_db_type_c(orchestrator, db_type) result(code) bind(c, name="sr_orchestrator_db_type")
-      import :: c_ptr, enum_kind
-      type(c_ptr), value, intent(in)       :: orchestrator
-      integer(kind=enum_kind), intent(out) :: db_type
-      integer(kind=enum_kind)              :: code
-    end function orchestrator_db_type_c
-
-    function orchestrator_is_active_c(orchestrator, active) result(code) bind(c, name="sr_orchestrator_is_active")
-      import :: c_ptr, c_bool, enum_kind
-      type(c_ptr), value, intent(in)    :: orchestrator
-      logical(kind=c_bool), intent(out) :: active
-      integer(kind=enum_kind)           :: code
-    end function orchestrator_is_active_c
-
-    function orchestrator_status_c(orchestrator, states, states_len, n_shards) result(code) &
-        bind(c, name="sr_orchestrator_status")
-      import :: c_ptr, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: orchestrator
-      type(c_ptr), value, intent(in)            :: states
-      integer(kind=c_size_t), value, intent(in) :: states_len
-      integer(kind=c_size_t), intent(out)       :: n_shards
-      integer(kind=enum_kind)                   :: code
-    end function orchestrator_status_c
-
-    function orchestrator_config_set_c(orchestrator, name, name_len, value, value_len) result(code) &
-        bind(c, name="sr_orchestrator_config_set")
-      import :: c_ptr, c_char, c_size_t, enum_kind
-      type(c_ptr), value, intent(in)            :: orchestrator
-      character(kind=c_char), intent(in)        :: name(*)
-      integer(kind=c_size_t), value, intent(in) :: name_len
-      character(kind=c_char), intent(in)        :: value(*)
-      integer(kind=c_size_t), value, intent(in) :: value_len
-      integer(kind=enum_kind)                   :: code
-    end function orchestrator_config_set_c
-
-    function orchestrator_stop_c(orchestrator) result(code) bind(c, name="sr_orchestrator_stop")
-      import :: c_ptr, enum_kind
-      type(c_ptr), value, intent(in) :: orchestrator
-      integer(kind=enum_kind)        :: code
-    end function orchestrator_stop_c
-
-    function orchestrator_detach_c(orchestrator) result(code) bind(c, name="sr_orchestrator_detach")
-      import :: c_ptr, enum_kind
-      type(c_ptr), value, intent(in) :: orchestrator
-      integer(kind=enum_kind)        :: code
-    end function orchestrator_detach_c
-
-    function orchestrator_free_c(orchestrator) result(code) bind(c, name="sr_orchestrator_free")
-      import :: c_ptr, enum_kind
-      type(c_ptr), value, intent(in) :: orchestrator
-      integer(kind=enum_kind)        :: code
-    end function orchestrator_free_c
-  end interface
+#include "c_interfaces.inc"
 
 contains
 
@@ -371,7 +103,7 @@ contains
     integer(kind=enum_kind)                         :: code
 
     code = self%destructor()
-    code = options_new_c(self%options_ptr)
+    code = sr_orchestrator_options_new_c(self%options_ptr)
     self%owner = code == SRNoError
   end function initialize_options
 
@@ -384,7 +116,7 @@ contains
     if (shards < 0) then
       code = SRParameterError
     else
-      code = set_shards_c(self%options_ptr, int(shards, c_size_t))
+      code = sr_orchestrator_options_set_shards_c(self%options_ptr, int(shards, c_size_t))
     end if
   end function set_shards
 
@@ -398,7 +130,8 @@ contains
       code = SRParameterError
     else
       ! uint16_t in C: ports above 32767 wrap to the same bits.
-      code = set_port_c(self%options_ptr, int(merge(port - 65536, port, port > 32767), c_int16_t))
+      code = sr_orchestrator_options_set_port_c(self%options_ptr, &
+                                                int(merge(port - 65536, port, port > 32767), c_int16_t))
     end if
   end function set_port
 
@@ -414,7 +147,8 @@ contains
 
     perm = int(o'700', c_int32_t)
     if (present(permissions)) perm = int(permissions, c_int32_t)
-    code = set_unix_socket_c(self%options_ptr, trim(path), len_trim(path, kind=c_size_t), perm)
+    code = sr_orchestrator_options_set_unix_socket_c(self%options_ptr, &
+                                                     trim(path), len_trim(path, kind=c_size_t), perm)
   end function set_unix_socket
 
   !> Loads the RedisAI-compatible module (default .true.).
@@ -423,7 +157,7 @@ contains
     logical,                          intent(in) :: enabled
     integer(kind=enum_kind)                      :: code
 
-    code = set_module_c(self%options_ptr, logical(enabled, c_bool))
+    code = sr_orchestrator_options_set_module_c(self%options_ptr, logical(enabled, c_bool))
   end function set_module
 
   !> Module THREADS_PER_QUEUE, INTER_OP_PARALLELISM and INTRA_OP_PARALLELISM (0 or absent leaves one unset).
@@ -442,7 +176,8 @@ contains
     if (threads_per_queue < 0 .or. inter < 0 .or. intra < 0) then
       code = SRParameterError
     else
-      code = set_module_threads_c(self%options_ptr, int(threads_per_queue, c_int32_t), inter, intra)
+      code = sr_orchestrator_options_set_module_threads_c(self%options_ptr, &
+                                                          int(threads_per_queue, c_int32_t), inter, intra)
     end if
   end function set_module_threads
 
@@ -455,7 +190,7 @@ contains
     if (maxclients < 0) then
       code = SRParameterError
     else
-      code = set_maxclients_c(self%options_ptr, int(maxclients, c_int32_t))
+      code = sr_orchestrator_options_set_maxclients_c(self%options_ptr, int(maxclients, c_int32_t))
     end if
   end function set_maxclients
 
@@ -466,8 +201,8 @@ contains
     character(len=*),                 intent(in) :: save_spec
     integer(kind=enum_kind)                      :: code
 
-    code = set_persistence_c(self%options_ptr, logical(rdb, c_bool), trim(save_spec), &
-                             len_trim(save_spec, kind=c_size_t), logical(aof, c_bool))
+    code = sr_orchestrator_options_set_persistence_c(self%options_ptr, logical(rdb, c_bool), trim(save_spec), &
+                                                     len_trim(save_spec, kind=c_size_t), logical(aof, c_bool))
   end function set_persistence
 
   !> Bounds on start and stop in milliseconds (0 keeps the default: 30 s and 10 s).
@@ -479,7 +214,7 @@ contains
     if (start_timeout_ms < 0 .or. stop_timeout_ms < 0) then
       code = SRParameterError
     else
-      code = set_timeouts_c(self%options_ptr, start_timeout_ms, stop_timeout_ms)
+      code = sr_orchestrator_options_set_timeouts_c(self%options_ptr, start_timeout_ms, stop_timeout_ms)
     end if
   end function set_timeouts
 
@@ -497,7 +232,7 @@ contains
     end if
     c_cpus = 0
     c_cpus(1:size(cpus)) = int(cpus, c_size_t)
-    code = set_cpus_c(self%options_ptr, c_cpus, int(size(cpus), c_size_t))
+    code = sr_orchestrator_options_set_cpus_c(self%options_ptr, c_cpus, int(size(cpus), c_size_t))
   end function set_cpus
 
   !> Working directory (logs, state file, RDB/AOF).
@@ -506,7 +241,7 @@ contains
     character(len=*),                 intent(in) :: value
     integer(kind=enum_kind)                      :: code
 
-    code = set_dir_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
+    code = sr_orchestrator_options_set_dir_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
   end function set_dir
 
   !> Binds this IPv4 address (default 127.0.0.1).
@@ -515,7 +250,8 @@ contains
     character(len=*),                 intent(in) :: value
     integer(kind=enum_kind)                      :: code
 
-    code = set_bind_address_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
+    code = sr_orchestrator_options_set_bind_address_c(self%options_ptr, &
+                                                      trim(value), len_trim(value, kind=c_size_t))
   end function set_bind_address
 
   !> Binds the IPv4 address of this network interface (lo, eth0, ib0, ...).
@@ -524,7 +260,7 @@ contains
     character(len=*),                 intent(in) :: value
     integer(kind=enum_kind)                      :: code
 
-    code = set_interface_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
+    code = sr_orchestrator_options_set_interface_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
   end function set_interface
 
   !> Path of redis-server (default: REDIS_PATH, then PATH).
@@ -533,7 +269,8 @@ contains
     character(len=*),                 intent(in) :: value
     integer(kind=enum_kind)                      :: code
 
-    code = set_redis_server_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
+    code = sr_orchestrator_options_set_redis_server_c(self%options_ptr, &
+                                                      trim(value), len_trim(value, kind=c_size_t))
   end function set_redis_server
 
   !> Path of the module library (implies loading it).
@@ -542,7 +279,7 @@ contains
     character(len=*),                 intent(in) :: value
     integer(kind=enum_kind)                      :: code
 
-    code = set_module_path_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
+    code = sr_orchestrator_options_set_module_path_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
   end function set_module_path
 
   !> Module BACKENDSPATH.
@@ -551,7 +288,8 @@ contains
     character(len=*),                 intent(in) :: value
     integer(kind=enum_kind)                      :: code
 
-    code = set_backends_path_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
+    code = sr_orchestrator_options_set_backends_path_c(self%options_ptr, &
+                                                       trim(value), len_trim(value, kind=c_size_t))
   end function set_backends_path
 
   !> maxmemory of each shard ('1gb', ...).
@@ -560,7 +298,7 @@ contains
     character(len=*),                 intent(in) :: value
     integer(kind=enum_kind)                      :: code
 
-    code = set_maxmemory_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
+    code = sr_orchestrator_options_set_maxmemory_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
   end function set_maxmemory
 
   !> maxmemory-policy (noeviction, allkeys-lru, ...).
@@ -569,7 +307,8 @@ contains
     character(len=*),                 intent(in) :: value
     integer(kind=enum_kind)                      :: code
 
-    code = set_eviction_policy_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
+    code = sr_orchestrator_options_set_eviction_policy_c(self%options_ptr, &
+                                                         trim(value), len_trim(value, kind=c_size_t))
   end function set_eviction_policy
 
   !> proto-max-bulk-len (default 2560mb).
@@ -578,7 +317,8 @@ contains
     character(len=*),                 intent(in) :: value
     integer(kind=enum_kind)                      :: code
 
-    code = set_proto_max_bulk_len_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
+    code = sr_orchestrator_options_set_proto_max_bulk_len_c(self%options_ptr, &
+                                                            trim(value), len_trim(value, kind=c_size_t))
   end function set_proto_max_bulk_len
 
   !> Appends one argument to every shard's redis-server command line.
@@ -587,7 +327,7 @@ contains
     character(len=*),                 intent(in) :: value
     integer(kind=enum_kind)                      :: code
 
-    code = add_server_arg_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
+    code = sr_orchestrator_options_add_server_arg_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
   end function add_server_arg
 
   !> Database identifier: the environment names become SSDB_<id> / SR_DB_TYPE_<id>.
@@ -596,7 +336,8 @@ contains
     character(len=*),                 intent(in) :: value
     integer(kind=enum_kind)                      :: code
 
-    code = set_db_identifier_c(self%options_ptr, trim(value), len_trim(value, kind=c_size_t))
+    code = sr_orchestrator_options_set_db_identifier_c(self%options_ptr, &
+                                                       trim(value), len_trim(value, kind=c_size_t))
   end function set_db_identifier
 
   !> The C handle, for passing to the C API.
@@ -613,7 +354,7 @@ contains
     integer(kind=enum_kind)                         :: code
 
     code = SRNoError
-    if (self%owner .and. c_associated(self%options_ptr)) code = options_free_c(self%options_ptr)
+    if (self%owner .and. c_associated(self%options_ptr)) code = sr_orchestrator_options_free_c(self%options_ptr)
     self%options_ptr = c_null_ptr
     self%owner = .false.
   end function options_destructor
@@ -648,7 +389,7 @@ contains
     integer(kind=enum_kind)                        :: code
 
     code = self%destructor()
-    code = orchestrator_new_c(options%options_ptr, self%orchestrator_ptr)
+    code = sr_orchestrator_new_c(options%options_ptr, self%orchestrator_ptr)
     self%owner = code == SRNoError
   end function initialize_orchestrator
 
@@ -660,7 +401,7 @@ contains
     integer(kind=enum_kind)                 :: code
 
     code = self%destructor()
-    code = orchestrator_attach_c(trim(dir), len_trim(dir, kind=c_size_t), self%orchestrator_ptr)
+    code = sr_orchestrator_attach_c(trim(dir), len_trim(dir, kind=c_size_t), self%orchestrator_ptr)
     self%owner = code == SRNoError
   end function attach
 
@@ -669,7 +410,7 @@ contains
     class(orchestrator_type), intent(in) :: self
     integer(kind=enum_kind)              :: code
 
-    code = orchestrator_start_c(self%orchestrator_ptr)
+    code = sr_orchestrator_start_c(self%orchestrator_ptr)
   end function start
 
   !> The SSDB value (host:port[,host:port...]).
@@ -681,7 +422,7 @@ contains
     type(c_ptr)            :: text
     integer(kind=c_size_t) :: length
 
-    code = orchestrator_address_c(self%orchestrator_ptr, text, length)
+    code = sr_orchestrator_address_c(self%orchestrator_ptr, text, length)
     if (code == SRNoError) then
       ssdb = c_buffer_to_fortran(text, length)
     else
@@ -697,7 +438,7 @@ contains
 
     integer(kind=enum_kind) :: value
 
-    code = orchestrator_db_type_c(self%orchestrator_ptr, value)
+    code = sr_orchestrator_db_type_c(self%orchestrator_ptr, value)
     if (code == SRNoError) dbtype = value
   end function db_type
 
@@ -709,7 +450,7 @@ contains
 
     logical(kind=c_bool) :: value
 
-    code = orchestrator_is_active_c(self%orchestrator_ptr, value)
+    code = sr_orchestrator_is_active_c(self%orchestrator_ptr, value)
     if (code == SRNoError) active = value
   end function is_active
 
@@ -719,15 +460,17 @@ contains
     integer(kind=enum_kind), allocatable, intent(out) :: states(:)
     integer(kind=enum_kind)                           :: code
 
-    integer(kind=enum_kind), allocatable, target :: buffer(:)
-    integer(kind=c_size_t) :: n
+    integer(kind=enum_kind), allocatable :: buffer(:)
+    integer(kind=enum_kind)              :: none(1)
+    integer(kind=c_size_t)               :: n
 
     allocate(states(0))
-    code = orchestrator_status_c(self%orchestrator_ptr, c_null_ptr, 0_c_size_t, n)
+    ! A first call with no room for states asks for the number of shards.
+    code = sr_orchestrator_status_c(self%orchestrator_ptr, none, 0_c_size_t, n)
     if (code /= SRNoError .or. n == 0) return
     allocate(buffer(n))
     buffer = SRShardExited
-    code = orchestrator_status_c(self%orchestrator_ptr, c_loc(buffer), size(buffer, kind=c_size_t), n)
+    code = sr_orchestrator_status_c(self%orchestrator_ptr, buffer, size(buffer, kind=c_size_t), n)
     if (code == SRNoError) states = buffer(1:min(n, size(buffer, kind=c_size_t)))
   end function status
 
@@ -737,8 +480,8 @@ contains
     character(len=*),         intent(in) :: name, value
     integer(kind=enum_kind)              :: code
 
-    code = orchestrator_config_set_c(self%orchestrator_ptr, trim(name), len_trim(name, kind=c_size_t), &
-                                     trim(value), len_trim(value, kind=c_size_t))
+    code = sr_orchestrator_config_set_c(self%orchestrator_ptr, trim(name), len_trim(name, kind=c_size_t), &
+                                        trim(value), len_trim(value, kind=c_size_t))
   end function config_set
 
   !> Stops every shard (SHUTDOWN, then SIGTERM/SIGKILL, bounded) and removes the state file.
@@ -746,7 +489,7 @@ contains
     class(orchestrator_type), intent(in) :: self
     integer(kind=enum_kind)              :: code
 
-    code = orchestrator_stop_c(self%orchestrator_ptr)
+    code = sr_orchestrator_stop_c(self%orchestrator_ptr)
   end function stop
 
   !> Leaves the store running when this variable is finalized (to be stopped later, e.g. by `smartredis stop`).
@@ -754,7 +497,7 @@ contains
     class(orchestrator_type), intent(in) :: self
     integer(kind=enum_kind)              :: code
 
-    code = orchestrator_detach_c(self%orchestrator_ptr)
+    code = sr_orchestrator_detach_c(self%orchestrator_ptr)
   end function detach
 
   !> The C handle, for passing to the C API (sr_orchestrator_*).
@@ -772,7 +515,7 @@ contains
     integer(kind=enum_kind)                 :: code
 
     code = SRNoError
-    if (self%owner .and. c_associated(self%orchestrator_ptr)) code = orchestrator_free_c(self%orchestrator_ptr)
+    if (self%owner .and. c_associated(self%orchestrator_ptr)) code = sr_orchestrator_free_c(self%orchestrator_ptr)
     self%orchestrator_ptr = c_null_ptr
     self%owner = .false.
   end function destructor

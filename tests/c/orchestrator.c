@@ -27,8 +27,8 @@ int main(int argc, char** argv)
   CHECK_OK(sr_orchestrator_options_set_dir(opts, argv[1], strlen(argv[1])));
   CHECK_OK(sr_orchestrator_options_set_module_threads(opts, 1, 0, 0));
   CHECK_OK(sr_orchestrator_new(opts, &orc));
-  CHECK_OK(sr_orchestrator_options_free(opts));
-  opts = NULL;
+  CHECK_OK(sr_orchestrator_options_free(&opts));
+  CHECK(opts == NULL);
   CHECK_OK(sr_orchestrator_start(orc));
   CHECK_OK(sr_orchestrator_address(orc, &address, &address_len));
   CHECK_OK(sr_orchestrator_db_type(orc, &type));
@@ -64,8 +64,13 @@ int main(int argc, char** argv)
   CHECK_ERR(sr_orchestrator_start(NULL), SRParameterError, "orchestrator");
   CHECK_OK(sr_orchestrator_options_new(&opts));
   CHECK_ERR(sr_orchestrator_start(opts), SRParameterError, "not a valid orchestrator");
-  CHECK_OK(sr_orchestrator_free(orc));
-  CHECK_OK(sr_orchestrator_options_free(opts));
-  CHECK_OK(sr_orchestrator_free(NULL));
+  CHECK_OK(sr_orchestrator_free(&orc));
+  CHECK(orc == NULL);
+  CHECK_OK(sr_orchestrator_options_free(&opts));
+  /* Freeing through the same variable again is a no-op; no variable at all is an error. */
+  CHECK_OK(sr_orchestrator_free(&orc));
+  CHECK_OK(sr_orchestrator_options_free(&opts));
+  CHECK_ERR(sr_orchestrator_free(NULL), SRParameterError, "orchestrator");
+  CHECK_ERR(sr_orchestrator_options_free(NULL), SRParameterError, "options");
   SR_TEST_END();
 }

@@ -14,21 +14,7 @@ program client_test_put_get_3D
 
   integer, parameter :: d1 = 3, d2 = 4, d3 = 5
 
-  interface
-    function unpack_tensor_c(c_client, name, name_length, result, dims, n_dims, data_type, mem_layout) &
-        result(code) bind(c, name="unpack_tensor")
-      import :: c_ptr, c_char, c_size_t, c_int
-      type(c_ptr), value, intent(in)            :: c_client
-      character(kind=c_char), intent(in)        :: name(*)
-      integer(kind=c_size_t), value, intent(in) :: name_length
-      type(c_ptr), value, intent(in)            :: result
-      integer(kind=c_size_t), intent(in)        :: dims(*)
-      integer(kind=c_size_t), value, intent(in) :: n_dims
-      integer(kind=c_int), value, intent(in)    :: data_type
-      integer(kind=c_int), value, intent(in)    :: mem_layout
-      integer(kind=c_int)                       :: code
-    end function unpack_tensor_c
-  end interface
+#include "c_interfaces.inc"
 
   type(client_type) :: client, deprecated
   character(len=32) :: db_type

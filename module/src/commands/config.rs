@@ -5,10 +5,10 @@ use redis_module::{Context, RedisError, RedisResult, RedisString, RedisValue};
 use smartredis_protocol::commands::config as key;
 use smartredis_protocol::Backend;
 
-use crate::config;
+use crate::{backends, config};
 
 /// `AI.CONFIG LOADBACKEND|BACKENDSPATH|MODEL_CHUNK_SIZE|GET ...`.
-pub fn ai_config(_ctx: &Context, args: &[RedisString]) -> RedisResult {
+pub fn ai_config(ctx: &Context, args: &[RedisString]) -> RedisResult {
     if args.len() < 2 {
         return Err(RedisError::WrongArity);
     }
@@ -18,11 +18,22 @@ pub fn ai_config(_ctx: &Context, args: &[RedisString]) -> RedisResult {
         if args.len() < 4 {
             return Err(RedisError::WrongArity);
         }
-        if Backend::parse(&args[2].to_string_lossy()).is_none() {
+        let Some(kind) = Backend::parse(&args[2].to_string_lossy()) else {
             return Err(RedisError::Str("ERR unsupported backend"));
-        }
-        // No backend can be loaded yet (they arrive with the model issue).
-        return Err(RedisError::Str("ERR error loading backend"));
+        };
+        let backend = kind.name();
+        let path = config::get().resolve_backend_path(&args[3].to_string_lossy());
+        return match backends::load(kind, &path) {
+            Ok(_) => Ok(RedisValue::SimpleStringStatic("OK")),
+            Err(why) => {
+                ctx.log_warning(&format!(
+                    "could not load the {backend} backend from {path}: {why}"
+                ));
+                Err(RedisError::String(format!(
+                    "ERR error loading backend: {why}"
+                )))
+            }
+        };
     }
     if sub.eq_ignore_ascii_case(key::BACKENDSPATH.as_bytes()) {
         let path = value.ok_or(RedisError::Str("ERR BACKENDSPATH: missing path argument"))?;

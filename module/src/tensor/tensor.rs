@@ -128,6 +128,21 @@ impl Tensor {
         }
     }
 
+    /// Another handle on the same data for a queued model run. A held string gets one more reference (no copy);
+    /// owned bytes are copied. Main thread only, and the result must be dropped on the main thread.
+    pub fn share(&self) -> Tensor {
+        let data = match &self.data {
+            TensorData::Owned(v) => TensorData::Owned(v.clone()),
+            // SAFETY: a live string we hold; the caller is on the main thread.
+            TensorData::Held(s) => TensorData::Held(unsafe { HeldString::retain(s.0) }),
+        };
+        Tensor {
+            dtype: self.dtype,
+            shape: self.shape.clone(),
+            data,
+        }
+    }
+
     /// Approximate memory held by this value, for `MEMORY USAGE`.
     pub fn mem_usage(&self) -> usize {
         std::mem::size_of::<Tensor>() + self.shape.len() * 8 + self.bytes().len()

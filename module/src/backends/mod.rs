@@ -1,0 +1,146 @@
+//! Model backends behind one interface, each loaded on first use (RedisAI `src/backends/backends.c`).
+//!
+//! A backend is loaded by `AI.CONFIG LOADBACKEND <name> <path>`, by a load-time `<name> <path>` argument, or on
+//! the first `AI.MODELSTORE` (or RDB/AOF load) that names it, from `<BACKENDSPATH>/redisai_<x>/`. Only ONNX
+//! (ONNX Runtime's C library, opened with `dlopen`) is in this build; the others answer a clear error.
+
+pub mod onnx;
+pub mod ort_api;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use smartredis_protocol::Backend;
+
+use crate::config;
+use crate::tensor::tensor::Tensor;
+
+/// Parses a backend name given as bytes (case-insensitive).
+pub fn parse_kind(name: &[u8]) -> Option<Backend> {
+    std::str::from_utf8(name).ok().and_then(Backend::parse)
+}
+
+/// Settings a model is created with.
+#[derive(Clone, Debug)]
+pub struct ModelOptions {
+    /// The device, upper-cased (`CPU`, `CPU:1`, `GPU:0`).
+    pub device: String,
+    /// Intra-op threads (0 = the backend's default).
+    pub intra_op_threads: i64,
+    /// Inter-op threads (0 = the backend's default).
+    pub inter_op_threads: i64,
+}
+
+/// One `INFO MODULES` field of a backend.
+pub enum InfoValue {
+    /// A string field.
+    Str(String),
+    /// An integer field.
+    Int(i64),
+}
+
+/// A loaded backend library.
+pub trait BackendLibrary: Send + Sync {
+    /// Which backend this is.
+    fn kind(&self) -> Backend;
+    /// Builds a model from its serialized bytes; the error is the reply text (without `ERR `).
+    fn load_model(&self, blob: &[u8], opts: &ModelOptions) -> Result<Arc<dyn LoadedModel>, String>;
+    /// Its `INFO MODULES` `backends_info` fields.
+    fn info(&self) -> Vec<(&'static str, InfoValue)>;
+}
+
+/// A model ready to run, shared by every job that uses it (runs may be concurrent).
+pub trait LoadedModel: Send + Sync {
+    /// Input names, in the model's order.
+    fn inputs(&self) -> &[String];
+    /// Output names, in the model's order.
+    fn outputs(&self) -> &[String];
+    /// Runs the model; the error is the backend's message (newlines turned into spaces).
+    fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, String>;
+}
+
+static LOADED: Mutex<Vec<Arc<dyn BackendLibrary>>> = Mutex::new(Vec::new());
+
+fn loaded() -> std::sync::MutexGuard<'static, Vec<Arc<dyn BackendLibrary>>> {
+    LOADED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The backend if it is loaded.
+pub fn get(kind: Backend) -> Option<Arc<dyn BackendLibrary>> {
+    loaded().iter().find(|b| b.kind() == kind).cloned()
+}
+
+/// Every loaded backend.
+pub fn all_loaded() -> Vec<Arc<dyn BackendLibrary>> {
+    loaded().clone()
+}
+
+/// Loads `kind` from `path` (a library file, or a directory holding RedisAI's layout). Fails if it is already
+/// loaded (as `AI.CONFIG LOADBACKEND` does). The error explains why.
+pub fn load(kind: Backend, path: &str) -> Result<Arc<dyn BackendLibrary>, String> {
+    let mut l = loaded();
+    if l.iter().any(|b| b.kind() == kind) {
+        return Err(format!("{} backend already loaded", kind.name()));
+    }
+    let b = open(kind, path)?;
+    l.push(b.clone());
+    Ok(b)
+}
+
+/// The backend, loading it on first use from its configured path or `<BACKENDSPATH>/redisai_<x>/`.
+pub fn get_or_load(kind: Backend) -> Result<Arc<dyn BackendLibrary>, String> {
+    let mut l = loaded();
+    if let Some(b) = l.iter().find(|b| b.kind() == kind) {
+        return Ok(b.clone());
+    }
+    let path = {
+        let c = config::get();
+        c.backend_paths
+            .iter()
+            .find(|(k, _)| k == kind.name())
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| {
+                Path::new(&c.backends_path)
+                    .join(kind.library_dir())
+                    .to_string_lossy()
+                    .into_owned()
+            })
+    };
+    let b = open(kind, &path)?;
+    l.push(b.clone());
+    Ok(b)
+}
+
+fn open(kind: Backend, path: &str) -> Result<Arc<dyn BackendLibrary>, String> {
+    match kind {
+        Backend::Onnx => Ok(Arc::new(onnx::OnnxBackend::open(path)?)),
+        other => Err(format!(
+            "the {} backend is not available in this build",
+            other.name()
+        )),
+    }
+}
+
+/// RedisAI's `RAI_Chomp`: newlines and carriage returns become spaces.
+pub fn chomp(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_chomp() {
+        assert_eq!(parse_kind(b"onnx"), Some(Backend::Onnx));
+        assert_eq!(parse_kind(b"PYTORCH"), None);
+        assert_eq!(parse_kind(b"\xff"), None);
+        assert_eq!(chomp("a\nb\r\nc"), "a b  c");
+    }
+
+    #[test]
+    fn unavailable_backends_say_so() {
+        let e = load(Backend::Tf, "/nowhere").err().unwrap();
+        assert!(e.contains("not available in this build"), "{e}");
+    }
+}

@@ -1,0 +1,517 @@
+//! Run queues (RedisAI `src/execution/run_queue_info.c`, `background_workers.c`): one queue per device
+//! (upper-cased device string) with `THREADS_PER_QUEUE` worker threads. A command parses and resolves its inputs
+//! on the main thread, blocks its client and queues a [`Job`]; a worker runs the model and unblocks the client;
+//! the reply callback, on the main thread again, writes the outputs, replicates them and replies. Runs of a model
+//! stored with `BATCHSIZE` are batched: compatible queued runs are joined along dim 0, run once and split again.
+
+use std::collections::VecDeque;
+use std::os::raw::{c_char, c_int, c_void};
+use std::os::unix::thread::JoinHandleExt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use redis_module::{raw, Context, RedisError, RedisString, RedisValue};
+use smartredis_protocol::commands::model as kw;
+
+use crate::config;
+use crate::model::ModelEntry;
+use crate::tensor::dtype::DType;
+use crate::tensor::rdb::TENSOR_TYPE;
+use crate::tensor::reply;
+use crate::tensor::tensor::{create_string, Tensor, TensorData};
+
+/// What became of a job.
+pub enum Outcome {
+    /// Not run yet.
+    Pending,
+    /// The model's outputs.
+    Done(Vec<Tensor>),
+    /// The error reply text.
+    Failed(String),
+    /// Dequeued after its `TIMEOUT`.
+    TimedOut,
+}
+
+/// One model run.
+pub struct Job {
+    /// The model (kept alive even if its key is deleted meanwhile).
+    pub model: Arc<ModelEntry>,
+    /// Input tensors, shared with the keyspace (released on the main thread, in the free callback).
+    pub inputs: Vec<Tensor>,
+    /// Output key names.
+    pub output_keys: Vec<Vec<u8>>,
+    /// When it was queued.
+    pub enqueued: Instant,
+    /// `TIMEOUT`, measured from `enqueued`, checked when a worker takes the job.
+    pub timeout: Option<Duration>,
+    /// The result.
+    pub outcome: Outcome,
+    bc: *mut raw::RedisModuleBlockedClient,
+}
+
+// SAFETY: the blocked-client handle may be used from any thread (UnblockClient is thread-safe); the input
+// tensors are only read off the main thread and released on it.
+unsafe impl Send for Job {}
+
+/// A device's queue and its workers.
+pub struct Queue {
+    /// The device (upper case).
+    pub name: String,
+    jobs: Mutex<VecDeque<Box<Job>>>,
+    ready: Condvar,
+    threads: Mutex<Vec<libc::pthread_t>>,
+}
+
+static QUEUES: Mutex<Vec<Arc<Queue>>> = Mutex::new(Vec::new());
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The queue of `device` (upper-cased), created with its workers if missing.
+pub fn ensure(device: &str) -> Result<Arc<Queue>, String> {
+    let name = device.to_ascii_uppercase();
+    let mut qs = lock(&QUEUES);
+    if let Some(q) = qs.iter().find(|q| q.name == name) {
+        return Ok(q.clone());
+    }
+    let q = Arc::new(Queue {
+        name: name.clone(),
+        jobs: Mutex::new(VecDeque::new()),
+        ready: Condvar::new(),
+        threads: Mutex::new(Vec::new()),
+    });
+    let n = config::get().threads_per_queue.max(1);
+    for i in 1..=n {
+        let worker = q.clone();
+        let h = std::thread::Builder::new()
+            .name(format!("{name}_bthread_n{i}"))
+            .spawn(move || worker.work())
+            .map_err(|e| format!("ERR Could not initialize queue on requested device: {e}"))?;
+        lock(&q.threads).push(h.as_pthread_t());
+        // Workers run for the life of the process.
+        drop(h);
+    }
+    qs.push(q.clone());
+    Ok(q)
+}
+
+/// `(queue, worker number from 1, CPU seconds as "%ld.%06ld")` for every worker, for `INFO MODULES`.
+pub fn cpu_times() -> Vec<(String, usize, String)> {
+    let qs = lock(&QUEUES).clone();
+    let mut out = Vec::new();
+    for q in qs {
+        for (i, &t) in lock(&q.threads).iter().enumerate() {
+            let mut clock: libc::clockid_t = 0;
+            let mut ts = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: `t` is a live worker thread (workers never exit); out-pointers are locals.
+            let ok = unsafe {
+                libc::pthread_getcpuclockid(t, &mut clock) == 0
+                    && libc::clock_gettime(clock, &mut ts) == 0
+            };
+            let v = if ok {
+                format!("{}.{:06}", ts.tv_sec, ts.tv_nsec / 1000)
+            } else {
+                "0.000000".to_string()
+            };
+            out.push((q.name.clone(), i + 1, v));
+        }
+    }
+    out
+}
+
+/// Number of worker threads over all queues.
+pub fn worker_count() -> usize {
+    lock(&QUEUES).iter().map(|q| lock(&q.threads).len()).sum()
+}
+
+impl Queue {
+    fn work(&self) {
+        loop {
+            let batch = {
+                let mut jobs = lock(&self.jobs);
+                loop {
+                    if jobs.is_empty() {
+                        jobs = self.ready.wait(jobs).unwrap_or_else(|e| e.into_inner());
+                        continue;
+                    }
+                    if let Some(b) = take_batch(&mut jobs) {
+                        break b;
+                    }
+                    // The front job waits for MINBATCHSIZE: poll every millisecond, as RedisAI's workers do.
+                    jobs = self
+                        .ready
+                        .wait_timeout(jobs, Duration::from_millis(1))
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            };
+            run_batch(batch);
+        }
+    }
+
+    fn push(&self, job: Box<Job>) {
+        lock(&self.jobs).push_back(job);
+        self.ready.notify_one();
+    }
+}
+
+/// The batch size of a job: dim 0 shared by all its inputs, or 0 (do not batch) when they disagree or one is a
+/// scalar.
+fn job_batch_size(job: &Job) -> u64 {
+    let mut size = None;
+    for t in &job.inputs {
+        match (t.shape.first(), size) {
+            (None, _) => return 0,
+            (Some(&d), None) => size = Some(d),
+            (Some(&d), Some(s)) if d != s => return 0,
+            _ => {}
+        }
+    }
+    size.unwrap_or(0).max(0) as u64
+}
+
+/// Whether `b` can run in one batch with `a`: the same model object, and inputs of the same types, ranks and
+/// dimensions apart from dim 0.
+fn batchable_with(a: &Job, b: &Job) -> bool {
+    Arc::ptr_eq(&a.model, &b.model)
+        && a.inputs.len() == b.inputs.len()
+        && a.inputs.iter().zip(&b.inputs).all(|(x, y)| {
+            x.dtype == y.dtype && x.shape.len() == y.shape.len() && x.shape[1..] == y.shape[1..]
+        })
+}
+
+/// Takes the next jobs to run from the front of the queue: the front job alone, or (for a model with BATCHSIZE)
+/// the front job with compatible queued jobs up to BATCHSIZE (RedisAI §5.4). `None` when the front job must wait
+/// for MINBATCHSIZE. (Jobs stay boxed: each box is handed to Redis as its client's private data.)
+#[allow(clippy::vec_box)]
+fn take_batch(jobs: &mut VecDeque<Box<Job>>) -> Option<Vec<Box<Job>>> {
+    let first = jobs.front()?;
+    let meta = &first.model.meta;
+    let first_size = job_batch_size(first);
+    let expired = first.timeout.is_some_and(|t| first.enqueued.elapsed() > t);
+    if meta.batch_size == 0 || first_size == 0 || first_size >= meta.batch_size || expired {
+        return jobs.pop_front().map(|j| vec![j]);
+    }
+    let mut picked = vec![0];
+    let mut total = first_size;
+    for (i, j) in jobs.iter().enumerate().skip(1) {
+        if total >= meta.batch_size {
+            break;
+        }
+        let size = job_batch_size(j);
+        if size > 0 && total + size <= meta.batch_size && batchable_with(first, j) {
+            picked.push(i);
+            total += size;
+        }
+    }
+    if meta.min_batch_size > 0 && total < meta.min_batch_size {
+        let waited = first.enqueued.elapsed();
+        let timeout = meta.min_batch_timeout;
+        if timeout == 0 || waited < Duration::from_millis(timeout) {
+            return None;
+        }
+    }
+    let mut batch: Vec<Box<Job>> = Vec::with_capacity(picked.len());
+    for &i in picked.iter().rev() {
+        if let Some(j) = jobs.remove(i) {
+            batch.push(j);
+        }
+    }
+    batch.reverse();
+    Some(batch)
+}
+
+/// Runs one job, or a batch of jobs of one model as a single run on their inputs concatenated along dim 0.
+#[allow(clippy::vec_box)]
+fn run_batch(batch: Vec<Box<Job>>) {
+    let (live, expired): (Vec<Box<Job>>, Vec<Box<Job>>) = batch
+        .into_iter()
+        .partition(|j| j.timeout.is_none_or(|t| j.enqueued.elapsed() <= t));
+    for mut j in expired {
+        j.outcome = Outcome::TimedOut;
+        unblock(j);
+    }
+    let mut live = live;
+    if live.len() <= 1 {
+        if let Some(j) = live.pop() {
+            run(j);
+        }
+        return;
+    }
+    let sizes: Vec<usize> = live.iter().map(|j| job_batch_size(j) as usize).collect();
+    let total: usize = sizes.iter().sum();
+    let ninputs = live[0].inputs.len();
+    let inputs: Vec<Tensor> = (0..ninputs)
+        .map(|i| concat(live.iter().map(|j| &j.inputs[i]), total))
+        .collect();
+    let model = live[0].model.clone();
+    let start = Instant::now();
+    let refs: Vec<&Tensor> = inputs.iter().collect();
+    let result = catch_unwind(AssertUnwindSafe(|| model.loaded.run(&refs)))
+        .unwrap_or_else(|_| Err("ERR internal error: the backend panicked".into()));
+    let us = start.elapsed().as_micros() as u64;
+    let split = result.and_then(|outs| {
+        if outs.len() != live[0].output_keys.len() {
+            return Err("ERR Model did not generate the expected number of outputs".to_string());
+        }
+        if outs
+            .iter()
+            .any(|o| o.shape.first() != Some(&(total as i64)))
+        {
+            return Err("ERR Model did not generate the expected batch size".to_string());
+        }
+        let mut per_job: Vec<Vec<Tensor>> = sizes.iter().map(|_| Vec::new()).collect();
+        for o in &outs {
+            let mut row = 0;
+            for (k, &n) in sizes.iter().enumerate() {
+                per_job[k].push(slice_rows(o, row, n));
+                row += n;
+            }
+        }
+        Ok(per_job)
+    });
+    match split {
+        Ok(per_job) => {
+            for ((mut j, outs), n) in live.into_iter().zip(per_job).zip(sizes) {
+                j.model.stats.record(us, Some(n as i64));
+                j.outcome = Outcome::Done(outs);
+                unblock(j);
+            }
+        }
+        Err(e) => {
+            for mut j in live {
+                j.model.stats.record(us, None);
+                j.outcome = Outcome::Failed(e.clone());
+                unblock(j);
+            }
+        }
+    }
+}
+
+/// The tensors (same type, same dims apart from dim 0) joined along dim 0 into `rows` rows. STRING data joins as
+/// bytes too, since each element carries its own NUL terminator.
+fn concat<'a>(parts: impl Iterator<Item = &'a Tensor>, rows: usize) -> Tensor {
+    let mut parts = parts.peekable();
+    let (dtype, mut shape) = match parts.peek() {
+        Some(t) => (t.dtype, t.shape.clone()),
+        None => (DType::Float, vec![0]),
+    };
+    let mut data = Vec::new();
+    for t in parts {
+        data.extend_from_slice(t.bytes());
+    }
+    shape[0] = rows as i64;
+    Tensor {
+        dtype,
+        shape,
+        data: TensorData::Owned(data),
+    }
+}
+
+/// Rows `start .. start + n` of `t` along dim 0.
+fn slice_rows(t: &Tensor, start: usize, n: usize) -> Tensor {
+    let per_row: usize = t.shape[1..].iter().map(|&d| d as usize).product();
+    let data = if t.dtype == DType::String {
+        let elems: Vec<&[u8]> = t.string_elements().collect();
+        let mut out = Vec::new();
+        for e in elems.iter().skip(start * per_row).take(n * per_row) {
+            out.extend_from_slice(e);
+            out.push(0);
+        }
+        out
+    } else {
+        let row = per_row * t.dtype.size();
+        t.bytes()[start * row..(start + n) * row].to_vec()
+    };
+    let mut shape = t.shape.clone();
+    shape[0] = n as i64;
+    Tensor {
+        dtype: t.dtype,
+        shape,
+        data: TensorData::Owned(data),
+    }
+}
+
+/// Runs a job on the calling worker thread and unblocks its client.
+fn run(mut job: Box<Job>) {
+    let expired = job.timeout.is_some_and(|t| job.enqueued.elapsed() > t);
+    job.outcome = if expired {
+        Outcome::TimedOut
+    } else {
+        let start = Instant::now();
+        let inputs: Vec<&Tensor> = job.inputs.iter().collect();
+        let result = catch_unwind(AssertUnwindSafe(|| job.model.loaded.run(&inputs)))
+            .unwrap_or_else(|_| Err("ERR internal error: the backend panicked".into()));
+        let us = start.elapsed().as_micros() as u64;
+        let stats = &job.model.stats;
+        match result {
+            Ok(outs) if outs.len() != job.output_keys.len() => {
+                stats.record(us, None);
+                Outcome::Failed("ERR Model did not generate the expected number of outputs".into())
+            }
+            Ok(outs) => {
+                let samples = outs
+                    .first()
+                    .and_then(|t| t.shape.first().copied())
+                    .unwrap_or(1);
+                stats.record(us, Some(samples));
+                Outcome::Done(outs)
+            }
+            Err(e) => {
+                stats.record(us, None);
+                Outcome::Failed(e)
+            }
+        }
+    };
+    unblock(job);
+}
+
+/// Unblocks the job's client; Redis hands the job to the reply and free callbacks on the main thread.
+fn unblock(job: Box<Job>) {
+    let bc = job.bc;
+    // SAFETY: `bc` came from BlockClient and is unblocked exactly once.
+    unsafe {
+        if let Some(unblock) = raw::RedisModule_UnblockClient {
+            unblock(bc, Box::into_raw(job).cast());
+        }
+    }
+}
+
+/// Blocks the calling client and queues the run. Fails (without blocking) if the queue cannot be created.
+pub fn submit(
+    ctx: &Context,
+    model: Arc<ModelEntry>,
+    inputs: Vec<Tensor>,
+    output_keys: Vec<Vec<u8>>,
+    timeout: Option<Duration>,
+) -> Result<(), RedisError> {
+    let queue = ensure(&model.queue_name()).map_err(RedisError::String)?;
+    // SAFETY: a command context on the main thread; the callbacks match Redis's signatures.
+    let bc = unsafe {
+        raw::RedisModule_BlockClient.ok_or(RedisError::Str("ERR cannot block"))?(
+            ctx.ctx,
+            Some(reply_callback),
+            None,
+            Some(free_job),
+            0,
+        )
+    };
+    if bc.is_null() {
+        return Err(RedisError::Str("ERR cannot block the client"));
+    }
+    queue.push(Box::new(Job {
+        model,
+        inputs,
+        output_keys,
+        enqueued: Instant::now(),
+        timeout,
+        outcome: Outcome::Pending,
+        bc,
+    }));
+    Ok(())
+}
+
+/// Main thread, when the worker has unblocked the client: write and replicate the outputs, then reply.
+unsafe extern "C" fn reply_callback(
+    ctx: *mut raw::RedisModuleCtx,
+    _argv: *mut *mut raw::RedisModuleString,
+    _argc: c_int,
+) -> c_int {
+    let context = Context::new(ctx);
+    // SAFETY: the private data is the Box<Job> the worker passed to UnblockClient; it is freed by free_job
+    // after this callback returns.
+    let job = unsafe {
+        raw::RedisModule_GetBlockedClientPrivateData
+            .map(|f| f(ctx))
+            .unwrap_or(std::ptr::null_mut())
+            .cast::<Job>()
+            .as_mut()
+    };
+    let Some(job) = job else {
+        context.reply(Err(RedisError::Str("ERR internal error: no job")));
+        return raw::REDISMODULE_OK as c_int;
+    };
+    let outcome = std::mem::replace(&mut job.outcome, Outcome::Pending);
+    let done = catch_unwind(AssertUnwindSafe(|| match outcome {
+        Outcome::TimedOut => {
+            context.reply(Ok(RedisValue::SimpleStringStatic(kw::TIMEDOUT)));
+        }
+        Outcome::Failed(e) => {
+            context.reply(Err(RedisError::String(e)));
+        }
+        Outcome::Pending => {
+            context.reply(Err(RedisError::Str("ERR internal error: job not run")));
+        }
+        Outcome::Done(outs) => match store_outputs(&context, &job.output_keys, outs) {
+            Ok(()) => reply::ok(&context),
+            Err(e) => {
+                context.reply(Err(e));
+            }
+        },
+    }));
+    if done.is_err() {
+        context.reply(Err(RedisError::Str("ERR internal error")));
+    }
+    raw::REDISMODULE_OK as c_int
+}
+
+/// Writes each output tensor to its key and replicates it as `AI.TENSORSET key DTYPE dims... BLOB data`.
+fn store_outputs(ctx: &Context, keys: &[Vec<u8>], outs: Vec<Tensor>) -> Result<(), RedisError> {
+    for (name, t) in keys.iter().zip(outs) {
+        let kname = RedisString::create_from_slice(ctx.ctx, name);
+        let key = ctx.open_key_writable(&kname);
+        // RedisAI refuses to overwrite a key of another type.
+        if key.get_value::<Tensor>(&TENSOR_TYPE).is_err() {
+            return Err(RedisError::WrongType);
+        }
+        replicate_tensorset(ctx, &kname, &t);
+        key.set_value(&TENSOR_TYPE, t)
+            .map_err(|_| RedisError::Str("ERR could not save tensor"))?;
+    }
+    Ok(())
+}
+
+fn replicate_tensorset(ctx: &Context, key: &RedisString, t: &Tensor) {
+    let mut args: Vec<*mut raw::RedisModuleString> = t
+        .shape
+        .iter()
+        .map(|d| create_string(d.to_string().as_bytes()))
+        .collect();
+    args.push(create_string(b"BLOB"));
+    let dtype = std::ffi::CString::new(t.dtype.name()).unwrap_or_default();
+    let data = t.bytes();
+    // SAFETY: "scvb" = RedisModuleString*, C string, (RedisModuleString**, size_t), (char*, size_t).
+    unsafe {
+        if let Some(rep) = raw::RedisModule_Replicate {
+            rep(
+                ctx.ctx,
+                c"AI.TENSORSET".as_ptr(),
+                c"scvb".as_ptr(),
+                key.inner,
+                dtype.as_ptr(),
+                args.as_mut_ptr(),
+                args.len(),
+                data.as_ptr().cast::<c_char>(),
+                data.len(),
+            );
+        }
+        if let Some(free) = raw::RedisModule_FreeString {
+            for a in args {
+                free(std::ptr::null_mut(), a);
+            }
+        }
+    }
+}
+
+/// Main thread: releases the job (and with it the input tensors' references).
+unsafe extern "C" fn free_job(_ctx: *mut raw::RedisModuleCtx, privdata: *mut c_void) {
+    if !privdata.is_null() {
+        // SAFETY: the Box<Job> leaked by `run`, freed once.
+        drop(unsafe { Box::from_raw(privdata.cast::<Job>()) });
+    }
+}

@@ -1,0 +1,266 @@
+//! A minimal ONNX model writer for tests: just enough protobuf (varints and length-delimited fields of
+//! `onnx.proto`'s ModelProto, GraphProto, NodeProto, ValueInfoProto, TensorProto, AttributeProto) to build small
+//! graphs in the test itself, so no model files or Python packages are needed.
+
+#![allow(dead_code)]
+
+/// ONNX element types (`TensorProto.DataType`).
+pub mod ty {
+    pub const FLOAT: u64 = 1;
+    pub const UINT8: u64 = 2;
+    pub const INT8: u64 = 3;
+    pub const INT32: u64 = 6;
+    pub const INT64: u64 = 7;
+    pub const STRING: u64 = 8;
+    pub const BOOL: u64 = 9;
+    pub const DOUBLE: u64 = 11;
+}
+
+#[derive(Default, Clone)]
+struct Msg(Vec<u8>);
+
+impl Msg {
+    fn varint(&mut self, mut v: u64) {
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.0.push(b);
+                return;
+            }
+            self.0.push(b | 0x80);
+        }
+    }
+    fn key(&mut self, field: u64, wire: u64) {
+        self.varint(field << 3 | wire);
+    }
+    fn int(&mut self, field: u64, v: i64) -> &mut Self {
+        self.key(field, 0);
+        self.varint(v as u64);
+        self
+    }
+    fn bytes(&mut self, field: u64, b: &[u8]) -> &mut Self {
+        self.key(field, 2);
+        self.varint(b.len() as u64);
+        self.0.extend_from_slice(b);
+        self
+    }
+    fn str(&mut self, field: u64, s: &str) -> &mut Self {
+        self.bytes(field, s.as_bytes())
+    }
+    fn msg(&mut self, field: u64, m: &Msg) -> &mut Self {
+        self.bytes(field, &m.0)
+    }
+    fn float(&mut self, field: u64, v: f32) -> &mut Self {
+        self.key(field, 5);
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+}
+
+/// A dimension: fixed, or symbolic (a batch dimension).
+#[derive(Clone)]
+pub enum Dim {
+    /// A fixed size.
+    N(i64),
+    /// A named free dimension.
+    Sym(&'static str),
+}
+
+/// A graph under construction.
+#[derive(Default)]
+pub struct Graph {
+    g: Msg,
+}
+
+/// A node attribute.
+pub enum Attr {
+    /// An integer.
+    Int(&'static str, i64),
+    /// A float.
+    Float(&'static str, f32),
+    /// A list of integers.
+    Ints(&'static str, Vec<i64>),
+}
+
+fn value_info(name: &str, elem: u64, dims: &[Dim]) -> Msg {
+    let mut shape = Msg::default();
+    for d in dims {
+        let mut dm = Msg::default();
+        match d {
+            Dim::N(n) => dm.int(1, *n),
+            Dim::Sym(s) => dm.str(2, s),
+        };
+        shape.msg(1, &dm);
+    }
+    let mut tt = Msg::default();
+    tt.int(1, elem as i64).msg(2, &shape);
+    let mut tp = Msg::default();
+    tp.msg(1, &tt);
+    let mut vi = Msg::default();
+    vi.str(1, name).msg(2, &tp);
+    vi
+}
+
+impl Graph {
+    /// A graph input.
+    pub fn input(&mut self, name: &str, elem: u64, dims: &[Dim]) -> &mut Self {
+        let vi = value_info(name, elem, dims);
+        self.g.msg(11, &vi);
+        self
+    }
+
+    /// A graph output.
+    pub fn output(&mut self, name: &str, elem: u64, dims: &[Dim]) -> &mut Self {
+        let vi = value_info(name, elem, dims);
+        self.g.msg(12, &vi);
+        self
+    }
+
+    /// A float initializer (raw little-endian data).
+    pub fn init_f32(&mut self, name: &str, dims: &[i64], data: &[f32]) -> &mut Self {
+        let mut t = Msg::default();
+        for &d in dims {
+            t.int(1, d);
+        }
+        t.int(2, ty::FLOAT as i64).str(8, name);
+        let raw: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        t.bytes(9, &raw);
+        self.g.msg(5, &t);
+        self
+    }
+
+    /// A node of the default domain.
+    pub fn node(
+        &mut self,
+        op: &str,
+        inputs: &[&str],
+        outputs: &[&str],
+        attrs: &[Attr],
+    ) -> &mut Self {
+        let mut n = Msg::default();
+        for i in inputs {
+            n.str(1, i);
+        }
+        for o in outputs {
+            n.str(2, o);
+        }
+        n.str(4, op);
+        for a in attrs {
+            let mut m = Msg::default();
+            match a {
+                Attr::Int(name, v) => {
+                    m.str(1, name).int(3, *v).int(20, 2);
+                }
+                Attr::Float(name, v) => {
+                    m.str(1, name).float(2, *v).int(20, 1);
+                }
+                Attr::Ints(name, vs) => {
+                    m.str(1, name);
+                    for v in vs {
+                        m.int(8, *v);
+                    }
+                    m.int(20, 7);
+                }
+            }
+            n.msg(5, &m);
+        }
+        self.g.msg(1, &n);
+        self
+    }
+
+    /// The serialized ModelProto (IR version 8, opset 13).
+    pub fn model(&mut self) -> Vec<u8> {
+        self.g.str(2, "g");
+        let mut opset = Msg::default();
+        opset.str(1, "").int(2, 13);
+        let mut m = Msg::default();
+        m.int(1, 8)
+            .str(2, "smartredis-tests")
+            .msg(7, &self.g)
+            .msg(8, &opset);
+        m.0
+    }
+}
+
+/// `y = x · w + b` with `x: [N, k]` float, `w: [k, m]`, `b: [m]`.
+pub fn linear(w: &[f32], b: &[f32], k: i64, m: i64) -> Vec<u8> {
+    Graph::default()
+        .input("x", ty::FLOAT, &[Dim::Sym("N"), Dim::N(k)])
+        .output("y", ty::FLOAT, &[Dim::Sym("N"), Dim::N(m)])
+        .init_f32("w", &[k, m], w)
+        .init_f32("b", &[m], b)
+        .node("MatMul", &["x", "w"], &["xw"], &[])
+        .node("Add", &["xw", "b"], &["y"], &[])
+        .model()
+}
+
+/// A two-layer perceptron: `relu(x · w1 + b1) · w2 + b2`, via Gemm.
+pub fn mlp(w1: &[f32], b1: &[f32], w2: &[f32], b2: &[f32], k: i64, h: i64, m: i64) -> Vec<u8> {
+    Graph::default()
+        .input("input", ty::FLOAT, &[Dim::Sym("N"), Dim::N(k)])
+        .output("output", ty::FLOAT, &[Dim::Sym("N"), Dim::N(m)])
+        .init_f32("w1", &[k, h], w1)
+        .init_f32("b1", &[h], b1)
+        .init_f32("w2", &[h, m], w2)
+        .init_f32("b2", &[m], b2)
+        .node("Gemm", &["input", "w1", "b1"], &["h"], &[])
+        .node("Relu", &["h"], &["hr"], &[])
+        .node("Gemm", &["hr", "w2", "b2"], &["output"], &[])
+        .model()
+}
+
+/// Two inputs, two outputs of one element type: `sum = a + b`, `prod = a * b` (any shape, broadcasting).
+pub fn add_mul(elem: u64) -> Vec<u8> {
+    let d = [Dim::Sym("N"), Dim::Sym("M")];
+    Graph::default()
+        .input("a", elem, &d)
+        .input("b", elem, &d)
+        .output("sum", elem, &d)
+        .output("prod", elem, &d)
+        .node("Add", &["a", "b"], &["sum"], &[])
+        .node("Mul", &["a", "b"], &["prod"], &[])
+        .model()
+}
+
+/// `out = Identity(in)` for one element type and a rank-1 input.
+pub fn identity(elem: u64) -> Vec<u8> {
+    Graph::default()
+        .input("in", elem, &[Dim::Sym("N")])
+        .output("out", elem, &[Dim::Sym("N")])
+        .node("Identity", &["in"], &["out"], &[])
+        .model()
+}
+
+/// `x` multiplied by itself `k` times (square `[n, n]` float input): a slow model for timeout tests.
+pub fn matmul_chain(n: i64, k: usize) -> Vec<u8> {
+    let mut g = Graph::default();
+    g.input("x", ty::FLOAT, &[Dim::N(n), Dim::N(n)]);
+    g.output("y", ty::FLOAT, &[Dim::N(n), Dim::N(n)]);
+    let mut prev = "x".to_string();
+    for i in 0..k {
+        let out = if i + 1 == k {
+            "y".to_string()
+        } else {
+            format!("t{i}")
+        };
+        let (p, o) = (prev.clone(), out.clone());
+        g.node("MatMul", &[&p, "x"], &[&o], &[]);
+        prev = out;
+    }
+    g.model()
+}
+
+/// `y = mean(x, axis 0, keepdims)`: `x: [N, k]` float gives `y: [1, k]` (its batch dimension is not N).
+pub fn mean_rows(k: i64) -> Vec<u8> {
+    Graph::default()
+        .input("x", ty::FLOAT, &[Dim::Sym("N"), Dim::N(k)])
+        .output("y", ty::FLOAT, &[Dim::N(1), Dim::N(k)])
+        .node(
+            "ReduceMean",
+            &["x"],
+            &["y"],
+            &[Attr::Ints("axes", vec![0]), Attr::Int("keepdims", 1)],
+        )
+        .model()
+}
