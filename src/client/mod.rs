@@ -1,8 +1,9 @@
 //! The SmartRedis client: one connection (standalone or cluster) plus the key-prefix state of an ensemble member.
-//! One file per capability: [`tensors`], [`keys`], [`datasets`].
+//! One file per capability: [`tensors`], [`keys`], [`datasets`], [`lists`].
 
 mod datasets;
 mod keys;
+mod lists;
 mod tensors;
 
 use std::hash::{BuildHasher, Hasher};

@@ -93,6 +93,48 @@ impl ClusterConnection {
         }
     }
 
+    /// The current slot map.
+    pub fn slot_map(&self) -> &SlotMap {
+        &self.map
+    }
+
+    /// Runs `f` on every primary at once, one thread per primary; results are in slot order.
+    pub fn fan_out<T, F>(&mut self, f: F) -> Result<Vec<T>>
+    where
+        T: Send,
+        F: Fn(&mut NodeConnection) -> Result<T> + Sync,
+    {
+        let primaries = self
+            .map
+            .primaries()
+            .iter()
+            .map(|a| Address::from_host_port(a))
+            .collect::<Result<Vec<_>>>()?;
+        for a in &primaries {
+            self.node(&a.to_string())?;
+        }
+        let mut by_addr: HashMap<&Address, &mut NodeConnection> = self.nodes.iter_mut().collect();
+        let mut conns: Vec<&mut NodeConnection> = Vec::with_capacity(primaries.len());
+        for a in &primaries {
+            conns.push(
+                by_addr
+                    .remove(a)
+                    .ok_or_else(|| Error::Internal(format!("no connection to shard {a}")))?,
+            );
+        }
+        let f = &f;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = conns.into_iter().map(|c| s.spawn(move || f(c))).collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::Internal("a shard worker panicked".into())))
+                })
+                .collect()
+        })
+    }
+
     /// The connection to `addr` (`host:port`), opened if needed.
     pub fn node(&mut self, addr: &str) -> Result<&mut NodeConnection> {
         match self.nodes.entry(Address::from_host_port(addr)?) {

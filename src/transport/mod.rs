@@ -89,6 +89,18 @@ impl Connection {
             .map_err(CallError::into_error)
     }
 
+    /// Runs `f` on every primary in parallel (the one server when standalone); results in slot order.
+    pub fn fan_out<T, F>(&mut self, f: F) -> Result<Vec<T>>
+    where
+        T: Send,
+        F: Fn(&mut NodeConnection) -> Result<T> + Sync,
+    {
+        match self {
+            Connection::Standalone(n) => Ok(vec![f(n)?]),
+            Connection::Cluster(c) => c.fan_out(f),
+        }
+    }
+
     /// Whether two keys are served by the same node (always true for a standalone server).
     pub fn same_slot(&self, a: &[u8], b: &[u8]) -> bool {
         match self {
