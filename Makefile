@@ -6,8 +6,15 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: all deps build lint test ctest install header bindings demo bench bench-client bench-module bench-models bench-orchestrator clean
 
-# Where `make install` puts the library, headers, Fortran modules and CMake/pkg-config files.
+# Where `make install` puts the program, the module, the libraries, headers, Fortran modules and CMake/pkg-config files.
 PREFIX ?= $(CURDIR)/install
+
+# The one version number (Cargo.toml, [workspace.package]) and the C ABI version in the SONAME derived from it
+# (the major version, or 0.<minor> while it is 0; build.rs and cmake/SmartRedisVersion.cmake agree).
+VERSION   := $(shell sed -n '/^\[workspace\.package\]/,/^\[/s/^version *= *"\([0-9.]*\)".*/\1/p' Cargo.toml)
+SOVERSION := $(shell echo $(VERSION) | awk -F. '{ print ($$1 == 0) ? "0." $$2 : $$1 }')
+# CMake runs cargo itself; from make, with the same arguments as `make build`, so that it finds nothing to do.
+CMAKE_ARGS = -DCMAKE_BUILD_TYPE=Release "-DSMARTREDIS_CARGO_ARGS=--workspace;--all-targets"
 
 all: build
 
@@ -16,8 +23,9 @@ deps:
 
 build: deps
 	$(CARGO) build --release --workspace --all-targets
-	@# The library's SONAME is libsmartredis.so.0 (build.rs): programs linked against target/release find it by it.
-	ln -sf libsmartredis.so target/release/libsmartredis.so.0
+	@# The library's SONAME is libsmartredis.so.$(SOVERSION) (build.rs): programs linked against target/release
+	@# find it by that name.
+	ln -sf libsmartredis.so target/release/libsmartredis.so.$(SOVERSION)
 	@# The module's default BACKENDSPATH is <its directory>/backends: the backends fetched by `make deps`.
 	ln -sfn ../../build/backends target/release/backends
 
@@ -32,15 +40,16 @@ test: build lint
 
 # C, C++ and Fortran test programs and examples, built by CMake against target/release/libsmartredis.so, run by ctest.
 ctest: build
-	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B build $(CMAKE_ARGS)
 	cmake --build build -j2
 	ctest --test-dir build --output-on-failure
 
-# Installs lib/libsmartredis{,-fortran}.{so,a}, include/ (headers, enum_fortran.inc, .mod files),
-# share/cmake/smartredis{,-fortran}/ and lib/pkgconfig/ under $(PREFIX).
+# Installs bin/smartredis, lib/libsmartredis_ai.so (the module), lib/libsmartredis{,-fortran}.{so,a}, include/
+# (headers, enum_fortran.inc, .mod files), share/cmake/smartredis{,-fortran}/ and lib/pkgconfig/ under $(PREFIX).
+# The same as `cmake -S . -B build && cmake --build build && cmake --install build --prefix P`.
 install: build
-	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-	cmake --build build -j2 --target smartredis-fortran smartredis-fortran-static
+	cmake -S . -B build $(CMAKE_ARGS)
+	cmake --build build -j2 --target smartredis-cargo smartredis-fortran smartredis-fortran-static
 	cmake --install build --prefix $(PREFIX)
 
 # Regenerate include/smartredis.h after changing the C ABI (tests/header.rs fails while it is stale), then the

@@ -1,18 +1,20 @@
-# SmartRedisPackage.cmake: installs the cargo-built C library, every header, the CMake package files and the
-# pkg-config files, so that `cmake --install <build> --prefix P` gives
+# SmartRedisPackage.cmake: installs the cargo-built program, module and C library, every header, the CMake package
+# files and the pkg-config files, so that `cmake --install <build> --prefix P` gives
+#   P/bin/smartredis (the launcher), P/lib/libsmartredis_ai.so (the module; the launcher finds it there from
+#   P/bin/smartredis and from P/lib/libsmartredis.so),
 #   P/lib/libsmartredis.so.<SOVERSION> (+ libsmartredis.so link), P/lib/libsmartredis.a,
 #   P/include/*.h, enum_fortran.inc and the Fortran .mod files (installed by src/fortran),
 #   P/share/cmake/smartredis/smartredisConfig{,Version}.cmake, P/lib/pkgconfig/smartredis{,-fortran}.pc.
 #
-# Expects the imported target `smartredis` (the cargo-built libsmartredis.so) and SMARTREDIS_CARGO_DIR (the
-# cargo output directory holding libsmartredis.so and libsmartredis.a). Include it after both exist.
+# Expects the imported target `smartredis` (cmake/SmartRedisCargo.cmake), SMARTREDIS_CARGO_DIR (the cargo output
+# directory) and SR_VERSION/SR_SOVERSION (cmake/SmartRedisVersion.cmake). Include it after those.
 #
 # The library's SONAME is libsmartredis.so.<SR_SOVERSION> (set by build.rs). So that programs linked in the
 # build tree find it at run time, the target is pointed at a staged link of that name in <build>/lib.
 include_guard(GLOBAL)
 include(CMakePackageConfigHelpers)
 
-set(SR_SOVERSION 0)
+set(SR_INSTALL_BINDIR bin)
 set(SR_INSTALL_LIBDIR lib)
 set(SR_INSTALL_INCLUDEDIR include)
 # Upstream SmartRedis installs its packages here, so `-Dsmartredis_DIR=<prefix>/share/cmake/smartredis` keeps working.
@@ -26,7 +28,7 @@ set(_sr_cargo_so "${SMARTREDIS_CARGO_DIR}/libsmartredis.so")
 set(_sr_cargo_a "${SMARTREDIS_CARGO_DIR}/libsmartredis.a")
 set(_sr_soname "libsmartredis.so.${SR_SOVERSION}")
 
-# Build-tree staging: <build>/lib/libsmartredis.so.0 and libsmartredis.so, links to the cargo output.
+# Build-tree staging: <build>/lib/libsmartredis.so.<SOVERSION> and libsmartredis.so, links to the cargo output.
 set(SR_STAGE_LIBDIR "${CMAKE_BINARY_DIR}/lib")
 file(MAKE_DIRECTORY "${SR_STAGE_LIBDIR}")
 file(CREATE_LINK "${_sr_cargo_so}" "${SR_STAGE_LIBDIR}/${_sr_soname}" SYMBOLIC)
@@ -45,6 +47,10 @@ install(FILES "${_sr_cargo_so}" DESTINATION ${SR_INSTALL_LIBDIR} RENAME "${_sr_s
 install(FILES "${SR_STAGE_LIBDIR}/libsmartredis.so" DESTINATION ${SR_INSTALL_LIBDIR})
 install(FILES "${_sr_cargo_a}" DESTINATION ${SR_INSTALL_LIBDIR} OPTIONAL)
 
+# The launcher and the module it loads into every shard, found from the program (bin/../lib) and the library.
+install(PROGRAMS "${SMARTREDIS_CARGO_DIR}/smartredis" DESTINATION ${SR_INSTALL_BINDIR})
+install(PROGRAMS "${SMARTREDIS_CARGO_DIR}/libsmartredis_ai.so" DESTINATION ${SR_INSTALL_LIBDIR})
+
 # Headers: the C headers, the header-only C++ layer and enum_fortran.inc.
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/" DESTINATION ${SR_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h" PATTERN "*.inc")
@@ -53,7 +59,7 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/" DESTINATION ${SR_INSTALL_INCL
 configure_package_config_file("${CMAKE_CURRENT_LIST_DIR}/smartredisConfig.cmake.in"
   "${CMAKE_BINARY_DIR}/package/smartredisConfig.cmake"
   INSTALL_DESTINATION ${SR_INSTALL_CMAKEDIR}/smartredis
-  PATH_VARS SR_INSTALL_INCLUDEDIR SR_INSTALL_LIBDIR)
+  PATH_VARS SR_INSTALL_INCLUDEDIR SR_INSTALL_LIBDIR SR_INSTALL_BINDIR)
 write_basic_package_version_file("${CMAKE_BINARY_DIR}/package/smartredisConfigVersion.cmake"
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES "${CMAKE_BINARY_DIR}/package/smartredisConfig.cmake"

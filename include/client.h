@@ -169,6 +169,80 @@ class Client : public SRObject
             return exists;
         }
 
+        /// Appends `dataset` (which should have been put) to aggregation list `list_name`.
+        void append_to_list(const std::string& list_name, const DataSet& dataset)
+        {
+            internal::check(::append_to_list(_client, list_name.data(), list_name.size(), dataset._get_c_handle()));
+        }
+        /// Deletes aggregation list `list_name` (the datasets stay).
+        void delete_list(const std::string& list_name)
+        {
+            internal::check(::delete_list(_client, list_name.data(), list_name.size()));
+        }
+        /// Copies aggregation list `src_name` to `dest_name`.
+        void copy_list(const std::string& src_name, const std::string& dest_name)
+        {
+            internal::check(
+                ::copy_list(_client, src_name.data(), src_name.size(), dest_name.data(), dest_name.size()));
+        }
+        /// Renames aggregation list `src_name` to `dest_name`.
+        void rename_list(const std::string& src_name, const std::string& dest_name)
+        {
+            internal::check(
+                ::rename_list(_client, src_name.data(), src_name.size(), dest_name.data(), dest_name.size()));
+        }
+        /// The number of datasets in aggregation list `list_name`.
+        int get_list_length(const std::string& list_name)
+        {
+            int length = 0;
+            internal::check(::get_list_length(_client, list_name.data(), list_name.size(), &length));
+            return length;
+        }
+        /// Checks up to `num_tries` times whether list `list_name` has exactly `list_length` datasets.
+        bool poll_list_length(const std::string& list_name, int list_length, int poll_frequency_ms, int num_tries)
+        {
+            bool result = false;
+            internal::check(::poll_list_length(_client, list_name.data(), list_name.size(), list_length,
+                                               poll_frequency_ms, num_tries, &result));
+            return result;
+        }
+        /// Checks up to `num_tries` times whether list `list_name` has at least `list_length` datasets.
+        bool poll_list_length_gte(const std::string& list_name, int list_length, int poll_frequency_ms,
+                                  int num_tries)
+        {
+            bool result = false;
+            internal::check(::poll_list_length_gte(_client, list_name.data(), list_name.size(), list_length,
+                                                   poll_frequency_ms, num_tries, &result));
+            return result;
+        }
+        /// Checks up to `num_tries` times whether list `list_name` has at most `list_length` datasets.
+        bool poll_list_length_lte(const std::string& list_name, int list_length, int poll_frequency_ms,
+                                  int num_tries)
+        {
+            bool result = false;
+            internal::check(::poll_list_length_lte(_client, list_name.data(), list_name.size(), list_length,
+                                                   poll_frequency_ms, num_tries, &result));
+            return result;
+        }
+        /// Every dataset of aggregation list `list_name`, in list order.
+        std::vector<DataSet> get_datasets_from_list(const std::string& list_name)
+        {
+            void** array = nullptr;
+            size_t n = 0;
+            internal::check(::get_datasets_from_list(_client, list_name.data(), list_name.size(), &array, &n));
+            return _adopt_datasets(array, n);
+        }
+        /// The datasets at positions `start_index ..= end_index` of list `list_name` (negative: from the end).
+        std::vector<DataSet> get_dataset_list_range(const std::string& list_name, const int start_index,
+                                                    const int end_index)
+        {
+            void** array = nullptr;
+            size_t n = 0;
+            internal::check(::get_dataset_list_range(_client, list_name.data(), list_name.size(), start_index,
+                                                     end_index, &array, &n));
+            return _adopt_datasets(array, n);
+        }
+
         /// Whether `key` exists (no prefix is applied).
         bool key_exists(const std::string& key)
         {
@@ -247,6 +321,28 @@ class Client : public SRObject
         const void* _c_log_context() const noexcept override { return _client; }
 
     private:
+        /// Moves the handles of a C dataset array into DataSets and frees the array.
+        static std::vector<DataSet> _adopt_datasets(void** array, size_t n)
+        {
+            std::vector<DataSet> out;
+            try {
+                out.reserve(n);
+                for (size_t i = 0; i < n; i++) {
+                    const char* name = nullptr;
+                    size_t name_length = 0;
+                    internal::check(sr_dataset_get_name(array[i], &name, &name_length));
+                    DataSet dataset = DataSet::_adopt_c_handle(array[i], std::string(name, name_length));
+                    array[i] = nullptr;
+                    out.push_back(std::move(dataset));
+                }
+            }
+            catch (...) {
+                (void)sr_dataset_array_free(&array, n);
+                throw;
+            }
+            (void)sr_dataset_array_free(&array, n);
+            return out;
+        }
         struct AdoptTag {};
         Client(AdoptTag, void* c_client, const std::string& logger_name) : SRObject(logger_name), _client(c_client) {}
         void _free() noexcept

@@ -15,38 +15,6 @@
 #include <stdbool.h>
 
 /**
- * Upper bound on redirections followed for one command before giving up.
- */
-#define MAX_REDIRECTS 16
-
-/**
- * Most addresses handed out in `SSDB` (as SmartSim does).
- */
-#define MAX_SSDB_ADDRESSES 128
-
-/**
- * Version of the state file layout.
- */
-#define STATE_VERSION 1
-
-/**
- * Most dimensions a tensor may have. Nested pointer trees are walked recursively, one
- * level per dimension, so this also bounds that recursion.
- */
-#define MAX_DIMS 1024
-
-/**
- * Size of the read buffer of a connection. Payloads larger than what it holds bypass it.
- */
-#define READ_BUF (64 * 1024)
-
-/**
- * Payloads up to this size are copied next to their header and sent with one `send`; larger ones are sent from
- * the caller's memory with `sendmsg`.
- */
-#define SMALL_PAYLOAD (16 * 1024)
-
-/**
  * Error codes of the C ABI, with SmartRedis 0.6.1's names and values (`srexception.h`).
  */
 typedef enum {
@@ -487,6 +455,125 @@ SRError poll_dataset(void *c_client,
                      bool *exists);
 
 /**
+ * Appends `dataset`'s key to aggregation list `list_name` (RPUSH). The dataset should have been put first.
+ */
+SRError append_to_list(void *c_client,
+                       const char *list_name,
+                       size_t list_name_length,
+                       const void *dataset);
+
+/**
+ * Deletes aggregation list `list_name` (the datasets stay).
+ */
+SRError delete_list(void *c_client, const char *list_name, size_t list_name_length);
+
+/**
+ * Copies aggregation list `src_name` to `dest_name`, replacing it; an empty or missing source is a runtime
+ * error.
+ */
+SRError copy_list(void *c_client,
+                  const char *src_name,
+                  size_t src_name_length,
+                  const char *dest_name,
+                  size_t dest_name_length);
+
+/**
+ * Renames aggregation list `src_name` to `dest_name`.
+ */
+SRError rename_list(void *c_client,
+                    const char *src_name,
+                    size_t src_name_length,
+                    const char *dest_name,
+                    size_t dest_name_length);
+
+/**
+ * Writes the number of datasets in aggregation list `list_name` to `*result_length` (0 if it does not exist).
+ */
+SRError get_list_length(void *c_client,
+                        const char *list_name,
+                        size_t list_name_length,
+                        int *result_length);
+
+/**
+ * Checks up to `num_tries` times, `poll_frequency_ms` apart, whether list `name` has exactly `list_length`
+ * datasets; `*poll_result` says whether it did. A negative `list_length` is a parameter error.
+ */
+SRError poll_list_length(void *c_client,
+                         const char *name,
+                         size_t name_length,
+                         int list_length,
+                         int poll_frequency_ms,
+                         int num_tries,
+                         bool *poll_result);
+
+/**
+ * As [`poll_list_length`], for at least `list_length` datasets.
+ */
+SRError poll_list_length_gte(void *c_client,
+                             const char *name,
+                             size_t name_length,
+                             int list_length,
+                             int poll_frequency_ms,
+                             int num_tries,
+                             bool *poll_result);
+
+/**
+ * As [`poll_list_length`], for at most `list_length` datasets.
+ */
+SRError poll_list_length_lte(void *c_client,
+                             const char *name,
+                             size_t name_length,
+                             int list_length,
+                             int poll_frequency_ms,
+                             int num_tries,
+                             bool *poll_result);
+
+/**
+ * Fetches every dataset of aggregation list `list_name`, in list order: `*datasets` becomes an array of
+ * `*num_datasets` new DataSet handles (NULL and 0 for an empty or missing list). Free the array and the datasets
+ * still in it with [`sr_dataset_array_free`] (or each dataset with `DeallocateDataSet` and the array with
+ * `free`).
+ */
+SRError get_datasets_from_list(void *c_client,
+                               const char *list_name,
+                               size_t list_name_length,
+                               void ***datasets,
+                               size_t *num_datasets);
+
+/**
+ * As [`get_datasets_from_list`], for the datasets at positions `start_index ..= end_index` (negative indices
+ * count from the end). The array is sized by the result (upstream sized it by the caller's `*num_datasets`).
+ */
+SRError get_dataset_list_range(void *c_client,
+                               const char *list_name,
+                               size_t list_name_length,
+                               int start_index,
+                               int end_index,
+                               void ***datasets,
+                               size_t *num_datasets);
+
+/**
+ * Fetches the datasets at positions `start_index ..= end_index` of list `list_name` into the caller's array
+ * `datasets`, which has room for `end_index - start_index + 1` handles (used by the Fortran API). Fewer datasets
+ * than that is an internal error, as upstream (so negative indices do not work here); nothing is written then.
+ */
+SRError _get_dataset_list_range_allocated(void *c_client,
+                                          const char *list_name,
+                                          size_t list_name_length,
+                                          int start_index,
+                                          int end_index,
+                                          void **datasets);
+
+/**
+ * Not in upstream's C API (upstream leaks these arrays): frees an array returned by [`get_datasets_from_list`]
+ * or [`get_dataset_list_range`] together with the `num_datasets` DataSet handles still in it (entries set to
+ * NULL, e.g. by `DeallocateDataSet`, are skipped), then sets `*datasets` to NULL. `*datasets == NULL` is a
+ * no-op.
+ */
+SRError sr_dataset_array_free(void ***datasets,
+                              size_t num_datasets);
+
+/**
  * Creates a ConfigOptions that reads environment variables, suffixed with `_<db_suffix>` when `db_suffix` is
  * not empty (`""` with length 0 selects the default database). Nothing is read until an option is asked for.
  *
@@ -717,6 +804,14 @@ SRError sr_dataset_clear_field(void *dataset,
 SRError sr_dataset_set_name(void *dataset,
                             const char *name,
                             size_t name_length);
+
+/**
+ * Not in upstream's C API (C++ `DataSet::get_name`): `*name` points to the dataset's name (not
+ * NUL-terminated, `*name_length` bytes), owned by the dataset and valid until it is renamed or freed.
+ */
+SRError sr_dataset_get_name(void *dataset,
+                            const char **name,
+                            size_t *name_length);
 
 /**
  * A description of the dataset (`"DataSet (<name>):\n"`, its tensors and metadata fields). The string belongs

@@ -37,7 +37,8 @@ same width, c_intN_t, and the wrapper converts values above the signed range exp
 
 A parameter that needs another declaration goes into OVERRIDES below, keyed by (C function, parameter).
 The check mode also rejects a hand-written `bind(c, name="f")` interface to a header function `f` anywhere in
-src/fortran or tests/fortran, and an `enumerator :: SR... = v` in src/fortran whose value differs from the header.
+src/fortran or tests/fortran, and an `enumerator :: X = v` there whose name is a header enumerator with another
+value (include/enum_fortran.inc, upstream's table with its own -1 markers, is checked by protocol/tests instead).
 """
 
 import difflib
@@ -230,7 +231,9 @@ def fortran_interfaces(enums, functions):
         out += c_prototype_comment(fn)
         keyword = "function" if res else "subroutine"
         tail = f' result({RESULT}) bind(c, name="{fn.name}")' if res else f' bind(c, name="{fn.name}")'
-        out += wrap(f"    {keyword} {fn.name}_c", names, tail, " " * 8)
+        # A Fortran name cannot start with "_" (`_get_dataset_list_range_allocated`).
+        fname = fn.name.lstrip("_")
+        out += wrap(f"    {keyword} {fname}_c", names, tail, " " * 8)
         if kind_list:
             out.append("      use, intrinsic :: iso_c_binding, only : " + ", ".join(kind_list))
         if "enum_kind" in kinds:
@@ -241,7 +244,7 @@ def fortran_interfaces(enums, functions):
         width = max((len(d) for d, _ in decls), default=0)
         for decl, name in decls:
             out.append(f"      {decl.ljust(width)} :: {name}")
-        out.append(f"    end {keyword} {fn.name}_c")
+        out.append(f"    end {keyword} {fname}_c")
         out.append("")
     out[-1] = "  end interface"
     return "\n".join(out) + "\n"

@@ -110,9 +110,30 @@ impl Address {
         })
     }
 
+    /// An address a server reports (`CLUSTER SLOTS`, `MOVED`, `ASK`): `host:port`, with an IPv6 host unbracketed.
+    /// A malformed one is a database error.
+    pub fn from_host_port(s: &str) -> Result<Address> {
+        let bad = || Error::Database(format!("{s} is not a valid database node address."));
+        let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
+        Ok(Address::Tcp {
+            host: host.to_string(),
+            port: port.parse().map_err(|_| bad())?,
+        })
+    }
+
     /// Whether this is a Unix domain socket address.
     pub fn is_unix(&self) -> bool {
         matches!(self, Address::Unix(_))
+    }
+
+    /// The host of a TCP address, for a cluster node; a Unix socket cannot reach a cluster (upstream's refusal).
+    pub fn cluster_host(&self) -> Result<&str> {
+        match self {
+            Address::Tcp { host, .. } => Ok(host),
+            Address::Unix(_) => Err(Error::Runtime(
+                "Unix Domain Socket is not supported with clustered Redis".into(),
+            )),
+        }
     }
 }
 
@@ -190,6 +211,25 @@ mod tests {
         assert_eq!(Address::parse("h:0x10").unwrap(), tcp("h", 16));
         assert_eq!(Address::parse("h:010").unwrap(), tcp("h", 8));
         assert!(Address::parse("unix:///s").unwrap().is_unix());
+    }
+
+    #[test]
+    fn server_reported_addresses() {
+        assert_eq!(
+            Address::from_host_port("10.0.0.2:7000").unwrap(),
+            tcp("10.0.0.2", 7000)
+        );
+        assert_eq!(
+            Address::from_host_port("::1:6380").unwrap(),
+            tcp("::1", 6380)
+        );
+        for bad in ["h", "h:x", "h:70000"] {
+            let e = Address::from_host_port(bad).unwrap_err();
+            assert_eq!(e.code(), crate::SRError::SRDatabaseError, "{bad}");
+        }
+        assert_eq!(tcp("h", 1).cluster_host().unwrap(), "h");
+        let e = Address::Unix("/s".into()).cluster_host().unwrap_err();
+        assert!(e.message().contains("Unix Domain Socket"), "{e}");
     }
 
     #[test]

@@ -1,43 +1,35 @@
-//! Builders for the RedisAI commands, exactly as SmartRedis 0.6.1 sends them (reference §5).
-//!
-//! Tensor commands are encoded here as RESP bytes (the hot path: the payload itself is never copied into them);
-//! the rest are `redis::Cmd`s.
+//! The RedisAI commands the client sends, built as data (argument lists), exactly as SmartRedis 0.6.1 sends them
+//! (reference §5). Their RESP encoding is done in [`crate::transport`] only.
+
+use std::borrow::Cow;
 
 use smartredis_protocol::commands::{keyword, TENSORGET, TENSORSET};
 
 use crate::tensor::DType;
-use crate::transport::resp::push_bulk;
 
-/// The RESP encoding of `AI.TENSORSET key TYPE d0 .. dn BLOB` followed by the blob's length line `$<len>\r\n`.
-/// The caller sends this, then `blob_len` payload bytes, then `\r\n`.
-pub fn tensorset_header(key: &[u8], dtype: DType, dims: &[usize], blob_len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + key.len() + 12 * dims.len());
-    out.push(b'*');
-    out.extend_from_slice((dims.len() + 5).to_string().as_bytes());
-    out.extend_from_slice(b"\r\n");
-    push_bulk(&mut out, TENSORSET.as_bytes());
-    push_bulk(&mut out, key);
-    push_bulk(&mut out, dtype.wire_name().as_bytes());
-    for d in dims {
-        push_bulk(&mut out, d.to_string().as_bytes());
-    }
-    push_bulk(&mut out, keyword::BLOB.as_bytes());
-    out.push(b'$');
-    out.extend_from_slice(blob_len.to_string().as_bytes());
-    out.extend_from_slice(b"\r\n");
-    out
+/// A command's arguments, the command name first.
+pub type Args<'a> = Vec<Cow<'a, [u8]>>;
+
+/// `AI.TENSORSET key TYPE d0 .. dn BLOB`, without the blob itself: transport sends the tensor's bytes from where
+/// they are as the final argument.
+pub fn tensorset<'a>(key: &'a [u8], dtype: DType, dims: &[usize]) -> Args<'a> {
+    let mut args: Args<'a> = Vec::with_capacity(dims.len() + 4);
+    args.push(TENSORSET.as_bytes().into());
+    args.push(key.into());
+    args.push(dtype.wire_name().as_bytes().into());
+    args.extend(dims.iter().map(|d| Cow::Owned(d.to_string().into_bytes())));
+    args.push(keyword::BLOB.as_bytes().into());
+    args
 }
 
-/// The RESP encoding of `AI.TENSORGET key META BLOB`; the reply is
-/// `["dtype", TYPE, "shape", [d...], "blob", <bytes>]`.
-pub fn tensorget(key: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(48 + key.len());
-    out.extend_from_slice(b"*4\r\n");
-    push_bulk(&mut out, TENSORGET.as_bytes());
-    push_bulk(&mut out, key);
-    push_bulk(&mut out, keyword::META.as_bytes());
-    push_bulk(&mut out, keyword::BLOB.as_bytes());
-    out
+/// `AI.TENSORGET key META BLOB`; the reply is `["dtype", TYPE, "shape", [d...], "blob", <bytes>]`.
+pub fn tensorget(key: &[u8]) -> Args<'_> {
+    vec![
+        TENSORGET.as_bytes().into(),
+        key.into(),
+        keyword::META.as_bytes().into(),
+        keyword::BLOB.as_bytes().into(),
+    ]
 }
 
 #[cfg(test)]
@@ -45,26 +37,21 @@ mod tests {
     use super::*;
     use crate::tensor::Element;
 
+    fn text(args: &Args<'_>) -> Vec<String> {
+        args.iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect()
+    }
+
     #[test]
-    fn encodes_like_redis_cmd() {
-        let h = tensorset_header(b"k", f32::dtype(), &[2, 3], 24);
-        let mut full = h.clone();
-        full.extend_from_slice(&[0u8; 24]);
-        full.extend_from_slice(b"\r\n");
-        let cmd = redis::cmd("AI.TENSORSET")
-            .arg("k")
-            .arg("FLOAT")
-            .arg(2)
-            .arg(3)
-            .arg("BLOB")
-            .arg(&[0u8; 24][..])
-            .get_packed_command();
-        assert_eq!(full, cmd);
-        let g = redis::cmd("AI.TENSORGET")
-            .arg("k")
-            .arg("META")
-            .arg("BLOB")
-            .get_packed_command();
-        assert_eq!(tensorget(b"k"), g);
+    fn arguments_as_smartredis_sends_them() {
+        assert_eq!(
+            text(&tensorset(b"k", f32::dtype(), &[2, 3])),
+            ["AI.TENSORSET", "k", "FLOAT", "2", "3", "BLOB"]
+        );
+        assert_eq!(
+            text(&tensorget(b"k")),
+            ["AI.TENSORGET", "k", "META", "BLOB"]
+        );
     }
 }

@@ -199,9 +199,11 @@ pub struct ClientSettings {
     pub cmd_timeout: Duration,
     /// `SR_CMD_INTERVAL` (milliseconds, default 1000): pause between command attempts.
     pub cmd_interval: Duration,
-    /// `SR_SOCKET_TIMEOUT` (milliseconds, default 250): read/write timeout of one socket operation.
+    /// `SR_SOCKET_TIMEOUT` (milliseconds, default 250): validated, not used (a reply is waited for up to
+    /// `SR_CMD_TIMEOUT`, since a slow reply must not make the command be sent again).
     pub socket_timeout: Duration,
-    /// `SR_THREAD_COUNT` (default 4; 0 = number of CPUs): worker threads for fan-out work. At least 1.
+    /// `SR_THREAD_COUNT` (default 4; 0 = number of CPUs): worker threads for work on several shards at once; at
+    /// least 1. Validated, not used yet (no such operation exists so far).
     pub thread_count: usize,
     /// `SSKEYOUT` (default ""): prefix for keys written.
     pub key_prefix_out: String,
@@ -209,6 +211,7 @@ pub struct ClientSettings {
     /// default data source.
     pub key_prefixes_in: Vec<String>,
     /// `SR_MODEL_TIMEOUT` (milliseconds, default 60,000,000 as upstream): `TIMEOUT` of `AI.MODELEXECUTE`.
+    /// Validated, not used until the client runs models.
     pub model_timeout_ms: i64,
 }
 

@@ -1,5 +1,9 @@
 //! The crate's one error type, and the only place where errors are mapped to the C ABI's `SRError` codes.
 
+use std::sync::Arc;
+
+use crate::orchestrator::Error as OrchestratorError;
+
 /// Error codes of the C ABI, with SmartRedis 0.6.1's names and values (`srexception.h`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,33 +31,68 @@ pub enum SRError {
 }
 
 /// Everything that can go wrong in the library. Each variant carries the message shown to the user
-/// (`SRGetLastError` in C, `what()` in C++) and maps to exactly one [`SRError`] code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// (`SRGetLastError` in C, `what()` in C++) and maps to exactly one [`SRError`] code. Two errors are equal when
+/// their codes and messages are.
+#[derive(Debug, Clone)]
 pub enum Error {
     /// Memory allocation failed.
-    #[error("{0}")]
     BadAlloc(String),
     /// The database answered with an error, or could not be reached.
-    #[error("{0}")]
     Database(String),
     /// A bug inside the library.
-    #[error("{0}")]
     Internal(String),
     /// A runtime error (bad state, bad environment, I/O).
-    #[error("{0}")]
     Runtime(String),
     /// A caller-supplied parameter was invalid.
-    #[error("{0}")]
     Parameter(String),
     /// An operation did not finish in time.
-    #[error("{0}")]
     Timeout(String),
     /// A key (in the database or in a configuration) was not found.
-    #[error("{0}")]
     Key(String),
     /// A value had the wrong type.
-    #[error("{0}")]
     Type(String),
+    /// The orchestrator failed; the orchestrator's error is kept as the source (its kind and its own cause). A bad
+    /// option or network interface is a parameter error, a failed command to a shard a database error, anything
+    /// else a runtime error.
+    Orchestrator {
+        /// The orchestrator error's text.
+        message: String,
+        /// The orchestrator error.
+        source: Arc<OrchestratorError>,
+    },
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for Error {
+    /// The orchestrator error behind an [`Error::Orchestrator`] (its own source is its cause).
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Orchestrator { source, .. } => Some(&**source),
+            _ => None,
+        }
+    }
+}
+
+impl PartialEq for Error {
+    fn eq(&self, other: &Self) -> bool {
+        self.code() == other.code() && self.message() == other.message()
+    }
+}
+
+impl Eq for Error {}
+
+impl From<OrchestratorError> for Error {
+    fn from(e: OrchestratorError) -> Self {
+        Error::Orchestrator {
+            message: e.to_string(),
+            source: Arc::new(e),
+        }
+    }
 }
 
 impl Error {
@@ -68,6 +107,13 @@ impl Error {
             Error::Timeout(_) => SRError::SRTimeoutError,
             Error::Key(_) => SRError::SRKeyError,
             Error::Type(_) => SRError::SRTypeError,
+            Error::Orchestrator { source, .. } => match **source {
+                OrchestratorError::InvalidOption(_) | OrchestratorError::Interface { .. } => {
+                    SRError::SRParameterError
+                }
+                OrchestratorError::Redis { .. } => SRError::SRDatabaseError,
+                _ => SRError::SRRuntimeError,
+            },
         }
     }
 
@@ -81,7 +127,8 @@ impl Error {
             | Error::Parameter(m)
             | Error::Timeout(m)
             | Error::Key(m)
-            | Error::Type(m) => m,
+            | Error::Type(m)
+            | Error::Orchestrator { message: m, .. } => m,
         }
     }
 }
@@ -131,5 +178,41 @@ mod tests {
         assert_eq!(Error::from(t).code(), SRError::SRTimeoutError);
         let ty: redis::RedisError = (redis::ErrorKind::UnexpectedReturnType, "not an int").into();
         assert_eq!(Error::from(ty).code(), SRError::SRRuntimeError);
+    }
+
+    #[test]
+    fn orchestrator_errors_keep_their_kind_and_cause() {
+        use std::error::Error as _;
+        let bad = Error::from(OrchestratorError::InvalidOption(
+            "shards must be at least 1".into(),
+        ));
+        assert_eq!(bad.code(), SRError::SRParameterError);
+        assert_eq!(
+            bad.message(),
+            "invalid orchestrator option: shards must be at least 1"
+        );
+        let io = Error::from(OrchestratorError::Io {
+            path: "/nowhere".into(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "gone"),
+        });
+        assert_eq!(io.code(), SRError::SRRuntimeError);
+        let orc = io.source().unwrap();
+        assert!(matches!(
+            orc.downcast_ref::<OrchestratorError>(),
+            Some(OrchestratorError::Io { .. })
+        ));
+        let cause = orc
+            .source()
+            .unwrap()
+            .downcast_ref::<std::io::Error>()
+            .unwrap();
+        assert_eq!(cause.kind(), std::io::ErrorKind::NotFound);
+        let redis_failure = Error::from(OrchestratorError::Redis {
+            shard: 0,
+            port: 1,
+            context: "PING".into(),
+            source: (redis::ErrorKind::Io, "reset").into(),
+        });
+        assert_eq!(redis_failure.code(), SRError::SRDatabaseError);
     }
 }

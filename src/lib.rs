@@ -14,6 +14,7 @@ pub mod ffi;
 pub mod logging;
 pub mod orchestrator;
 pub mod tensor;
+pub mod text;
 pub mod transport;
 
 pub use address::{parse_ssdb, Address};

@@ -164,7 +164,7 @@ fn write_line(state: &LogState, context: &str, data: &str) {
 /// Writes `text` to the C library's `stdout` stream, as upstream's `std::cout` does, so log lines keep their order
 /// relative to the host program's own `printf` output. NUL bytes are shown as `\0`.
 pub(crate) fn write_stdout(text: &str) {
-    let text = crate::ffi::to_cstring(text);
+    let text = crate::text::to_cstring(text);
     // SAFETY: a constant format string with one `%s` argument, a valid NUL-terminated string.
     unsafe {
         libc::printf(c"%s".as_ptr(), text.as_ptr());

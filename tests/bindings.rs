@@ -86,7 +86,10 @@ fn edited_include(tag: &str, edit: impl FnOnce(&str) -> String) -> PathBuf {
     let header = dir.join("smartredis.h");
     let text = std::fs::read_to_string(&header).expect("read header copy");
     let edited = edit(&text);
-    assert_ne!(edited, text, "the edit changed nothing");
+    assert_ne!(
+        edited, text,
+        "include/smartredis.h lacks the prototype this test edits (was it changed by hand?)"
+    );
     std::fs::write(&header, edited).expect("write edited header");
     dir
 }

@@ -276,11 +276,85 @@ fn exercise(c: &mut Client) {
     assert!(c.dataset_exists("full").unwrap());
 }
 
+/// Aggregation lists: append, length, poll, get (all and ranges), copy, rename, delete, errors.
+fn lists(c: &mut Client) {
+    let n = 12;
+    for i in 0..n {
+        let mut ds = DataSet::new(&format!("agg_{i}")).unwrap();
+        let v: Vec<u16> = (0..5).map(|k| (i * 10 + k) as u16).collect();
+        ds.add_tensor("v", &TensorRef::from_slice(&[5], &v).unwrap())
+            .unwrap();
+        ds.add_meta_scalar("i", i as i64).unwrap();
+        if i % 3 == 0 {
+            ds.add_tensor("w", &TensorRef::from_slice(&[1], &[i as f32]).unwrap())
+                .unwrap();
+        }
+        c.put_dataset(&ds).unwrap();
+        c.append_to_list("agg", &ds).unwrap();
+    }
+    assert_eq!(c.get_list_length("agg").unwrap(), n as i32);
+    assert_eq!(c.get_list_length("no_list").unwrap(), 0);
+    assert!(c.poll_list_length("agg", n as i32, 1, 1).unwrap());
+    assert!(!c.poll_list_length("agg", 3, 1, 2).unwrap());
+    assert!(c.poll_list_length_gte("agg", 3, 1, 1).unwrap());
+    assert!(!c.poll_list_length_gte("agg", 100, 1, 1).unwrap());
+    assert!(c.poll_list_length_lte("agg", 100, 1, 1).unwrap());
+    assert!(!c.poll_list_length_lte("agg", 3, 1, 1).unwrap());
+    let e = c.poll_list_length("agg", -1, 1, 1).unwrap_err();
+    assert_eq!(e.code(), SRError::SRParameterError);
+    // Elements are the dataset base keys.
+    let v = raw(c, "agg", redis::cmd("LINDEX").arg("agg").arg(0));
+    assert_eq!(v, Value::BulkString(b"{agg_0}".to_vec()));
+
+    let all = c.get_datasets_from_list("agg").unwrap();
+    assert_eq!(all.len(), n);
+    for (i, ds) in all.iter().enumerate() {
+        assert_eq!(ds.name(), format!("agg_{i}"));
+        let mut v = [0u16; 5];
+        ds.unpack_tensor("v", TensorMut::from_slice(&[5], &mut v).unwrap())
+            .unwrap();
+        assert_eq!(v[4], (i * 10 + 4) as u16);
+        assert_eq!(
+            ds.get_meta_scalars("i").unwrap(),
+            &MetaValues::I64(vec![i as i64])
+        );
+        assert_eq!(ds.tensor_names().len(), if i % 3 == 0 { 2 } else { 1 });
+    }
+    let range = c.get_dataset_list_range("agg", 3, 5).unwrap();
+    let names: Vec<&str> = range.iter().map(|d| d.name()).collect();
+    assert_eq!(names, vec!["agg_3", "agg_4", "agg_5"]);
+    let tail = c.get_dataset_list_range("agg", -2, -1).unwrap();
+    assert_eq!(tail[1].name(), format!("agg_{}", n - 1));
+    assert!(c.get_dataset_list_range("agg", 50, 60).unwrap().is_empty());
+    assert!(c.get_datasets_from_list("no_list").unwrap().is_empty());
+
+    c.copy_list("agg", "agg_copy").unwrap();
+    assert_eq!(c.get_list_length("agg_copy").unwrap(), n as i32);
+    c.copy_list("agg", "agg").unwrap();
+    c.rename_list("agg_copy", "agg_moved").unwrap();
+    assert_eq!(c.get_list_length("agg_copy").unwrap(), 0);
+    assert_eq!(c.get_datasets_from_list("agg_moved").unwrap().len(), n);
+    c.delete_list("agg_moved").unwrap();
+    assert_eq!(c.get_list_length("agg_moved").unwrap(), 0);
+    let e = c.copy_list("no_list", "x").unwrap_err();
+    assert_eq!(e.code(), SRError::SRRuntimeError);
+    let e = c
+        .append_to_list("", &DataSet::new("x").unwrap())
+        .unwrap_err();
+    assert_eq!(e.code(), SRError::SRParameterError);
+    // A listed dataset that was deleted: a key error naming it.
+    c.delete_dataset("agg_7").unwrap();
+    let e = c.get_datasets_from_list("agg").unwrap_err();
+    assert_eq!(e.code(), SRError::SRKeyError);
+    assert!(e.message().contains("agg_7"), "{e}");
+}
+
 #[test]
 fn standalone() {
     let server = RedisServer::with_module();
     let mut c = common::client(&server.addr(), "Standalone");
     exercise(&mut c);
+    lists(&mut c);
 }
 
 #[test]
@@ -288,6 +362,7 @@ fn cluster_of_three() {
     let cluster = RedisCluster::with_module(3);
     let mut c = common::client(&cluster.ssdb(), "Clustered");
     exercise(&mut c);
+    lists(&mut c);
     // Many datasets spread over every shard.
     for i in 0..30 {
         let mut ds = DataSet::new(&format!("spread{i}")).unwrap();
@@ -335,4 +410,26 @@ fn prefixes() {
         wire::name_from_base_key(&c.dataset_put_key("pds")),
         Some("pds")
     );
+
+    // Lists: the key has the list prefix, the element the dataset's put prefix; copy_list writes and clears
+    // the destination under the same (put-prefixed) key.
+    c.use_ensemble_prefix(Entity::Dataset, true);
+    c.set_data_source("keyout").unwrap();
+    c.put_dataset(&ds).unwrap();
+    c.append_to_list("plist", &ds).unwrap();
+    let v = raw(
+        &mut c,
+        "keyout.plist",
+        redis::cmd("LINDEX").arg("keyout.plist").arg(0),
+    );
+    assert_eq!(v, Value::BulkString(b"keyout.{pds}".to_vec()));
+    let got = c.get_datasets_from_list("plist").unwrap();
+    assert_eq!(got[0].name(), "pds");
+    raw(
+        &mut c,
+        "keyout.pcopy",
+        redis::cmd("RPUSH").arg("keyout.pcopy").arg("stale"),
+    );
+    c.copy_list("plist", "pcopy").unwrap();
+    assert_eq!(c.get_list_length("pcopy").unwrap(), 1);
 }

@@ -66,6 +66,38 @@ fn start_status_env_stop() {
         text(&out)
     );
 
+    // The machine-readable form: one JSON object (README, "`smartredis status --json`").
+    let out = run(&["status", "--json", "--dir", dir]);
+    assert!(out.status.success(), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status --json is JSON");
+    assert_eq!(v["format"], 1, "{v}");
+    assert_eq!(v["recorded"], true, "{v}");
+    assert_eq!(v["all_running"], true, "{v}");
+    assert_eq!(v["db_type"], "Clustered", "{v}");
+    assert_eq!(v["env"]["SR_DB_TYPE_ci"], "Clustered", "{v}");
+    let shards = v["shards"].as_array().expect("shards array");
+    assert_eq!(shards.len(), 3, "{v}");
+    for (i, s) in shards.iter().enumerate() {
+        assert_eq!(s["index"], i, "{v}");
+        assert_eq!(s["state"], "running", "{v}");
+        assert!(s["pid"].as_u64().is_some_and(|p| p > 0), "{v}");
+        assert!(
+            s["address"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("127.0.0.1:")),
+            "{v}"
+        );
+    }
+    assert_eq!(
+        v["env"]["SSDB_ci"],
+        shards
+            .iter()
+            .map(|s| s["address"].as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join(","),
+        "{v}"
+    );
+
     let out = run(&["env", "--dir", dir]);
     assert!(out.status.success(), "{}", text(&out));
     let env = String::from_utf8_lossy(&out.stdout).to_string();
@@ -102,6 +134,12 @@ fn start_status_env_stop() {
         text(&out)
     );
 
+    let out = run(&["status", "--json", "--dir", dir]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status --json is JSON");
+    assert_eq!(v["all_running"], false, "{v}");
+    assert_eq!(v["shards"][2]["state"], "exited", "{v}");
+
     let out = run(&["stop", "--dir", dir]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(gone(&pids));
@@ -109,6 +147,16 @@ fn start_status_env_stop() {
 
     let out = run(&["status", "--dir", dir]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = run(&["status", "--json", "--dir", dir]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status --json is JSON");
+    assert_eq!(v["recorded"], false, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no orchestrator")),
+        "{v}"
+    );
     // Stopping again is harmless.
     assert!(run(&["stop", "--dir", dir]).status.success());
 }
@@ -147,11 +195,29 @@ fn errors_and_help() {
         assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("smartredis {cmd}")));
     }
     assert!(run(&["--help"]).status.success());
+    // Usage errors exit 2 and name the option and the form it expects.
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("Usage: smartredis"), "{}", text(&out));
     let out = run(&["start", "--shards", "zero"]);
-    assert!(!out.status.success());
-    assert!(text(&out).contains("--shards"), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--shards <N>"), "{}", text(&out));
     let out = run(&["start", "--bogus"]);
-    assert!(!out.status.success() && text(&out).contains("--bogus"));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--bogus"), "{}", text(&out));
+    let out = run(&["start", "--cpus", "4-2"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("--cpus <LIST>") && text(&out).contains("e.g. 0-3,8"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&["run", "--backend", "TORCH", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("NAME=PATH"), "{}", text(&out));
+    let out = run(&["stop", "--timeout", "soon"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--timeout <SECS>"), "{}", text(&out));
     let tmp = tempfile::tempdir().unwrap();
     let out = run(&[
         "start",
@@ -253,4 +319,53 @@ fn run_with_a_relative_socket_puts_it_in_the_store_directory() {
     let socket = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let dir = Path::new(&socket).parent().expect("the socket's directory");
     assert!(!dir.exists(), "the scratch directory {dir:?} is removed");
+}
+
+#[test]
+fn version_is_the_crate_version() {
+    for flag in ["--version", "-V"] {
+        let out = run(&[flag]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            format!("smartredis {}", env!("CARGO_PKG_VERSION"))
+        );
+    }
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef smartredis"),
+        ("fish", "complete -c smartredis"),
+    ] {
+        let out = run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", text(&out));
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            script.contains(marker),
+            "{shell}: no {marker:?} in\n{script}"
+        );
+        // Subcommands and their options are completed.
+        assert!(
+            script.contains("start") && script.contains("shards") && script.contains("json"),
+            "{shell}"
+        );
+    }
+    let out = run(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("bash"),
+        "the error lists the shells: {}",
+        text(&out)
+    );
+    // A generated bash script is valid bash.
+    let out = run(&["completions", "bash"]);
+    let check = Command::new("bash")
+        .args(["-n", "-c"])
+        .arg(String::from_utf8_lossy(&out.stdout).as_ref())
+        .status()
+        .expect("run bash -n");
+    assert!(check.success());
 }

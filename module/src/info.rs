@@ -11,6 +11,8 @@ use crate::{config, queue};
 
 /// RedisAI version this module answers as.
 pub const REDISAI_VERSION: &str = "1.2.7";
+/// This module's own version: the workspace's one version number (Cargo.toml), shown as `ai_smartredis_version`.
+pub const SMARTREDIS_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// RedisAI low-level C API version.
 pub const LLAPI_VERSION: i64 = 1;
 
@@ -28,6 +30,7 @@ pub extern "C" fn info_func(ctx: *mut raw::RedisModuleInfoCtx, _for_crash_report
 fn write_info(ctx: *mut raw::RedisModuleInfoCtx) {
     raw::add_info_section(ctx, Some("versions"));
     raw::add_info_field_str(ctx, "RedisAI_version", REDISAI_VERSION);
+    raw::add_info_field_str(ctx, "smartredis_version", SMARTREDIS_VERSION);
     raw::add_info_field_long_long(ctx, "low_level_API_version", LLAPI_VERSION);
     raw::add_info_field_long_long(ctx, "rdb_version", crate::tensor::rdb::ENCVER.into());
 

@@ -18,5 +18,6 @@ pub mod tensor;
 #[cfg(not(test))]
 mod entry;
 
-/// Module version reported to Redis: RedisAI 1.2.7 as `major*10000 + minor*100 + patch`.
+/// Module version reported to Redis: RedisAI 1.2.7 as `major*10000 + minor*100 + patch` (the API it answers as;
+/// its own version, Cargo.toml's, is `INFO MODULES` field `ai_smartredis_version`).
 pub const MODULE_VERSION: i32 = 10207;

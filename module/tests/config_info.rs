@@ -53,6 +53,7 @@ fn module_identity_and_info_sections() {
         keys,
         [
             "ai_RedisAI_version",
+            "ai_smartredis_version",
             "ai_low_level_API_version",
             "ai_rdb_version",
             "ai_git_sha",
@@ -72,6 +73,8 @@ fn module_identity_and_info_sections() {
     );
     for want in [
         "ai_RedisAI_version:1.2.7",
+        // The workspace's one version number (Cargo.toml), next to the RedisAI version it answers as.
+        concat!("ai_smartredis_version:", env!("CARGO_PKG_VERSION")),
         "ai_low_level_API_version:1",
         "ai_rdb_version:4",
         "ai_threads_per_queue:1",

@@ -1,267 +1,322 @@
 //! `smartredis`: start, inspect and stop a local feature store (a thin shell over `smartredis::orchestrator`).
+//!
+//! Exit status: 0 success; 1 the command failed (the reason on stderr); 2 a usage error (bad option or value,
+//! named with the expected form); `status`: 1 some shards are not running, 2 no store recorded; `run`: the
+//! command's status (127: it could not run, 128+N: killed by signal N); 130: interrupted during a start.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use clap::{CommandFactory, Parser, Subcommand};
+use clap_complete::Shell;
+use serde_json::json;
+
 use smartredis::orchestrator::{db_type_name, Orchestrator, OrchestratorOptions, ShardState};
 
-const USAGE: &str = "\
-smartredis — start, inspect and stop a local Redis feature store for SmartRedis clients
+/// Start, inspect and stop a local Redis feature store for SmartRedis clients.
+///
+/// Every command acts on the store recorded in the current directory; `--dir DIR` chooses another.
+#[derive(Parser, Debug)]
+#[command(
+    name = "smartredis",
+    version,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
 
-Usage: smartredis <command> [options]
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Start a store (1 shard = standalone, N >= 2 = Redis Cluster) and return once it is ready.
+    ///
+    /// Waits until the store is usable (every shard answers, cluster_state:ok with all 16384 slots, module
+    /// loaded), prints SSDB and SR_DB_TYPE, and returns, leaving it running. The state is recorded in DIR for
+    /// `status`, `env` and `stop`. Arguments after `--` go to every redis-server.
+    Start {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Stay attached; Ctrl-C (SIGINT) or SIGTERM stops the store.
+        #[arg(long)]
+        foreground: bool,
+        /// Extra redis-server arguments (same as --server-arg).
+        #[arg(last = true, value_name = "SERVER_ARGS")]
+        server_args: Vec<String>,
+    },
+    /// Show each shard's state (exit 0: all running, 1: some not, 2: none recorded).
+    ///
+    /// Prints one line per shard: index, address, PID, state (running, unresponsive, exited) and details.
+    /// With --json, one JSON object instead (see README, "`smartredis status --json`").
+    /// Exit status: 0 all shards running, 1 some are not, 2 no store recorded in DIR.
+    Status {
+        #[command(flatten)]
+        dir: DirArg,
+        /// Print one JSON object, for job scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop the store recorded in the directory.
+    ///
+    /// Sends SHUTDOWN (SAVE when persistence is on, else NOSAVE) to every shard, then SIGTERM and SIGKILL by PID
+    /// when needed (bounded), and removes nodes-*.conf and the state file. Exit status 0 when nothing runs.
+    Stop {
+        #[command(flatten)]
+        dir: DirArg,
+        /// Bound on the whole stop, in seconds [default: 10]
+        #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+        timeout: Option<Duration>,
+    },
+    /// Print `export SSDB=...` and `export SR_DB_TYPE=...` lines, for `eval "$(smartredis env)"`.
+    ///
+    /// With a database identifier the names are SSDB_<id> and SR_DB_TYPE_<id>.
+    Env {
+        #[command(flatten)]
+        dir: DirArg,
+    },
+    /// Start a store, run a command with SSDB/SR_DB_TYPE set, stop the store, exit with its status.
+    ///
+    /// Starts a store (same options as `start`; without --dir in a fresh directory that is removed afterwards),
+    /// runs COMMAND with SSDB and SR_DB_TYPE (SSDB_<id>/SR_DB_TYPE_<id> with --db-id; SSDB=unix://PATH with
+    /// --socket) in its environment, stops the store, and exits with the command's status (127: it could not
+    /// run; 128+N: killed by signal N). Extra redis-server arguments go through --server-arg.
+    /// Example, as a ctest wrapper: smartredis run --shards 3 -- ./my_test
+    Run {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The command to run and its arguments.
+        #[arg(last = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+    /// Print a shell completion script, e.g. `smartredis completions bash > /etc/bash_completion.d/smartredis`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
 
-Commands:
-  start    start a store (1 shard = standalone, N >= 2 = Redis Cluster) and return once it is ready
-  status   show each shard's state (exit 0: all running, 1: some not, 2: none recorded)
-  stop     stop the store recorded in the directory
-  env      print `export SSDB=...` and `export SR_DB_TYPE=...` lines, for `eval \"$(smartredis env)\"`
-  run      start a store, run a command with SSDB/SR_DB_TYPE set, stop the store, exit with its status
+/// `--dir`, for the commands that act on a recorded store.
+#[derive(clap::Args, Debug)]
+struct DirArg {
+    /// Working directory holding the store's state file
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    dir: PathBuf,
+}
 
-Every command acts on the store recorded in the current directory; `--dir DIR` chooses another.
-Run `smartredis <command> --help` for its options.";
+/// What `start` and `run` start.
+#[derive(clap::Args, Debug)]
+struct StoreArgs {
+    /// Working directory: logs, state, RDB/AOF, nodes-*.conf [default: . for start, a scratch one for run]
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Number of shards: 1 = standalone, N >= 2 = Redis Cluster [default: 1]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    shards: Option<u32>,
+    /// Shard i listens on P+i, its cluster bus on P+i+10000 [default: free ports]
+    #[arg(long, value_name = "P")]
+    port: Option<u16>,
+    /// Address to bind [default: 127.0.0.1]
+    #[arg(long, value_name = "ADDR", conflicts_with = "interface")]
+    bind: Option<String>,
+    /// Bind the IPv4 address of this network interface (lo, eth0, ib0, ...)
+    #[arg(long, value_name = "NAME")]
+    interface: Option<String>,
+    /// Also listen on this Unix socket (1 shard only; relative to --dir)
+    #[arg(long, value_name = "PATH")]
+    socket: Option<PathBuf>,
+    /// Octal permissions of the socket [default: 700]
+    #[arg(long, value_name = "MODE", value_parser = parse_octal)]
+    socket_perm: Option<u32>,
+    /// The redis-server binary [default: $REDIS_PATH, then PATH]
+    #[arg(long, value_name = "PATH")]
+    redis_server: Option<PathBuf>,
+    /// Do not load the RedisAI-compatible module
+    #[arg(long, conflicts_with = "module")]
+    no_module: bool,
+    /// Module library [default: $SMARTREDIS_AI_MODULE, next to this program or ../lib, next to libsmartredis]
+    #[arg(long, value_name = "PATH")]
+    module: Option<PathBuf>,
+    /// Module THREADS_PER_QUEUE
+    #[arg(long, value_name = "N")]
+    threads_per_queue: Option<u32>,
+    /// Module INTER_OP_PARALLELISM
+    #[arg(long, value_name = "N")]
+    inter_op: Option<u32>,
+    /// Module INTRA_OP_PARALLELISM
+    #[arg(long, value_name = "N")]
+    intra_op: Option<u32>,
+    /// Module BACKENDSPATH
+    #[arg(long, value_name = "DIR")]
+    backends_path: Option<PathBuf>,
+    /// Load a backend at start (TORCH, ONNX, TF, TFLITE); repeatable
+    #[arg(long, value_name = "NAME=PATH", value_parser = parse_backend)]
+    backend: Vec<(String, PathBuf)>,
+    /// Maxmemory of each shard (e.g. 1gb)
+    #[arg(long, value_name = "SIZE")]
+    maxmemory: Option<String>,
+    /// Maxmemory-policy (e.g. allkeys-lru)
+    #[arg(long, value_name = "POLICY")]
+    eviction: Option<String>,
+    /// Maxclients
+    #[arg(long, value_name = "N")]
+    maxclients: Option<u32>,
+    /// Largest bulk string [default: 2560mb]
+    #[arg(long, value_name = "SIZE")]
+    proto_max_bulk_len: Option<String>,
+    /// RDB snapshots with this save spec ("" = at stop only); restored on the next start
+    #[arg(long, value_name = "SPEC")]
+    rdb: Option<String>,
+    /// Append-only file; restored on the next start
+    #[arg(long)]
+    aof: bool,
+    /// Database identifier: env prints SSDB_ID / SR_DB_TYPE_ID
+    #[arg(long, value_name = "ID")]
+    db_id: Option<String>,
+    /// Pin shards to these CPUs, e.g. 0-3,8
+    #[arg(long, value_name = "LIST", value_parser = parse_cpus)]
+    cpus: Option<CpuList>,
+    /// Bound on start, in seconds [default: 30]
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    timeout: Option<Duration>,
+    /// One extra redis-server argument; repeatable (same as after `--` for start)
+    #[arg(long, value_name = "ARG", allow_hyphen_values = true)]
+    server_arg: Vec<String>,
+}
 
-const START_HELP: &str = "\
-Usage: smartredis start [options] [-- <extra redis-server args>...]
+/// A parsed `--cpus` list.
+#[derive(Clone, Debug)]
+struct CpuList(Vec<usize>);
 
-Starts the store, waits until it is usable (every shard answers, cluster_state:ok with all 16384 slots, module
-loaded) and returns, leaving it running. The state is recorded in DIR for `status`, `env` and `stop`.
+impl StoreArgs {
+    /// The launcher options these arguments ask for (the directory defaults to `.`).
+    fn options(self) -> OrchestratorOptions {
+        let a = self;
+        let mut o = OrchestratorOptions::new().dir(a.dir.unwrap_or_else(|| PathBuf::from(".")));
+        if let Some(n) = a.shards {
+            o = o.shards(n as usize);
+        }
+        if let Some(p) = a.port {
+            o = o.port(p);
+        }
+        if let Some(b) = a.bind {
+            o = o.bind_address(b);
+        }
+        if let Some(i) = a.interface {
+            o = o.interface(i);
+        }
+        if let Some(s) = a.socket {
+            o = o.unix_socket(s);
+        }
+        if let Some(m) = a.socket_perm {
+            o = o.unix_socket_perm(m);
+        }
+        if let Some(p) = a.redis_server {
+            o = o.redis_server(p);
+        }
+        if a.no_module {
+            o = o.module(false);
+        }
+        if let Some(p) = a.module {
+            o = o.module_path(p);
+        }
+        if let Some(n) = a.threads_per_queue {
+            o = o.threads_per_queue(n);
+        }
+        if let Some(n) = a.inter_op {
+            o = o.inter_op_threads(n);
+        }
+        if let Some(n) = a.intra_op {
+            o = o.intra_op_threads(n);
+        }
+        if let Some(p) = a.backends_path {
+            o = o.backends_path(p);
+        }
+        for (name, path) in a.backend {
+            o = o.backend(&name, path);
+        }
+        if let Some(v) = a.maxmemory {
+            o = o.maxmemory(v);
+        }
+        if let Some(v) = a.eviction {
+            o = o.eviction_policy(v);
+        }
+        if let Some(n) = a.maxclients {
+            o = o.maxclients(n);
+        }
+        if let Some(v) = a.proto_max_bulk_len {
+            o = o.proto_max_bulk_len(v);
+        }
+        if let Some(v) = a.rdb {
+            o = o.rdb(v);
+        }
+        if a.aof {
+            o = o.aof(true);
+        }
+        if let Some(id) = a.db_id {
+            o = o.db_identifier(id);
+        }
+        if let Some(c) = a.cpus {
+            o = o.cpus(c.0);
+        }
+        if let Some(t) = a.timeout {
+            o = o.start_timeout(t);
+        }
+        o.extra_args(a.server_arg)
+    }
+}
 
-Options:
-  --dir DIR                 working directory: logs, state, RDB/AOF, nodes-*.conf (default: .)
-  --shards N                number of shards (default 1)
-  --port P                  shard i listens on P+i (default: free ports)
-  --bind ADDR               bind this address (default 127.0.0.1)
-  --interface NAME          bind the IPv4 address of this network interface (lo, eth0, ib0, ...)
-  --socket PATH             also listen on this Unix socket (1 shard only; relative to --dir)
-  --socket-perm MODE        octal permissions of the socket (default 700)
-  --redis-server PATH       the redis-server binary (default: $REDIS_PATH, then PATH)
-  --no-module               do not load the RedisAI-compatible module
-  --module PATH             module library (default: $SMARTREDIS_AI_MODULE, next to this program, <prefix>/lib)
-  --threads-per-queue N     module THREADS_PER_QUEUE
-  --inter-op N              module INTER_OP_PARALLELISM
-  --intra-op N              module INTRA_OP_PARALLELISM
-  --backends-path DIR       module BACKENDSPATH
-  --backend NAME=PATH       load a backend at start (TORCH, ONNX, TF, TFLITE); repeatable
-  --maxmemory SIZE          maxmemory of each shard (e.g. 1gb)
-  --eviction POLICY         maxmemory-policy (e.g. allkeys-lru)
-  --maxclients N            maxclients
-  --proto-max-bulk-len SIZE largest bulk string (default 2560mb)
-  --rdb SPEC                RDB snapshots with this save spec (\"\" = at stop only); restored on next start
-  --aof                     append-only file; restored on next start
-  --db-id ID                database identifier: env prints SSDB_ID / SR_DB_TYPE_ID
-  --cpus LIST               pin shards to CPUs, e.g. 0-3,8
-  --timeout SECS            bound on start (default 30)
-  --foreground              stay attached; Ctrl-C (SIGINT) or SIGTERM stops the store
-  --server-arg ARG          one extra redis-server argument (repeatable; same as after `--`)
-  -h, --help                this help";
+fn parse_octal(v: &str) -> Result<u32, String> {
+    u32::from_str_radix(v, 8)
+        .map_err(|_| "expected octal permissions, e.g. 700 or 0770".to_string())
+}
 
-const STATUS_HELP: &str = "\
-Usage: smartredis status [--dir DIR]
+fn parse_secs(v: &str) -> Result<Duration, String> {
+    v.parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| "expected a non-negative number of seconds, e.g. 30 or 2.5".to_string())
+}
 
-Prints one line per shard: index, address, PID, state (running, unresponsive, exited) and details.
-Exit status: 0 all shards running, 1 some are not, 2 no store recorded in DIR.";
+fn parse_backend(v: &str) -> Result<(String, PathBuf), String> {
+    match v.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+            Ok((name.to_string(), PathBuf::from(path)))
+        }
+        _ => Err("expected NAME=PATH, e.g. TORCH=/opt/backends/redisai_torch".to_string()),
+    }
+}
 
-const STOP_HELP: &str = "\
-Usage: smartredis stop [--dir DIR] [--timeout SECS]
-
-Sends SHUTDOWN (SAVE when persistence is on, else NOSAVE) to every shard, then SIGTERM and SIGKILL by PID when
-needed (bounded, default 10 s), and removes nodes-*.conf and the state file. Exit status 0 when nothing runs.";
-
-const ENV_HELP: &str = "\
-Usage: smartredis env [--dir DIR]
-
-Prints the environment SmartRedis clients read, as shell `export` lines:
-  export SSDB=\"host:port,...\"      (SSDB_<id> with a database identifier)
-  export SR_DB_TYPE=Standalone|Clustered";
-
-const RUN_HELP: &str = "\
-Usage: smartredis run [start options] -- <command> [args...]
-
-Starts a store (same options as `start`; without --dir in a fresh directory that is removed afterwards), runs
-<command> with SSDB and SR_DB_TYPE (SSDB_<id>/SR_DB_TYPE_<id> with --db-id; SSDB=unix://PATH with --socket) in its
-environment, stops the store, and exits with the command's status (127: it could not run; 128+N: killed by signal
-N). Extra redis-server arguments go through --server-arg. Example, as a ctest wrapper:
-  smartredis run --shards 3 -- ./my_test";
+fn parse_cpus(list: &str) -> Result<CpuList, String> {
+    const FORM: &str = "expected CPU numbers and ranges, e.g. 0-3,8";
+    let num = |s: &str| s.trim().parse::<usize>().map_err(|_| FORM.to_string());
+    let mut cpus = Vec::new();
+    for part in list.split(',').filter(|p| !p.is_empty()) {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (num(a)?, num(b)?);
+                if a > b {
+                    return Err(format!("range {part:?} runs backwards; {FORM}"));
+                }
+                cpus.extend(a..=b);
+            }
+            None => cpus.push(num(part)?),
+        }
+    }
+    if cpus.is_empty() {
+        return Err(FORM.to_string());
+    }
+    Ok(CpuList(cpus))
+}
 
 static STOP_REQUESTED: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_signal(_: libc::c_int) {
     STOP_REQUESTED.store(true, Ordering::SeqCst);
-}
-
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some((cmd, rest)) = args.split_first() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    let result = match cmd.as_str() {
-        "start" => start(rest),
-        "status" => status(rest),
-        "stop" => stop(rest),
-        "env" => env(rest),
-        "run" => run(rest),
-        "-h" | "--help" | "help" => {
-            println!("{USAGE}");
-            Ok(ExitCode::SUCCESS)
-        }
-        other => Err(format!("unknown command {other:?}\n\n{USAGE}")),
-    };
-    match result {
-        Ok(code) => code,
-        Err(msg) => {
-            eprintln!("smartredis {cmd}: {msg}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// A tiny argument cursor: `--flag`, `--opt value`, `--opt=value`.
-struct Args<'a> {
-    items: &'a [String],
-    pos: usize,
-}
-
-impl<'a> Args<'a> {
-    fn new(items: &'a [String]) -> Self {
-        Args { items, pos: 0 }
-    }
-
-    /// The next option name and, when written `--opt=value`, its inline value.
-    fn next_opt(&mut self) -> Option<(String, Option<String>)> {
-        let a = self.items.get(self.pos)?;
-        self.pos += 1;
-        Some(match a.split_once('=') {
-            Some((k, v)) if k.starts_with("--") => (k.to_string(), Some(v.to_string())),
-            _ => (a.clone(), None),
-        })
-    }
-
-    fn value(&mut self, name: &str, inline: Option<String>) -> Result<String, String> {
-        if let Some(v) = inline {
-            return Ok(v);
-        }
-        let v = self
-            .items
-            .get(self.pos)
-            .cloned()
-            .ok_or(format!("{name} needs a value"))?;
-        self.pos += 1;
-        Ok(v)
-    }
-
-    fn rest(&mut self) -> Vec<String> {
-        let r = self.items[self.pos..].to_vec();
-        self.pos = self.items.len();
-        r
-    }
-}
-
-fn parse<T: std::str::FromStr>(name: &str, v: &str) -> Result<T, String> {
-    v.parse()
-        .map_err(|_| format!("{name}: invalid value {v:?}"))
-}
-
-fn parse_cpus(list: &str) -> Result<Vec<usize>, String> {
-    let mut cpus = Vec::new();
-    for part in list.split(',').filter(|p| !p.is_empty()) {
-        match part.split_once('-') {
-            Some((a, b)) => {
-                let (a, b): (usize, usize) = (parse("--cpus", a)?, parse("--cpus", b)?);
-                if a > b {
-                    return Err(format!("--cpus: bad range {part:?}"));
-                }
-                cpus.extend(a..=b);
-            }
-            None => cpus.push(parse("--cpus", part)?),
-        }
-    }
-    Ok(cpus)
-}
-
-/// What `start` and `run` were asked for.
-struct StartArgs {
-    opts: OrchestratorOptions,
-    dir_given: bool,
-    foreground: bool,
-    help: bool,
-    /// After `--`: extra server arguments (`start`) or the command to run (`run`).
-    rest: Vec<String>,
-}
-
-fn parse_start(args: &[String]) -> Result<StartArgs, String> {
-    let mut a = Args::new(args);
-    let mut o = OrchestratorOptions::new().dir(".");
-    let (mut foreground, mut help, mut dir_given) = (false, false, false);
-    let mut rest = Vec::new();
-    while let Some((opt, inline)) = a.next_opt() {
-        o = match opt.as_str() {
-            "-h" | "--help" => {
-                help = true;
-                o
-            }
-            "--" => {
-                rest = a.rest();
-                o
-            }
-            "--foreground" => {
-                foreground = true;
-                o
-            }
-            "--server-arg" => o.extra_args([a.value(&opt, inline)?]),
-            "--no-module" => o.module(false),
-            "--aof" => o.aof(true),
-            "--dir" => {
-                dir_given = true;
-                o.dir(a.value(&opt, inline)?)
-            }
-            "--shards" => o.shards(parse(&opt, &a.value(&opt, inline)?)?),
-            "--port" => o.port(parse(&opt, &a.value(&opt, inline)?)?),
-            "--bind" => o.bind_address(a.value(&opt, inline)?),
-            "--interface" => o.interface(a.value(&opt, inline)?),
-            "--socket" => o.unix_socket(a.value(&opt, inline)?),
-            "--socket-perm" => {
-                let v = a.value(&opt, inline)?;
-                o.unix_socket_perm(
-                    u32::from_str_radix(&v, 8).map_err(|_| format!("{opt}: {v:?} is not octal"))?,
-                )
-            }
-            "--redis-server" => o.redis_server(a.value(&opt, inline)?),
-            "--module" => o.module_path(a.value(&opt, inline)?),
-            "--threads-per-queue" => o.threads_per_queue(parse(&opt, &a.value(&opt, inline)?)?),
-            "--inter-op" => o.inter_op_threads(parse(&opt, &a.value(&opt, inline)?)?),
-            "--intra-op" => o.intra_op_threads(parse(&opt, &a.value(&opt, inline)?)?),
-            "--backends-path" => o.backends_path(a.value(&opt, inline)?),
-            "--backend" => {
-                let v = a.value(&opt, inline)?;
-                let (name, path) = v
-                    .split_once('=')
-                    .ok_or(format!("{opt} wants NAME=PATH, got {v:?}"))?;
-                o.backend(name, path)
-            }
-            "--maxmemory" => o.maxmemory(a.value(&opt, inline)?),
-            "--eviction" => o.eviction_policy(a.value(&opt, inline)?),
-            "--maxclients" => o.maxclients(parse(&opt, &a.value(&opt, inline)?)?),
-            "--proto-max-bulk-len" => o.proto_max_bulk_len(a.value(&opt, inline)?),
-            "--rdb" => o.rdb(a.value(&opt, inline)?),
-            "--db-id" => o.db_identifier(a.value(&opt, inline)?),
-            "--cpus" => o.cpus(parse_cpus(&a.value(&opt, inline)?)?),
-            "--timeout" => o.start_timeout(Duration::from_secs_f64(parse(
-                &opt,
-                &a.value(&opt, inline)?,
-            )?)),
-            other => return Err(format!("unknown option {other:?} (see `--help`)")),
-        };
-    }
-    Ok(StartArgs {
-        opts: o,
-        dir_given,
-        foreground,
-        help,
-        rest,
-    })
 }
 
 /// Installs the SIGINT/SIGTERM handler that sets [`STOP_REQUESTED`].
@@ -279,13 +334,37 @@ fn catch_signals() {
     }
 }
 
-fn start(args: &[String]) -> Result<ExitCode, String> {
-    let p = parse_start(args)?;
-    if p.help {
-        println!("{START_HELP}");
-        return Ok(ExitCode::SUCCESS);
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (name, result) = match cli.command {
+        Cmd::Start {
+            store,
+            foreground,
+            server_args,
+        } => (
+            "start",
+            start(store.options().extra_args(server_args), foreground),
+        ),
+        Cmd::Status { dir, json } => ("status", status(dir.dir, json)),
+        Cmd::Stop { dir, timeout } => ("stop", stop(dir.dir, timeout)),
+        Cmd::Env { dir } => ("env", env(dir.dir)),
+        Cmd::Run { store, command } => ("run", run(store, command)),
+        Cmd::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "smartredis", &mut std::io::stdout());
+            ("completions", Ok(ExitCode::SUCCESS))
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("smartredis {name}: {msg}");
+            ExitCode::FAILURE
+        }
     }
-    let (o, foreground) = (p.opts.extra_args(p.rest), p.foreground);
+}
+
+fn start(o: OrchestratorOptions, foreground: bool) -> Result<ExitCode, String> {
     // Catch Ctrl-C / SIGTERM from here on: one that arrives while the store starts stops it once the start
     // returns, instead of leaving the shards (which run in their own session) behind.
     catch_signals();
@@ -309,6 +388,8 @@ fn start(args: &[String]) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("running in the foreground; Ctrl-C stops it");
+    // The line above is what a supervising script waits for: make sure it is out.
+    let _ = std::io::stdout().flush();
     let mut code = ExitCode::SUCCESS;
     while !STOP_REQUESTED.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(100));
@@ -323,59 +404,61 @@ fn start(args: &[String]) -> Result<ExitCode, String> {
     Ok(code)
 }
 
-/// Parses `--dir DIR` (and, for stop, `--timeout`), printing `help` on `-h`.
-fn dir_opts(
-    args: &[String],
-    help: &str,
-    timeout: Option<&mut Duration>,
-) -> Result<Option<PathBuf>, String> {
-    let mut a = Args::new(args);
-    let mut dir = PathBuf::from(".");
-    let mut timeout = timeout;
-    while let Some((opt, inline)) = a.next_opt() {
-        match opt.as_str() {
-            "-h" | "--help" => {
-                println!("{help}");
-                return Ok(None);
-            }
-            "--dir" => dir = PathBuf::from(a.value(&opt, inline)?),
-            "--timeout" if timeout.is_some() => {
-                let secs: f64 = parse(&opt, &a.value(&opt, inline)?)?;
-                if let Some(t) = timeout.as_deref_mut() {
-                    *t = Duration::from_secs_f64(secs);
-                }
-            }
-            other => return Err(format!("unknown option {other:?}\n\n{help}")),
-        }
-    }
-    Ok(Some(dir))
-}
+/// Version of the `status --json` object; bumped when a field changes meaning or goes away.
+const STATUS_JSON_FORMAT: u32 = 1;
 
-fn status(args: &[String]) -> Result<ExitCode, String> {
-    let Some(dir) = dir_opts(args, STATUS_HELP, None)? else {
-        return Ok(ExitCode::SUCCESS);
-    };
+fn status(dir: PathBuf, as_json: bool) -> Result<ExitCode, String> {
     let mut orc = match Orchestrator::attach(&dir) {
         Ok(o) => o,
         Err(e) => {
-            println!("{e}");
+            if as_json {
+                let abs = std::path::absolute(&dir).unwrap_or(dir);
+                let v = json!({
+                    "format": STATUS_JSON_FORMAT,
+                    "recorded": false,
+                    "dir": abs,
+                    "error": e.to_string(),
+                });
+                println!("{v}");
+            } else {
+                println!("{e}");
+            }
             return Ok(ExitCode::from(2));
         }
     };
     let shards = orc.status();
-    println!(
-        "{} with {} shard(s) in {}",
-        db_type_name(orc.db_type()),
-        shards.len(),
-        orc.dir().display()
-    );
-    for s in &shards {
-        println!(
-            "shard {:>3}  {:<21}  pid {:>7}  {:<12}  {}",
-            s.index, s.address, s.pid, s.state, s.detail
-        );
-    }
     let all = shards.iter().all(|s| s.state == ShardState::Running);
+    if as_json {
+        let v = json!({
+            "format": STATUS_JSON_FORMAT,
+            "recorded": true,
+            "dir": orc.dir(),
+            "db_type": db_type_name(orc.db_type()),
+            "all_running": all,
+            "env": orc.env_vars().into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect::<serde_json::Map<_, _>>(),
+            "shards": shards.iter().map(|s| json!({
+                "index": s.index,
+                "address": s.address,
+                "pid": s.pid,
+                "state": s.state.to_string(),
+                "detail": s.detail,
+            })).collect::<Vec<_>>(),
+        });
+        println!("{v}");
+    } else {
+        println!(
+            "{} with {} shard(s) in {}",
+            db_type_name(orc.db_type()),
+            shards.len(),
+            orc.dir().display()
+        );
+        for s in &shards {
+            println!(
+                "shard {:>3}  {:<21}  pid {:>7}  {:<12}  {}",
+                s.index, s.address, s.pid, s.state, s.detail
+            );
+        }
+    }
     Ok(if all {
         ExitCode::SUCCESS
     } else {
@@ -383,11 +466,8 @@ fn status(args: &[String]) -> Result<ExitCode, String> {
     })
 }
 
-fn stop(args: &[String]) -> Result<ExitCode, String> {
-    let mut timeout = smartredis::orchestrator::DEFAULT_STOP_TIMEOUT;
-    let Some(dir) = dir_opts(args, STOP_HELP, Some(&mut timeout))? else {
-        return Ok(ExitCode::SUCCESS);
-    };
+fn stop(dir: PathBuf, timeout: Option<Duration>) -> Result<ExitCode, String> {
+    let timeout = timeout.unwrap_or(smartredis::orchestrator::DEFAULT_STOP_TIMEOUT);
     let mut orc = match Orchestrator::attach(&dir) {
         Ok(o) => o.with_stop_timeout(timeout),
         Err(e) => {
@@ -401,10 +481,7 @@ fn stop(args: &[String]) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn env(args: &[String]) -> Result<ExitCode, String> {
-    let Some(dir) = dir_opts(args, ENV_HELP, None)? else {
-        return Ok(ExitCode::SUCCESS);
-    };
+fn env(dir: PathBuf) -> Result<ExitCode, String> {
     let orc = Orchestrator::attach(&dir).map_err(|e| e.to_string())?;
     for (k, v) in orc.env_vars() {
         println!("export {k}=\"{v}\"");
@@ -412,21 +489,23 @@ fn env(args: &[String]) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run(args: &[String]) -> Result<ExitCode, String> {
-    let p = parse_start(args)?;
-    if p.help {
-        println!("{RUN_HELP}");
-        return Ok(ExitCode::SUCCESS);
-    }
-    let Some((cmd, cmd_args)) = p.rest.split_first() else {
-        return Err(format!("no command given after `--`\n\n{RUN_HELP}"));
+fn run(store: StoreArgs, command: Vec<String>) -> Result<ExitCode, String> {
+    let Some((cmd, cmd_args)) = command.split_first() else {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "no command given after `--` (expected: smartredis run [OPTIONS] -- <COMMAND>...)",
+            )
+            .exit();
     };
-    let scratch = (!p.dir_given)
+    let scratch = store
+        .dir
+        .is_none()
         .then(|| std::env::temp_dir().join(format!("smartredis-run-{}", std::process::id())));
-    let opts = match &scratch {
-        Some(d) => p.opts.dir(d),
-        None => p.opts,
-    };
+    let mut opts = store.options();
+    if let Some(d) = &scratch {
+        opts = opts.dir(d);
+    }
     catch_signals();
     let mut orc = Orchestrator::launch(opts).map_err(|e| e.to_string())?;
     let mut env = orc.env_vars();
@@ -460,5 +539,26 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             eprintln!("smartredis run: {e}");
             Ok(ExitCode::from(127))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn value_parsers() {
+        assert_eq!(parse_cpus("0-2,8").unwrap().0, vec![0, 1, 2, 8]);
+        assert!(parse_cpus("3-1").is_err() && parse_cpus("x").is_err() && parse_cpus("").is_err());
+        assert_eq!(parse_octal("770"), Ok(0o770));
+        assert!(parse_octal("9").is_err());
+        assert_eq!(parse_secs("2.5"), Ok(Duration::from_millis(2500)));
+        assert!(parse_secs("-1").is_err() && parse_secs("NaN").is_err());
+        assert!(parse_backend("TORCH").is_err() && parse_backend("=x").is_err());
     }
 }

@@ -62,6 +62,57 @@ fn hash_pairs(v: &Value) -> Result<Vec<(&[u8], &[u8])>> {
     }
 }
 
+/// A dataset (without its tensors) from the `HGETALL` reply of its metadata hash; an empty reply means the
+/// dataset does not exist (key error).
+pub(super) fn dataset_from_hgetall(name: &str, reply: &Value) -> Result<DataSet> {
+    let pairs = hash_pairs(reply)?;
+    if pairs.is_empty() {
+        return Err(missing(name));
+    }
+    DataSet::from_serialized_fields(name, pairs)
+}
+
+/// Appends an `AI.TENSORGET` for every tensor `ds` lists (under base key `base`); returns their names in order.
+pub(super) fn push_tensor_gets(
+    batch: &mut Batch<'_>,
+    base: &str,
+    ds: &DataSet,
+) -> Result<Vec<String>> {
+    let names = ds.tensor_names_field()?;
+    for n in &names {
+        let key = wire::tensor_key(base, n);
+        batch.push(
+            Part::Get(TensorGet::new(
+                key.as_bytes(),
+                &key,
+                GetTarget::Owned(Layout::Contiguous),
+            )),
+            format!("AI.TENSORGET {key}"),
+        );
+    }
+    Ok(names)
+}
+
+/// Puts the fetched tensors (the outcomes of [`push_tensor_gets`]'s commands, in order) into `ds`.
+pub(super) fn take_tensors(
+    ds: &mut DataSet,
+    names: Vec<String>,
+    outcomes: impl IntoIterator<Item = Outcome>,
+) -> Result<()> {
+    let mut outcomes = outcomes.into_iter();
+    for n in names {
+        match outcomes.next() {
+            Some(Outcome::Fetched(Some(t))) => ds.insert_fetched(&n, t),
+            other => {
+                return Err(Error::Internal(format!(
+                    "AI.TENSORGET of {n} gave {other:?}"
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Client {
     /// The base key of dataset `name` for writes (`SSKEYOUT.{name}` or `{name}`).
     pub fn dataset_put_key(&self, name: &str) -> String {
@@ -73,7 +124,11 @@ impl Client {
         self.get_key(Entity::Dataset, &wire::base_key("", name))
     }
 
-    fn run_batch(&mut self, route_key: &str, batch: &mut Batch<'_>) -> Result<Vec<Outcome>> {
+    pub(super) fn run_batch(
+        &mut self,
+        route_key: &str,
+        batch: &mut Batch<'_>,
+    ) -> Result<Vec<Outcome>> {
         let outcomes = self
             .connection()
             .request(Route::Key(route_key.as_bytes()), batch)
@@ -176,41 +231,17 @@ impl Client {
         self.get_dataset_at(&base, name)
     }
 
-    fn get_dataset_at(&mut self, base: &str, name: &str) -> Result<DataSet> {
+    pub(super) fn get_dataset_at(&mut self, base: &str, name: &str) -> Result<DataSet> {
         let meta = wire::meta_key(base);
         let reply = self.query_key(&meta, redis::cmd("HGETALL").arg(&meta), "HGETALL")?;
-        let pairs = hash_pairs(&reply)?;
-        if pairs.is_empty() {
-            return Err(missing(name));
-        }
-        let mut ds = DataSet::from_serialized_fields(name, pairs)?;
-        let names = ds.tensor_names_field()?;
+        let mut ds = dataset_from_hgetall(name, &reply)?;
+        let mut batch = Batch::new();
+        let names = push_tensor_gets(&mut batch, base, &ds)?;
         if names.is_empty() {
             return Ok(ds);
         }
-        let keys: Vec<String> = names.iter().map(|n| wire::tensor_key(base, n)).collect();
-        let mut batch = Batch::new();
-        for key in &keys {
-            batch.push(
-                Part::Get(TensorGet::new(
-                    key.as_bytes(),
-                    key,
-                    GetTarget::Owned(Layout::Contiguous),
-                )),
-                format!("AI.TENSORGET {key}"),
-            );
-        }
         let outcomes = self.run_batch(&meta, &mut batch)?;
-        for (n, o) in names.iter().zip(outcomes) {
-            match o {
-                Outcome::Fetched(Some(t)) => ds.insert_fetched(n, t),
-                other => {
-                    return Err(Error::Internal(format!(
-                        "AI.TENSORGET of {n} gave {other:?}"
-                    )))
-                }
-            }
-        }
+        take_tensors(&mut ds, names, outcomes)?;
         Ok(ds)
     }
 

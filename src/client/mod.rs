@@ -1,8 +1,9 @@
 //! The SmartRedis client: one connection (standalone or cluster) plus the key-prefix state of an ensemble member.
-//! One file per capability: [`tensors`], [`keys`], [`datasets`].
+//! One file per capability: [`tensors`], [`keys`], [`datasets`], [`lists`].
 
 mod datasets;
 mod keys;
+mod lists;
 mod tensors;
 
 use std::hash::{BuildHasher, Hasher};
@@ -12,7 +13,7 @@ use crate::config::{ClientSettings, ConfigOptions, DbType};
 use crate::enums::SRLoggingLevel;
 use crate::error::{Error, Result};
 use crate::logging::LogSource;
-use crate::transport::{CallError, Connection, Mode, NodeAddr, Route, TransportSettings};
+use crate::transport::{CallError, Connection, Mode, Route, TransportSettings};
 
 /// Which entity a key belongs to, for the ensemble prefix rules (§4.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,13 +100,7 @@ impl Client {
     }
 
     fn connect(settings: ClientSettings, mode: Mode, name: &str) -> Result<Client> {
-        let addr = match pick(&settings.addresses)? {
-            Address::Tcp { host, port } => NodeAddr::Tcp {
-                host: host.clone(),
-                port: *port,
-            },
-            Address::Unix(p) => NodeAddr::Unix(p.clone()),
-        };
+        let addr = pick(&settings.addresses)?.clone();
         let transport = TransportSettings {
             conn_interval: settings.conn_interval,
             connection_attempts: usize::try_from(settings.connection_attempts())

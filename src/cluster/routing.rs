@@ -6,7 +6,7 @@
 use super::slot::Slot;
 
 /// Upper bound on redirections followed for one command before giving up.
-pub const MAX_REDIRECTS: usize = 16;
+pub(crate) const MAX_REDIRECTS: usize = 16;
 
 /// How a server error reply should be handled by the cluster connection.
 #[derive(Clone, Debug, PartialEq, Eq)]

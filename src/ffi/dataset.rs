@@ -541,6 +541,24 @@ pub extern "C" fn sr_dataset_set_name(
     })
 }
 
+/// Not in upstream's C API (C++ `DataSet::get_name`): `*name` points to the dataset's name (not
+/// NUL-terminated, `*name_length` bytes), owned by the dataset and valid until it is renamed or freed.
+#[no_mangle]
+pub extern "C" fn sr_dataset_get_name(
+    dataset: *mut c_void,
+    name: *mut *const c_char,
+    name_length: *mut usize,
+) -> SRError {
+    guard("sr_dataset_get_name", || {
+        let h = dataset_arg(dataset, "dataset")?;
+        let name = out_arg(name, "name")?;
+        let name_length = out_arg(name_length, "name_length")?;
+        *name = h.ds.name().as_ptr().cast();
+        *name_length = h.ds.name().len();
+        Ok(())
+    })
+}
+
 thread_local! {
     static TO_STRING_ERROR: std::cell::RefCell<CString> = std::cell::RefCell::new(CString::default());
 }

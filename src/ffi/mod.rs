@@ -82,10 +82,7 @@ impl LastError {
     }
 }
 
-/// Builds a C string from text that may contain NUL bytes (they are replaced, never truncating silently).
-pub(crate) fn to_cstring(text: &str) -> CString {
-    CString::new(text.replace('\0', "\\0")).unwrap_or_default()
-}
+pub(crate) use crate::text::to_cstring;
 
 /// Records `err` as this thread's last error, raised in the C function `function`.
 pub(crate) fn set_last_error(err: &Error, function: &str) {

@@ -1,7 +1,8 @@
 //! The orchestrator's error type.
 //!
-//! Kept local to `orchestrator/` until the crate-wide `crate::Error` lands; every variant carries what a user needs
-//! to act (the shard, its port, the tail of its log), so it converts losslessly into the crate error later.
+//! Every variant carries what a user needs to act (the shard, its port, the tail of its log). It converts into the
+//! crate's [`crate::Error`] (`Error::Orchestrator`), which keeps it as the source and derives the C code from its
+//! kind (`src/error.rs`).
 
 use std::path::PathBuf;
 

@@ -53,8 +53,8 @@ fn is_executable(p: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Finds the module library: the explicit option, else `SMARTREDIS_AI_MODULE`, else next to the running executable
-/// (and its parent when it runs from `deps/`), next to this library, or in `<prefix>/lib`.
+/// Finds the module library: the explicit option, else `SMARTREDIS_AI_MODULE`, else [`MODULE_FILE`] in
+/// [`module_search_dirs`], the first that exists.
 pub fn find_module(explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = explicit
         .map(Path::to_path_buf)
@@ -66,26 +66,10 @@ pub fn find_module(explicit: Option<&Path>) -> Result<PathBuf> {
             Err(Error::ModuleNotFound(p.display().to_string()))
         };
     }
-    let mut dirs = Vec::new();
-    // The library may be reached through a link (a staged `lib/libsmartredis.so.0`): its real directory counts too.
-    let lib = this_library();
-    let real_lib = lib.as_ref().and_then(|l| std::fs::canonicalize(l).ok());
-    for file in [std::env::current_exe().ok(), lib, real_lib]
-        .into_iter()
-        .flatten()
-    {
-        if let Some(d) = file.parent() {
-            dirs.push(d.to_path_buf());
-            if d.ends_with("deps") || d.ends_with("examples") {
-                dirs.extend(d.parent().map(Path::to_path_buf));
-            }
-            if d.ends_with("bin") {
-                dirs.extend(d.parent().map(|p| p.join("lib")));
-            }
-        }
-    }
-    dirs.dedup();
-    let candidates: Vec<PathBuf> = dirs.iter().map(|d| d.join(MODULE_FILE)).collect();
+    let candidates: Vec<PathBuf> = module_search_dirs()
+        .iter()
+        .map(|d| d.join(MODULE_FILE))
+        .collect();
     candidates
         .iter()
         .find(|p| p.is_file())
@@ -99,6 +83,46 @@ pub fn find_module(explicit: Option<&Path>) -> Result<PathBuf> {
                     .join(", "),
             )
         })
+}
+
+/// Where the module is looked for, in order, so that an installed prefix `P` works from `P/bin/smartredis` and from
+/// any program linked against `P/lib/libsmartredis.so`, and a build tree from its programs and tests:
+/// 1. the running program's directory (and its parent when it is cargo's `deps/` or `examples/`; `P/lib` when it
+///    is `P/bin`);
+/// 2. the directory of the loaded `libsmartredis.so` (through links too);
+/// 3. beside the `smartredis` program found on `PATH`, and its `../lib` (for statically linked programs, and a
+///    `cargo install`ed program with the module in `~/.cargo/lib`).
+pub fn module_search_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    let add = |file: &Path, dirs: &mut Vec<PathBuf>| {
+        if let Some(d) = file.parent() {
+            dirs.push(d.to_path_buf());
+            if d.ends_with("deps") || d.ends_with("examples") {
+                dirs.extend(d.parent().map(Path::to_path_buf));
+            }
+            if d.ends_with("bin") {
+                dirs.extend(d.parent().map(|p| p.join("lib")));
+            }
+        }
+    };
+    // The library may be reached through a link (a staged `lib/libsmartredis.so.<N>`): its real directory counts too.
+    let lib = this_library();
+    let real_lib = lib.as_ref().and_then(|l| std::fs::canonicalize(l).ok());
+    for file in [std::env::current_exe().ok(), lib, real_lib]
+        .into_iter()
+        .flatten()
+    {
+        add(&file, &mut dirs);
+    }
+    if let Ok(cli) = search_path("smartredis") {
+        add(&cli, &mut dirs);
+        if let Ok(real) = std::fs::canonicalize(&cli) {
+            add(&real, &mut dirs);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    dirs.retain(|d| seen.insert(d.clone()));
+    dirs
 }
 
 /// The file this code was loaded from (the `.so` when used as a shared library), via `dladdr`.

@@ -13,9 +13,9 @@
 //! files and `nodes-<port>.conf`. A JSON state file records PIDs and ports so that another process can
 //! [`Orchestrator::attach`] to it (the `smartredis` CLI, a C program).
 
-mod cluster;
 pub mod colocated;
 mod error;
+mod formation;
 mod local;
 mod options;
 pub mod ports;
@@ -36,19 +36,17 @@ pub use state::{State, STATE_FILE};
 
 use local::{Launch, ShardProc};
 
-impl From<Error> for crate::Error {
-    fn from(e: Error) -> Self {
-        let m = e.to_string();
-        match e {
-            Error::InvalidOption(_) | Error::Interface { .. } => crate::Error::Parameter(m),
-            Error::Redis { .. } => crate::Error::Database(m),
-            _ => crate::Error::Runtime(m),
-        }
-    }
-}
-
 /// Most addresses handed out in `SSDB` (as SmartSim does).
-pub const MAX_SSDB_ADDRESSES: usize = 128;
+pub(crate) const MAX_SSDB_ADDRESSES: usize = 128;
+
+/// The `SSDB` value for `addresses`: the first [`MAX_SSDB_ADDRESSES`], comma separated.
+fn ssdb_value(addresses: Vec<String>) -> String {
+    addresses
+        .into_iter()
+        .take(MAX_SSDB_ADDRESSES)
+        .collect::<Vec<_>>()
+        .join(",")
+}
 
 /// How long one connection attempt to a shard may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
@@ -234,7 +232,7 @@ impl Orchestrator {
         self.state(launch).save(&self.dir)?;
         let mut cons = self.wait_ping(deadline)?;
         if launch.cluster {
-            cluster::form(
+            formation::form(
                 &mut self.shards,
                 &mut cons,
                 &self.host,
@@ -373,11 +371,7 @@ impl Orchestrator {
 
     /// The `SSDB` value: up to 128 `host:port` addresses, comma separated.
     pub fn address(&self) -> String {
-        self.addresses()
-            .into_iter()
-            .take(MAX_SSDB_ADDRESSES)
-            .collect::<Vec<_>>()
-            .join(",")
+        ssdb_value(self.addresses())
     }
 
     /// Standalone or clustered.
@@ -611,7 +605,7 @@ fn probe(host: &str, port: u16, clustered: bool) -> (ShardState, String) {
     if !clustered {
         return (ShardState::Running, "PONG".into());
     }
-    match cluster::info(&mut con) {
+    match formation::info(&mut con) {
         Ok(i) if i.state == "ok" => (
             ShardState::Running,
             format!("cluster_state:ok known_nodes:{}", i.known_nodes),
@@ -706,26 +700,16 @@ mod tests {
 
     #[test]
     fn ssdb_holds_at_most_128_addresses() {
-        let shards: Vec<state::ShardRecord> = (0..130)
-            .map(|i| state::ShardRecord {
-                index: i,
-                port: 7000 + i as u16,
-                pid: 1,
-                log: PathBuf::new(),
-            })
+        let all: Vec<String> = (0..130)
+            .map(|i| format!("127.0.0.1:{}", 7000 + i))
             .collect();
-        let st = State {
-            version: state::STATE_VERSION,
-            db_type: DbType::Clustered,
-            host: "127.0.0.1".into(),
-            shards,
-            socket: None,
-            save_on_stop: false,
-            db_identifier: None,
-            module: false,
-            server_comm: String::new(),
-            started_by: 0,
-        };
-        assert_eq!(st.addresses().len(), MAX_SSDB_ADDRESSES);
+        let ssdb = ssdb_value(all.clone());
+        let listed: Vec<&str> = ssdb.split(',').collect();
+        assert_eq!(listed.len(), MAX_SSDB_ADDRESSES);
+        assert_eq!(listed, all[..MAX_SSDB_ADDRESSES]);
+        assert_eq!(
+            ssdb_value(all[..2].to_vec()),
+            "127.0.0.1:7000,127.0.0.1:7001"
+        );
     }
 }

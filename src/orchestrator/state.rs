@@ -12,7 +12,7 @@ use super::DbType;
 pub const STATE_FILE: &str = "smartredis-orchestrator.json";
 
 /// Version of the state file layout.
-pub const STATE_VERSION: u32 = 1;
+pub(crate) const STATE_VERSION: u32 = 1;
 
 /// One shard as recorded in the state file.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -108,15 +108,6 @@ impl State {
             .iter()
             .map(|s| s.pid)
             .filter(|&p| pid_is_server(p, &self.server_comm))
-            .collect()
-    }
-
-    /// The `SSDB` value: the shards' `host:port` addresses, comma separated (at most 128, as SmartSim hands out).
-    pub fn addresses(&self) -> Vec<String> {
-        self.shards
-            .iter()
-            .take(super::MAX_SSDB_ADDRESSES)
-            .map(|s| format!("{}:{}", self.host, s.port))
             .collect()
     }
 }
@@ -217,7 +208,6 @@ mod tests {
         let back = State::load(&dir).ok().flatten();
         assert_eq!(back.as_ref(), Some(&state));
         assert!(state.live_pids().is_empty());
-        assert_eq!(state.addresses(), vec!["127.0.0.1:7000".to_string()]);
         assert!(State::remove(&dir).is_ok());
         assert!(matches!(State::load(&dir), Ok(None)));
         let _ = std::fs::remove_dir_all(&dir);

@@ -34,7 +34,7 @@ impl Layout {
 
 /// Most dimensions a tensor may have. Nested pointer trees are walked recursively, one
 /// level per dimension, so this also bounds that recursion.
-pub const MAX_DIMS: usize = 1024;
+pub(crate) const MAX_DIMS: usize = 1024;
 
 /// Number of elements of a shape, checking that it has between one and [`MAX_DIMS`] dimensions, that every
 /// dimension is positive and that the total fits in memory. `what` names the argument in errors.

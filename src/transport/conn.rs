@@ -1,17 +1,16 @@
 //! One connection to one Redis node: connect with the configured attempts, run requests, reconnect after a
 //! dropped connection within the command retry budget, and never re-send a command whose reply is merely slow.
 
-use std::fmt;
 use std::io;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use redis::Value;
 
 use super::resp::{BufStream, ReplyError, Stream};
+use crate::address::Address;
 use crate::error::{Error, Result};
 
 /// Timeouts and retry budgets, from `SR_CONN_*` and `SR_CMD_*`.
@@ -42,46 +41,6 @@ impl Default for TransportSettings {
     }
 }
 
-/// Where a node listens.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum NodeAddr {
-    /// `host:port`.
-    Tcp {
-        /// Host name or IP.
-        host: String,
-        /// Port.
-        port: u16,
-    },
-    /// A Unix domain socket.
-    Unix(PathBuf),
-}
-
-impl NodeAddr {
-    /// Parses `host:port` (as reported by `CLUSTER SLOTS` or a `MOVED` reply).
-    pub fn parse_host_port(s: &str) -> Result<NodeAddr> {
-        let (host, port) = s
-            .rsplit_once(':')
-            .ok_or_else(|| Error::Database(format!("{s} is not a valid database node address.")))?;
-        let port = port
-            .parse()
-            .map_err(|_| Error::Database(format!("{s} is not a valid database node address.")))?;
-        Ok(NodeAddr::Tcp {
-            host: host.to_string(),
-            port,
-        })
-    }
-}
-
-impl fmt::Display for NodeAddr {
-    /// `host:port` or `unix://path`, the canonical form upstream uses as the address key.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NodeAddr::Tcp { host, port } => write!(f, "{host}:{port}"),
-            NodeAddr::Unix(p) => write!(f, "unix://{}", p.display()),
-        }
-    }
-}
-
 /// A command and the reader of its reply, run by a connection (possibly more than once when the connection drops
 /// before the reply arrives).
 pub trait Request {
@@ -103,32 +62,6 @@ impl Request for CmdRequest<'_> {
     }
     fn receive(&mut self, io: &mut BufStream) -> std::result::Result<Value, ReplyError> {
         io.value()
-    }
-}
-
-/// Several commands sent together; their replies are read in order. Error replies are kept in place
-/// (as `Err(message)`) so the connection stays in sync.
-pub struct PipelineRequest<'a>(pub &'a [redis::Cmd]);
-
-impl Request for PipelineRequest<'_> {
-    type Output = Vec<std::result::Result<Value, String>>;
-    fn send(&self, io: &mut BufStream) -> io::Result<()> {
-        let mut packed = Vec::new();
-        for c in self.0 {
-            c.write_packed_command(&mut packed);
-        }
-        io.send(&packed)
-    }
-    fn receive(&mut self, io: &mut BufStream) -> std::result::Result<Self::Output, ReplyError> {
-        let mut out = Vec::with_capacity(self.0.len());
-        for _ in self.0 {
-            match io.value() {
-                Ok(v) => out.push(Ok(v)),
-                Err(ReplyError::Server(m)) => out.push(Err(m)),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(out)
     }
 }
 
@@ -180,7 +113,7 @@ impl From<Error> for CallError {
 /// A connection to one node.
 #[derive(Debug)]
 pub struct NodeConnection {
-    addr: NodeAddr,
+    addr: Address,
     io: Option<BufStream>,
     settings: Arc<TransportSettings>,
 }
@@ -194,14 +127,14 @@ fn is_timeout(e: &io::Error) -> bool {
 
 impl NodeConnection {
     /// Connects (with up to `connection_attempts` tries, `conn_interval` apart), checking the node answers `PING`.
-    pub fn connect(addr: NodeAddr, settings: Arc<TransportSettings>) -> Result<NodeConnection> {
+    pub fn connect(addr: Address, settings: Arc<TransportSettings>) -> Result<NodeConnection> {
         let attempts = settings.connection_attempts;
         Self::connect_with_attempts(addr, settings, attempts)
     }
 
     /// As [`connect`](Self::connect), with `attempts` tries (at least one) instead of `connection_attempts`.
     pub fn connect_with_attempts(
-        addr: NodeAddr,
+        addr: Address,
         settings: Arc<TransportSettings>,
         attempts: usize,
     ) -> Result<NodeConnection> {
@@ -231,14 +164,14 @@ impl NodeConnection {
     }
 
     /// The node's address.
-    pub fn addr(&self) -> &NodeAddr {
+    pub fn addr(&self) -> &Address {
         &self.addr
     }
 
     fn open(&self) -> io::Result<BufStream> {
         let timeout = self.settings.cmd_timeout;
         let stream = match &self.addr {
-            NodeAddr::Tcp { host, port } => {
+            Address::Tcp { host, port } => {
                 let mut last = io::Error::new(io::ErrorKind::NotFound, "no address resolved");
                 let mut found = None;
                 for sa in (host.as_str(), *port).to_socket_addrs()? {
@@ -254,7 +187,7 @@ impl NodeConnection {
                 s.set_nodelay(true)?;
                 Stream::Tcp(s)
             }
-            NodeAddr::Unix(path) => Stream::Unix(UnixStream::connect(path)?),
+            Address::Unix(path) => Stream::Unix(UnixStream::connect(path)?),
         };
         stream.set_timeouts(timeout)?;
         Ok(BufStream::new(stream))

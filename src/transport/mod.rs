@@ -2,18 +2,17 @@
 //! above does not know which it talks to.
 
 pub mod batch;
-pub mod cluster;
+pub mod cluster_conn;
 pub mod conn;
 pub mod resp;
 pub mod tensor;
 
 use std::sync::Arc;
 
-pub use cluster::ClusterConnection;
-pub use conn::{
-    CallError, CmdRequest, NodeAddr, NodeConnection, PipelineRequest, Request, TransportSettings,
-};
+pub use cluster_conn::ClusterConnection;
+pub use conn::{CallError, CmdRequest, NodeConnection, Request, TransportSettings};
 
+use crate::address::Address;
 use crate::cluster::Slot;
 use crate::error::Result;
 
@@ -48,20 +47,16 @@ pub enum Mode {
 
 impl Connection {
     /// Connects to `addr` as `mode` says.
-    pub fn connect(addr: NodeAddr, mode: Mode, settings: TransportSettings) -> Result<Connection> {
+    pub fn connect(addr: Address, mode: Mode, settings: TransportSettings) -> Result<Connection> {
         let settings = Arc::new(settings);
         if mode == Mode::Cluster {
-            if let NodeAddr::Unix(_) = addr {
-                return Err(crate::Error::Runtime(
-                    "Unix Domain Socket is not supported with clustered Redis".into(),
-                ));
-            }
+            addr.cluster_host()?;
         }
         let mut node = NodeConnection::connect(addr, settings.clone())?;
         let cluster = match mode {
             Mode::Standalone => false,
             Mode::Cluster => true,
-            Mode::Detect => cluster::is_cluster_node(&mut node)?,
+            Mode::Detect => cluster_conn::is_cluster_node(&mut node)?,
         };
         Ok(if cluster {
             Connection::Cluster(ClusterConnection::from_seed(node, settings)?)
@@ -94,14 +89,6 @@ impl Connection {
             .map_err(CallError::into_error)
     }
 
-    /// Whether two keys are served by the same node (always true for a standalone server).
-    pub fn same_slot(&self, a: &[u8], b: &[u8]) -> bool {
-        match self {
-            Connection::Standalone(_) => true,
-            Connection::Cluster(_) => Slot::for_key(a) == Slot::for_key(b),
-        }
-    }
-
     /// Runs `f` on every primary in parallel (the one server when standalone); results in slot order.
     pub fn fan_out<T, F>(&mut self, f: F) -> Result<Vec<T>>
     where
@@ -111,6 +98,14 @@ impl Connection {
         match self {
             Connection::Standalone(n) => Ok(vec![f(n)?]),
             Connection::Cluster(c) => c.fan_out(f),
+        }
+    }
+
+    /// Whether two keys are served by the same node (always true for a standalone server).
+    pub fn same_slot(&self, a: &[u8], b: &[u8]) -> bool {
+        match self {
+            Connection::Standalone(_) => true,
+            Connection::Cluster(_) => Slot::for_key(a) == Slot::for_key(b),
         }
     }
 }

@@ -14,11 +14,11 @@ use std::os::unix::net::UnixStream;
 use redis::Value;
 
 /// Size of the read buffer of a connection. Payloads larger than what it holds bypass it.
-pub const READ_BUF: usize = 64 * 1024;
+pub(crate) const READ_BUF: usize = 64 * 1024;
 
 /// Payloads up to this size are copied next to their header and sent with one `send`; larger ones are sent from
 /// the caller's memory with `sendmsg`.
-pub const SMALL_PAYLOAD: usize = 16 * 1024;
+pub(crate) const SMALL_PAYLOAD: usize = 16 * 1024;
 
 /// How deeply arrays may nest in a reply (the reader recurses once per level).
 const MAX_DEPTH: usize = 128;
@@ -117,11 +117,6 @@ impl BufStream {
             pos: 0,
             end: 0,
         }
-    }
-
-    /// The socket.
-    pub fn stream(&self) -> &Stream {
-        &self.stream
     }
 
     /// Sends all of `bufs`, in order, with `MSG_NOSIGNAL` (a closed peer is an error, never a `SIGPIPE` in the
@@ -356,8 +351,29 @@ impl BufStream {
     }
 }
 
+/// The RESP encoding of a command: `args`, then, with `trailing_len`, the length line `$<len>\r\n` of one more
+/// bulk argument that the caller sends itself (its bytes, then `\r\n`) — so a tensor payload is never copied into
+/// the command.
+pub fn encode_command<A: AsRef<[u8]>>(args: &[A], trailing_len: Option<usize>) -> Vec<u8> {
+    let count = args.len() + usize::from(trailing_len.is_some());
+    let mut out =
+        Vec::with_capacity(16 + args.iter().map(|a| a.as_ref().len() + 16).sum::<usize>());
+    out.push(b'*');
+    out.extend_from_slice(count.to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for a in args {
+        push_bulk(&mut out, a.as_ref());
+    }
+    if let Some(len) = trailing_len {
+        out.push(b'$');
+        out.extend_from_slice(len.to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
 /// Appends the RESP encoding of one bulk-string argument.
-pub fn push_bulk(out: &mut Vec<u8>, arg: &[u8]) {
+fn push_bulk(out: &mut Vec<u8>, arg: &[u8]) {
     out.push(b'$');
     out.extend_from_slice(arg.len().to_string().as_bytes());
     out.extend_from_slice(b"\r\n");
@@ -368,6 +384,31 @@ pub fn push_bulk(out: &mut Vec<u8>, arg: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commands_encode_like_redis_cmd() {
+        let mut full = encode_command(&["AI.TENSORSET", "k", "FLOAT", "2", "3", "BLOB"], Some(24));
+        full.extend_from_slice(&[0u8; 24]);
+        full.extend_from_slice(b"\r\n");
+        let cmd = redis::cmd("AI.TENSORSET")
+            .arg("k")
+            .arg("FLOAT")
+            .arg(2)
+            .arg(3)
+            .arg("BLOB")
+            .arg(&[0u8; 24][..])
+            .get_packed_command();
+        assert_eq!(full, cmd);
+        let g = redis::cmd("AI.TENSORGET")
+            .arg("k")
+            .arg("META")
+            .arg("BLOB")
+            .get_packed_command();
+        assert_eq!(
+            encode_command(&["AI.TENSORGET", "k", "META", "BLOB"], None),
+            g
+        );
+    }
     use std::io::Write;
 
     fn pair() -> (BufStream, UnixStream) {

@@ -7,7 +7,7 @@ use std::io;
 use smartredis_protocol::commands::reply as label;
 
 use super::conn::Request;
-use super::resp::{BufStream, Header, ReplyError, SMALL_PAYLOAD};
+use super::resp::{encode_command, BufStream, Header, ReplyError, SMALL_PAYLOAD};
 use crate::ai;
 use crate::error::Error;
 use crate::tensor::layout::reply_element_count;
@@ -26,7 +26,10 @@ impl<'a> TensorSet<'a> {
     /// The command for `tensor` under `key`.
     pub fn new(key: &[u8], tensor: &'a TensorRef<'a>) -> Self {
         TensorSet {
-            header: ai::tensorset_header(key, tensor.dtype(), tensor.dims(), tensor.byte_len()),
+            header: encode_command(
+                &ai::tensorset(key, tensor.dtype(), tensor.dims()),
+                Some(tensor.byte_len()),
+            ),
             tensor,
         }
     }
@@ -94,7 +97,7 @@ impl<'a> TensorGet<'a> {
     /// The command for `key` (`name` is what errors call it).
     pub fn new(key: &[u8], name: &str, target: GetTarget<'a>) -> Self {
         TensorGet {
-            command: ai::tensorget(key),
+            command: encode_command(&ai::tensorget(key), None),
             key: name.to_string(),
             target,
         }

@@ -6,8 +6,6 @@ use std::time::{Duration, Instant};
 
 use smartredis::orchestrator::{state::pid_is_alive, Orchestrator, OrchestratorOptions};
 
-use crate::{module_path, redis_server_bin};
-
 /// How long a killed node may take to disappear.
 const KILL_BOUND: Duration = Duration::from_secs(10);
 
@@ -80,16 +78,12 @@ impl RedisCluster {
             .prefix("testkit-cluster-")
             .tempdir()
             .expect("temporary directory");
-        let mut opts = OrchestratorOptions::new()
+        // The launcher finds redis-server and the module itself, as for any user.
+        let opts = OrchestratorOptions::new()
             .shards(n)
             .dir(dir.path())
-            .redis_server(redis_server_bin())
+            .module(module)
             .die_with_parent(true);
-        opts = if module {
-            opts.module_path(module_path())
-        } else {
-            opts.module(false)
-        };
         let orc =
             Orchestrator::launch(opts).unwrap_or_else(|e| panic!("start a {n}-shard cluster: {e}"));
         let nodes = orc

@@ -31,36 +31,18 @@ pub fn target_dir() -> PathBuf {
     dir
 }
 
-/// Path of the RedisAI-compatible module built by this workspace. `SMARTREDIS_AI_MODULE` overrides it.
-///
-/// `cargo test` rebuilds the module into `target/<profile>/deps/` without copying it up to `target/<profile>/`
-/// (only `cargo build` does that), so the newer of the two is used: tests never run against a stale module.
+/// Path of the RedisAI-compatible module built by this workspace, found the way the launcher finds it
+/// ([`smartredis::orchestrator::find_module`]): `SMARTREDIS_AI_MODULE`, else next to the test program (cargo's
+/// `deps/`, where `cargo test` rebuilds the module, before `target/<profile>/`).
 pub fn module_path() -> PathBuf {
-    if let Ok(p) = std::env::var("SMARTREDIS_AI_MODULE") {
-        return PathBuf::from(p);
-    }
-    let dir = target_dir();
-    let candidates = [
-        dir.join("libsmartredis_ai.so"),
-        dir.join("deps").join("libsmartredis_ai.so"),
-    ];
-    let newest = candidates
-        .iter()
-        .filter_map(|p| Some((std::fs::metadata(p).ok()?.modified().ok()?, p)))
-        .max_by_key(|(t, _)| *t)
-        .map(|(_, p)| p.clone());
-    match newest {
-        Some(path) => path,
-        None => panic!(
-            "module not built: {} (run `cargo build --release --workspace` first)",
-            candidates[0].display()
-        ),
-    }
+    smartredis::orchestrator::find_module(None)
+        .unwrap_or_else(|e| panic!("{e} (run `cargo build --release --workspace` first)"))
 }
 
-/// The `redis-server` binary: `REDIS_SERVER` if set, else the one on `PATH`.
-pub fn redis_server_bin() -> String {
-    std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".to_string())
+/// The `redis-server` binary, found the way the launcher finds it
+/// ([`smartredis::orchestrator::find_redis_server`]): `REDIS_PATH`, else `PATH`.
+pub fn redis_server_bin() -> PathBuf {
+    smartredis::orchestrator::find_redis_server(None).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Options for a [`RedisServer`].
@@ -195,7 +177,7 @@ impl RedisServer {
             .stderr(Stdio::null());
         let child = cmd
             .spawn()
-            .map_err(|e| format!("spawn {}: {e}", redis_server_bin()))?;
+            .map_err(|e| format!("spawn {}: {e}", redis_server_bin().display()))?;
         let mut server = RedisServer {
             child,
             port,

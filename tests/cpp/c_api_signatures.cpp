@@ -103,6 +103,42 @@ static_assert(std::is_same<decltype(&::dataset_exists),
 static_assert(std::is_same<decltype(&::poll_dataset),
                            SRError (*)(void*, const char*, size_t, int, int, bool*)>::value,
               "poll_dataset: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::append_to_list),
+                           SRError (*)(void*, const char*, size_t, const void*)>::value,
+              "append_to_list: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::delete_list),
+                           SRError (*)(void*, const char*, size_t)>::value,
+              "delete_list: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::copy_list),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t)>::value,
+              "copy_list: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::rename_list),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t)>::value,
+              "rename_list: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_list_length),
+                           SRError (*)(void*, const char*, size_t, int*)>::value,
+              "get_list_length: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::poll_list_length),
+                           SRError (*)(void*, const char*, size_t, int, int, int, bool*)>::value,
+              "poll_list_length: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::poll_list_length_gte),
+                           SRError (*)(void*, const char*, size_t, int, int, int, bool*)>::value,
+              "poll_list_length_gte: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::poll_list_length_lte),
+                           SRError (*)(void*, const char*, size_t, int, int, int, bool*)>::value,
+              "poll_list_length_lte: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_datasets_from_list),
+                           SRError (*)(void*, const char*, size_t, void***, size_t*)>::value,
+              "get_datasets_from_list: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_dataset_list_range),
+                           SRError (*)(void*, const char*, size_t, int, int, void***, size_t*)>::value,
+              "get_dataset_list_range: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::_get_dataset_list_range_allocated),
+                           SRError (*)(void*, const char*, size_t, int, int, void**)>::value,
+              "_get_dataset_list_range_allocated: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_dataset_array_free),
+                           SRError (*)(void***, size_t)>::value,
+              "sr_dataset_array_free: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::create_configoptions_from_environment),
                            SRError (*)(const char*, size_t, void**)>::value,
               "create_configoptions_from_environment: the header changed: run make bindings and review the wrappers");
@@ -178,6 +214,9 @@ static_assert(std::is_same<decltype(&::sr_dataset_clear_field),
 static_assert(std::is_same<decltype(&::sr_dataset_set_name),
                            SRError (*)(void*, const char*, size_t)>::value,
               "sr_dataset_set_name: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_dataset_get_name),
+                           SRError (*)(void*, const char**, size_t*)>::value,
+              "sr_dataset_get_name: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::dataset_to_string),
                            const char* (*)(void*)>::value,
               "dataset_to_string: the header changed: run make bindings and review the wrappers");

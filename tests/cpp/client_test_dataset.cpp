@@ -196,6 +196,35 @@ int main()
     got.unpack_tensor("tensor_1", flat.data(), {D0 * D1 * D2}, SRTensorTypeDouble, SRMemLayoutContiguous);
     CHECK(flat == Nested3D(0.5).storage);
 
+    // Aggregation lists, as upstream's client_test_dataset_aggregation.cpp.
+    for (int i = 0; i < 4; i++) {
+        DataSet member = make_dataset("agg_" + std::to_string(i));
+        client.put_dataset(member);
+        client.append_to_list("cpp_list", member);
+    }
+    CHECK(client.get_list_length("cpp_list") == 4);
+    CHECK(client.poll_list_length("cpp_list", 4, 1, 1));
+    CHECK(!client.poll_list_length("cpp_list", 5, 1, 2));
+    CHECK(client.poll_list_length_gte("cpp_list", 3, 1, 1));
+    CHECK(!client.poll_list_length_gte("cpp_list", 5, 1, 1));
+    CHECK(client.poll_list_length_lte("cpp_list", 4, 1, 1));
+    CHECK(!client.poll_list_length_lte("cpp_list", 3, 1, 1));
+    std::vector<DataSet> members = client.get_datasets_from_list("cpp_list");
+    CHECK(members.size() == 4);
+    for (size_t i = 0; i < members.size(); i++) {
+        CHECK(members[i].get_name() == "agg_" + std::to_string(i));
+        check_dataset(members[i]);
+    }
+    std::vector<DataSet> range = client.get_dataset_list_range("cpp_list", 1, 2);
+    CHECK(range.size() == 2 && range[0].get_name() == "agg_1" && range[1].get_name() == "agg_2");
+    client.copy_list("cpp_list", "cpp_list_copy");
+    client.rename_list("cpp_list_copy", "cpp_list_moved");
+    CHECK(client.get_list_length("cpp_list_copy") == 0 && client.get_list_length("cpp_list_moved") == 4);
+    client.delete_list("cpp_list_moved");
+    CHECK(client.get_list_length("cpp_list_moved") == 0);
+    check_throws<ParameterException>([&] { client.poll_list_length("cpp_list", -1, 1, 1); }, "negative length");
+    check_throws<RuntimeException>([&] { client.copy_list("no_list", "x"); }, "copy of a missing list");
+
     // Error paths, as exceptions.
     check_throws<KeyException>([&] { client.get_dataset("no_such_dataset"); }, "get_dataset of a missing dataset");
     check_throws<KeyException>([&] { client.delete_dataset("no_such_dataset"); }, "delete of a missing dataset");

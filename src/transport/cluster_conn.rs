@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use redis::Value;
 
-use super::conn::{
-    Asking, CallError, CmdRequest, NodeAddr, NodeConnection, Request, TransportSettings,
-};
+use super::conn::{Asking, CallError, CmdRequest, NodeConnection, Request, TransportSettings};
+use crate::address::Address;
 use crate::cluster::routing::{Redirect, MAX_REDIRECTS};
 use crate::cluster::{Slot, SlotMap};
 use crate::error::{Error, Result};
@@ -18,7 +17,8 @@ use crate::error::{Error, Result};
 pub struct ClusterConnection {
     settings: Arc<TransportSettings>,
     map: SlotMap,
-    nodes: HashMap<String, NodeConnection>,
+    /// Open connections, by address.
+    nodes: HashMap<Address, NodeConnection>,
     /// Host of the seed node, used when a node reports an empty host.
     seed_host: String,
 }
@@ -29,20 +29,13 @@ impl ClusterConnection {
         mut seed: NodeConnection,
         settings: Arc<TransportSettings>,
     ) -> Result<ClusterConnection> {
-        let seed_host = match seed.addr() {
-            NodeAddr::Tcp { host, .. } => host.clone(),
-            NodeAddr::Unix(_) => {
-                return Err(Error::Runtime(
-                    "Unix Domain Socket is not supported with clustered Redis".into(),
-                ))
-            }
-        };
+        let seed_host = seed.addr().cluster_host()?.to_string();
         let reply = seed
             .query(redis::cmd("CLUSTER").arg("SLOTS"))
             .map_err(CallError::into_error)?;
         let map = SlotMap::from_cluster_slots(&reply, &seed_host)?;
         let mut nodes = HashMap::new();
-        nodes.insert(seed.addr().to_string(), seed);
+        nodes.insert(seed.addr().clone(), seed);
         Ok(ClusterConnection {
             settings,
             map,
@@ -51,17 +44,15 @@ impl ClusterConnection {
         })
     }
 
-    /// The current slot map.
-    pub fn slot_map(&self) -> &SlotMap {
-        &self.map
-    }
-
     /// Re-reads `CLUSTER SLOTS` from any reachable node. Each node is probed once (one connection attempt, one
     /// try of the command, each bounded by the socket timeouts), not with the full retry budgets: a dead node
     /// must not hold up the refresh while live ones could answer.
     pub fn refresh(&mut self) -> Result<()> {
         let mut last = Error::Database("no cluster node to ask for CLUSTER SLOTS".into());
-        let mut addrs = self.map.primaries();
+        let mut addrs = Vec::new();
+        for a in self.map.primaries() {
+            addrs.push(Address::from_host_port(&a)?);
+        }
         for a in self.nodes.keys() {
             if !addrs.contains(a) {
                 addrs.push(a.clone());
@@ -91,29 +82,65 @@ impl ClusterConnection {
     }
 
     /// The connection to `addr`, opened with a single attempt if needed (for refresh probes).
-    fn probe_node(&mut self, addr: &str) -> Result<&mut NodeConnection> {
-        match self.nodes.entry(addr.to_string()) {
+    fn probe_node(&mut self, addr: &Address) -> Result<&mut NodeConnection> {
+        match self.nodes.entry(addr.clone()) {
             std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
             std::collections::hash_map::Entry::Vacant(v) => {
-                let conn = NodeConnection::connect_with_attempts(
-                    NodeAddr::parse_host_port(addr)?,
-                    self.settings.clone(),
-                    1,
-                )?;
+                let conn =
+                    NodeConnection::connect_with_attempts(addr.clone(), self.settings.clone(), 1)?;
                 Ok(v.insert(conn))
             }
         }
     }
 
+    /// The current slot map.
+    pub fn slot_map(&self) -> &SlotMap {
+        &self.map
+    }
+
+    /// Runs `f` on every primary at once, one thread per primary; results are in slot order.
+    pub fn fan_out<T, F>(&mut self, f: F) -> Result<Vec<T>>
+    where
+        T: Send,
+        F: Fn(&mut NodeConnection) -> Result<T> + Sync,
+    {
+        let primaries = self
+            .map
+            .primaries()
+            .iter()
+            .map(|a| Address::from_host_port(a))
+            .collect::<Result<Vec<_>>>()?;
+        for a in &primaries {
+            self.node(&a.to_string())?;
+        }
+        let mut by_addr: HashMap<&Address, &mut NodeConnection> = self.nodes.iter_mut().collect();
+        let mut conns: Vec<&mut NodeConnection> = Vec::with_capacity(primaries.len());
+        for a in &primaries {
+            conns.push(
+                by_addr
+                    .remove(a)
+                    .ok_or_else(|| Error::Internal(format!("no connection to shard {a}")))?,
+            );
+        }
+        let f = &f;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = conns.into_iter().map(|c| s.spawn(move || f(c))).collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::Internal("a shard worker panicked".into())))
+                })
+                .collect()
+        })
+    }
+
     /// The connection to `addr` (`host:port`), opened if needed.
     pub fn node(&mut self, addr: &str) -> Result<&mut NodeConnection> {
-        match self.nodes.entry(addr.to_string()) {
+        match self.nodes.entry(Address::from_host_port(addr)?) {
             std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
             std::collections::hash_map::Entry::Vacant(v) => {
-                let conn = NodeConnection::connect(
-                    NodeAddr::parse_host_port(addr)?,
-                    self.settings.clone(),
-                )?;
+                let conn = NodeConnection::connect(v.key().clone(), self.settings.clone())?;
                 Ok(v.insert(conn))
             }
         }
@@ -188,38 +215,6 @@ impl ClusterConnection {
             CallError::Failed(Error::Database("The cluster has no primaries".into()))
         })?;
         self.node(&addr)?.request(req)
-    }
-
-    /// Runs `f` on every primary at once, one thread per primary; results are in slot order.
-    pub fn fan_out<T, F>(&mut self, f: F) -> Result<Vec<T>>
-    where
-        T: Send,
-        F: Fn(&mut NodeConnection) -> Result<T> + Sync,
-    {
-        let primaries = self.map.primaries();
-        for a in &primaries {
-            self.node(a)?;
-        }
-        let mut conns: Vec<&mut NodeConnection> = Vec::new();
-        let mut by_addr: HashMap<&String, &mut NodeConnection> = self.nodes.iter_mut().collect();
-        for a in &primaries {
-            let conn = by_addr
-                .remove(a)
-                .ok_or_else(|| Error::Internal(format!("no connection to shard {a}")))?;
-            conns.push(conn);
-        }
-        let f = &f;
-        let results: Vec<Result<T>> = std::thread::scope(|s| {
-            let handles: Vec<_> = conns.into_iter().map(|c| s.spawn(move || f(c))).collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(Error::Internal("a shard worker panicked".into())))
-                })
-                .collect()
-        });
-        results.into_iter().collect()
     }
 
     /// Redis 7 may report `:port` for "the host you asked"; complete it with the seed host.
