@@ -377,8 +377,7 @@ fn aof_rewrite_and_reload() {
         info_field(&mut c, "persistence", "aof_last_bgrewrite_status").as_deref(),
         Some("ok")
     );
-    // The launcher's AOF directory of shard 0 (testkit starts servers with the launcher's command line).
-    let base: Vec<u8> = std::fs::read_dir(dir.join("appendonly-0"))
+    let base: Vec<u8> = std::fs::read_dir(dir.join("appendonlydir"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.to_string_lossy().ends_with(".base.aof"))

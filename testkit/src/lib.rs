@@ -155,10 +155,18 @@ impl RedisServer {
         };
         let port = opts.port.unwrap_or_else(free_port);
         let socket = opts.unix_socket.then(|| dir.join("redis.sock"));
-        // The launcher's own command line and spawning (one shard, no cluster), plus debug commands for tests.
+        // The launcher's own command line and spawning (one shard, no cluster), plus debug commands for tests and
+        // Redis's default persistence file names (tests look for `dump.rdb` and `appendonlydir/`).
         let mut launcher = OrchestratorOptions::new()
             .dir(&dir)
             .extra_args(["--enable-debug-command", "local"])
+            .extra_args([
+                "--dbfilename",
+                "dump.rdb",
+                "--appenddirname",
+                "appendonlydir",
+            ])
+            .extra_args(["--appendfilename", "appendonly.aof"])
             .extra_args(opts.extra.iter().cloned());
         if let Some(s) = &socket {
             launcher = launcher.unix_socket(s).unix_socket_perm(0o700);
