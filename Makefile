@@ -4,7 +4,7 @@
 CARGO   ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all deps build lint test ctest install header bindings demo bench bench-client bench-module bench-orchestrator clean
+.PHONY: all deps build lint test ctest install header bindings demo bench bench-client bench-module bench-models bench-orchestrator clean
 
 # Where `make install` puts the program, the module, the libraries, headers, Fortran modules and CMake/pkg-config files.
 PREFIX ?= $(CURDIR)/install
@@ -66,8 +66,10 @@ bindings:
 # The main demo: a local store started by the launcher, a tensor put, fetched and unpacked by the client.
 # DEMO_SHARDS=3 runs it on a Redis Cluster.
 DEMO_SHARDS ?= 1
+# Runs the example `make build` built: `cargo run --example` alone would resolve features for one package and
+# rebuild the library with a different feature set (and every later workspace build would rebuild it back).
 demo: build
-	$(CARGO) run --release --quiet --example demo -- $(DEMO_SHARDS)
+	target/release/examples/demo $(DEMO_SHARDS)
 
 # Client benchmark: put_tensor/unpack_tensor vs raw SET/GET (redis-benchmark) on one server, client and server
 # pinned to one core (the primary placement of reference/perf-baseline.md). BENCH_ARGS: -t secs, -w secs, -q.
@@ -79,11 +81,16 @@ bench-client: build
 	    -Wl,-rpath,$(CURDIR)/target/release -o build/bench/client_bench
 	taskset -c $(BENCH_CPU) target/release/smartredis run -- build/bench/client_bench $(BENCH_ARGS)
 
-bench: bench-client bench-module bench-orchestrator
+bench: bench-client bench-module bench-models bench-orchestrator
 
 # AI.TENSORSET/TENSORGET vs SET/GET of the same bytes on one server (module/examples/tensor_bench.rs).
 bench-module: build
 	$(CARGO) run --release -p smartredis-ai --example tensor_bench
+
+# AI.MODELEXECUTE of a small ONNX MLP vs the same model run directly through ONNX Runtime
+# (module/examples/model_bench.rs).
+bench-models: build
+	$(CARGO) run --release -p smartredis-ai --example model_bench
 
 # Start-to-ready and stop-to-gone times of the local orchestrator for 1, 3 and 16 shards.
 bench-orchestrator: build

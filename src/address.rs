@@ -110,11 +110,15 @@ impl Address {
         })
     }
 
-    /// An address a server reports (`CLUSTER SLOTS`, `MOVED`, `ASK`): `host:port`, with an IPv6 host unbracketed.
+    /// An address a server reports (`CLUSTER SLOTS`, `MOVED`, `ASK`): `host:port`, an IPv6 host bracketed or not.
     /// A malformed one is a database error.
     pub fn from_host_port(s: &str) -> Result<Address> {
         let bad = || Error::Database(format!("{s} is not a valid database node address."));
         let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
         Ok(Address::Tcp {
             host: host.to_string(),
             port: port.parse().map_err(|_| bad())?,
@@ -221,6 +225,10 @@ mod tests {
         );
         assert_eq!(
             Address::from_host_port("::1:6380").unwrap(),
+            tcp("::1", 6380)
+        );
+        assert_eq!(
+            Address::from_host_port("[::1]:6380").unwrap(),
             tcp("::1", 6380)
         );
         for bad in ["h", "h:x", "h:70000"] {

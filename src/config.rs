@@ -202,8 +202,8 @@ pub struct ClientSettings {
     /// `SR_SOCKET_TIMEOUT` (milliseconds, default 250): validated, not used (a reply is waited for up to
     /// `SR_CMD_TIMEOUT`, since a slow reply must not make the command be sent again).
     pub socket_timeout: Duration,
-    /// `SR_THREAD_COUNT` (default 4; 0 = number of CPUs): worker threads for work on several shards at once; at
-    /// least 1. Validated, not used yet (no such operation exists so far).
+    /// `SR_THREAD_COUNT` (default 4; 0 = number of CPUs; at least 1). Validated, not used: work on several
+    /// shards at once runs one thread per shard ([`crate::transport::Connection::fan_out`]).
     pub thread_count: usize,
     /// `SSKEYOUT` (default ""): prefix for keys written.
     pub key_prefix_out: String,

@@ -1249,3 +1249,54 @@ fn auto_batching() {
     );
     assert_close(&get_f32(&mut c, "y2"), &[2.0, 3.0, 4.0]);
 }
+
+#[test]
+fn replicas_get_models_and_outputs_but_never_run_models() {
+    let master = server();
+    let mut m = Raw::new(&master);
+    let lin = linear(12);
+    assert_eq!(store(&mut m, "mdl", &lin.model), "+OK\r\n");
+    let replica = RedisServer::options()
+        .with_module()
+        .module_args(["BACKENDSPATH".to_string(), backends_path()])
+        .args([
+            "--replicaof".to_string(),
+            "127.0.0.1".to_string(),
+            master.port.to_string(),
+        ])
+        .start();
+    let mut r = Raw::new(&replica);
+    assert!(wait_for(BOUND, || info_field(
+        &mut r,
+        "replication",
+        "master_link_status"
+    )
+    .as_deref()
+        == Some("up")));
+    // The full sync carried the model; later stores and deletes are replicated verbatim.
+    assert!(wait_for(BOUND, || r.cmd(&["EXISTS", "mdl"]) == ":1\r\n"));
+    assert_eq!(store(&mut m, "mdl2", &lin.model), "+OK\r\n");
+    assert!(wait_for(BOUND, || r.cmd(&["EXISTS", "mdl2"]) == ":1\r\n"));
+    assert_eq!(m.cmd(&["AI.MODELDEL", "mdl2"]), "+OK\r\n");
+    assert!(wait_for(BOUND, || r.cmd(&["EXISTS", "mdl2"]) == ":0\r\n"));
+    // An execution's outputs arrive as tensors; the replica's model statistics stay untouched.
+    let x = [1.0f32, -2.0, 0.5];
+    set_f32(&mut m, "x", &[1, K], &x);
+    assert_eq!(
+        m.cmd(&[
+            "AI.MODELEXECUTE",
+            "mdl",
+            "INPUTS",
+            "1",
+            "x",
+            "OUTPUTS",
+            "1",
+            "y"
+        ]),
+        "+OK\r\n"
+    );
+    assert!(wait_for(BOUND, || r.cmd(&["EXISTS", "y"]) == ":1\r\n"));
+    assert_close(&get_f32(&mut r, "y"), &affine(&x, &lin.w, &lin.b, 1, K, M));
+    assert!(r.cmd(&["AI.INFO", "mdl"]).contains("$5\r\ncalls\r\n:0\r\n"));
+    assert!(m.cmd(&["AI.INFO", "mdl"]).contains("$5\r\ncalls\r\n:1\r\n"));
+}

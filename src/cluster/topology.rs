@@ -7,6 +7,7 @@
 use redis::Value;
 
 use super::slot::{Slot, SLOT_COUNT};
+use crate::address::Address;
 use crate::error::{Error, Result};
 
 /// One range of slots served by one primary.
@@ -16,7 +17,7 @@ pub struct SlotRange {
     pub lo: u16,
     /// Last slot of the range (inclusive).
     pub hi: u16,
-    /// The primary's address, `host:port`.
+    /// The primary's address in [`Address`]'s canonical form: `host:port`, `[v6]:port`.
     pub addr: String,
     /// The primary's node id.
     pub node_id: String,
@@ -60,10 +61,11 @@ impl SlotMap {
             }
             let port = as_int(&node[1]).ok_or_else(|| bad("node port is not an integer"))?;
             let node_id = node.get(2).and_then(as_string).unwrap_or_default();
+            let port = u16::try_from(port).map_err(|_| bad("node port out of range"))?;
             ranges.push(SlotRange {
                 lo: lo as u16,
                 hi: hi as u16,
-                addr: format!("{host}:{port}"),
+                addr: Address::Tcp { host, port }.to_string(),
                 node_id,
             });
         }
@@ -185,6 +187,9 @@ mod tests {
             Some("127.0.0.1:7001")
         );
         assert_eq!(map.primaries().len(), 2);
+        let v6 = Value::Array(vec![entry(0, 16383, node("::1", 7002, "c"))]);
+        let map = SlotMap::from_cluster_slots(&v6, "h").unwrap();
+        assert_eq!(map.primaries(), ["[::1]:7002"]);
     }
 
     #[test]

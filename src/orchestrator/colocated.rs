@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::address::Address;
+
 use super::error::{Error, Result};
 use super::{env_var_names, Orchestrator, OrchestratorOptions};
 
@@ -164,7 +166,7 @@ impl Colocated {
         }
         let mut orc = Orchestrator::launch(base)?;
         let ssdb = match (opts.tcp, orc.unix_socket()) {
-            (false, Some(s)) => format!("unix://{}", s.display()),
+            (false, Some(s)) => Address::Unix(s.to_path_buf()).to_string(),
             _ => orc.address(),
         };
         for m in &opts.models {

@@ -179,7 +179,7 @@ impl ClusterConnection {
             };
             match Redirect::parse(&message) {
                 Some(Redirect::Moved { slot: moved, addr }) => {
-                    let addr = self.absolute(addr);
+                    let addr = self.absolute(addr)?;
                     self.map.assign(moved, &addr);
                     // The whole map is probably stale (a resharding); a failed refresh keeps the patched map.
                     let _ = self.refresh();
@@ -188,7 +188,7 @@ impl ClusterConnection {
                     asking = false;
                 }
                 Some(Redirect::Ask { addr, .. }) => {
-                    target = self.absolute(addr);
+                    target = self.absolute(addr)?;
                     asking = true;
                 }
                 Some(Redirect::TryAgain) => {
@@ -217,13 +217,15 @@ impl ClusterConnection {
         self.node(&addr)?.request(req)
     }
 
-    /// Redis 7 may report `:port` for "the host you asked"; complete it with the seed host.
-    fn absolute(&self, addr: String) -> String {
-        if addr.starts_with(':') {
+    /// A redirection's `host:port` in the canonical form of the slot map ([`Address`]'s); Redis 7 may report
+    /// `:port` for "the host you asked", which is completed with the seed host.
+    fn absolute(&self, addr: String) -> Result<String> {
+        let full = if addr.starts_with(':') {
             format!("{}{addr}", self.seed_host)
         } else {
             addr
-        }
+        };
+        Ok(Address::from_host_port(&full)?.to_string())
     }
 }
 
