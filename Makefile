@@ -66,8 +66,10 @@ bindings:
 # The main demo: a local store started by the launcher, a tensor put, fetched and unpacked by the client.
 # DEMO_SHARDS=3 runs it on a Redis Cluster.
 DEMO_SHARDS ?= 1
+# Runs the example `make build` built: `cargo run --example` alone would resolve features for one package and
+# rebuild the library with a different feature set (and every later workspace build would rebuild it back).
 demo: build
-	$(CARGO) run --release --quiet --example demo -- $(DEMO_SHARDS)
+	target/release/examples/demo $(DEMO_SHARDS)
 
 # Client benchmark: put_tensor/unpack_tensor vs raw SET/GET (redis-benchmark) on one server, client and server
 # pinned to one core (the primary placement of reference/perf-baseline.md). BENCH_ARGS: -t secs, -w secs, -q.

@@ -9,11 +9,12 @@ use smartredis::orchestrator::STATE_FILE;
 #[test]
 fn c_program_starts_and_stops_a_cluster() {
     let target = testkit::target_dir();
-    // `cargo test` builds the library as an rlib only; make sure the shared library is current too
-    // (a no-op after `make build`).
+    // `cargo test` builds the library as an rlib only; make sure the shared library is current too. The
+    // arguments are `make build`'s: any other package or target selection resolves features differently and
+    // rebuilds the library (and every later workspace build rebuilds it back).
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let built = Command::new(cargo)
-        .args(["build", "--release", "-p", "smartredis", "--lib"])
+        .args(["build", "--release", "--workspace", "--all-targets"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .expect("run cargo build");

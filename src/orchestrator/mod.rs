@@ -16,7 +16,7 @@
 pub mod colocated;
 mod error;
 mod formation;
-mod local;
+pub mod local;
 mod options;
 pub mod ports;
 pub mod state;

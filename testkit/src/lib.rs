@@ -7,8 +7,10 @@
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use smartredis::orchestrator::local::{Launch, ShardProc};
+use smartredis::orchestrator::OrchestratorOptions;
 
 /// How long a fresh server may take to answer `PING`.
 const START_BOUND: Duration = Duration::from_secs(20);
@@ -118,7 +120,7 @@ impl ServerOptions {
 
 /// A running `redis-server`, killed by PID on drop.
 pub struct RedisServer {
-    child: Child,
+    shard: ShardProc,
     /// The TCP port it listens on (127.0.0.1).
     pub port: u16,
     /// The Unix socket it listens on, when asked for.
@@ -152,52 +154,50 @@ impl RedisServer {
             }
         };
         let port = opts.port.unwrap_or_else(free_port);
-        let log = dir.join("redis.log");
-        let mut cmd = Command::new(redis_server_bin());
-        cmd.arg("--port")
-            .arg(port.to_string())
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(&dir)
-            .arg("--logfile")
-            .arg(&log)
-            .args(["--enable-debug-command", "local"]);
         let socket = opts.unix_socket.then(|| dir.join("redis.sock"));
+        // The launcher's own command line and spawning (one shard, no cluster), plus debug commands for tests and
+        // Redis's default persistence file names (tests look for `dump.rdb` and `appendonlydir/`).
+        let mut launcher = OrchestratorOptions::new()
+            .dir(&dir)
+            .extra_args(["--enable-debug-command", "local"])
+            .extra_args([
+                "--dbfilename",
+                "dump.rdb",
+                "--appenddirname",
+                "appendonlydir",
+            ])
+            .extra_args(["--appendfilename", "appendonly.aof"])
+            .extra_args(opts.extra.iter().cloned());
         if let Some(s) = &socket {
-            cmd.arg("--unixsocket")
-                .arg(s)
-                .args(["--unixsocketperm", "700"]);
+            launcher = launcher.unix_socket(s).unix_socket_perm(0o700);
         }
-        if let Some(m) = &opts.module {
-            cmd.arg("--loadmodule").arg(m).args(&opts.module_args);
-        }
-        cmd.args(&opts.extra);
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let child = cmd
-            .spawn()
-            .map_err(|e| format!("spawn {}: {e}", redis_server_bin().display()))?;
+        let launch = Launch {
+            server: redis_server_bin(),
+            module: opts.module.clone().map(|m| (m, opts.module_args.clone())),
+            host: "127.0.0.1".into(),
+            dir: dir.clone(),
+            cluster: false,
+        };
+        let shard = ShardProc::spawn(&launcher, &launch, 0, port).map_err(|e| e.to_string())?;
         let mut server = RedisServer {
-            child,
+            shard,
             port,
             socket,
             dir,
             _tmp: tmp,
         };
-        server.wait_ready(&log)?;
+        server.wait_ready()?;
         Ok(server)
     }
 
-    fn wait_ready(&mut self, log: &Path) -> Result<(), String> {
+    fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + START_BOUND;
         while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                let tail = std::fs::read_to_string(log).unwrap_or_default();
-                let tail: Vec<&str> = tail.lines().rev().take(10).collect();
+            if !self.shard.is_alive() {
                 return Err(format!(
-                    "redis-server exited with {status}; log tail: {:?}",
-                    tail
+                    "redis-server exited with {}; log tail:\n{}",
+                    self.shard.exit_status().unwrap_or_default(),
+                    self.shard.log_tail(10)
                 ));
             }
             if let Ok(mut con) = self.try_connection() {
@@ -239,18 +239,21 @@ impl RedisServer {
 
     /// The server's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.shard.pid
     }
 
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+        self.shard.is_alive()
     }
 
-    /// Kills the server now (SIGKILL) and reaps it.
+    /// Kills the server now (SIGKILL) and waits (bounded) until it is gone and reaped.
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.shard.signal(libc::SIGKILL);
+        let deadline = Instant::now() + START_BOUND;
+        while self.shard.is_alive() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 
     /// Stops the server with `SHUTDOWN` (saving if asked) and waits for the process to exit.
