@@ -510,7 +510,7 @@ fn run(store: StoreArgs, command: Vec<String>) -> Result<ExitCode, String> {
     let mut orc = Orchestrator::launch(opts).map_err(|e| e.to_string())?;
     let mut env = orc.env_vars();
     if let (Some(sock), 1) = (orc.unix_socket(), orc.pids().len()) {
-        env[0].1 = format!("unix://{}", sock.display());
+        env[0].1 = smartredis::Address::Unix(sock.to_path_buf()).to_string();
     }
     let status = if STOP_REQUESTED.load(Ordering::SeqCst) {
         Err("interrupted".to_string())

@@ -285,5 +285,5 @@ impl Drop for RedisServer {
     }
 }
 
-mod cluster;
-pub use cluster::{ClusterNode, RedisCluster};
+mod redis_cluster;
+pub use redis_cluster::{ClusterNode, RedisCluster};
