@@ -17,20 +17,58 @@ use crate::enums::{SRMemoryLayout, SRTensorType};
 use crate::error::{Error, Result, SRError};
 use crate::logging::LogSource;
 use crate::tensor::layout::element_count;
-use crate::tensor::{AlignedBytes, DType, Layout, TensorMut, TensorRef};
+use crate::tensor::{AlignedBytes, DType, Layout, Tensor, TensorMut, TensorRef};
 
-/// Memory handed out by `get_tensor`: the elements, the dims and, for nested results, the pointer tables.
-struct GetOutput {
+/// Memory handed out by `get_tensor` and `get_dataset_tensor`: the elements, the dims and, for nested results,
+/// the pointer tables. The handle that produced it keeps it alive (upstream's ownership rule).
+pub(crate) struct TensorOutput {
     _data: AlignedBytes,
     dims: Vec<usize>,
     _tables: Vec<Vec<*mut c_void>>,
+}
+
+/// The body of the C tensor getters after the name is checked: checks the out-pointers and `mem_layout`, fetches
+/// the tensor with `fetch` (a nested result is fetched row-major and given pointer tables), then writes `*data`,
+/// `*dims`, `*n_dims` and `*type_` (only on success). Returns the memory the caller's handle must keep.
+pub(crate) fn tensor_output(
+    data: *mut *mut c_void,
+    dims: *mut *mut usize,
+    n_dims: *mut usize,
+    type_: *mut CTensorType,
+    mem_layout: CMemoryLayout,
+    fetch: impl FnOnce(Layout) -> Result<Tensor>,
+) -> Result<TensorOutput> {
+    let data = out_arg(data, "data")?;
+    let dims = out_arg(dims, "dims")?;
+    let n_dims = out_arg(n_dims, "n_dims")?;
+    let type_ = out_arg(type_, "type")?;
+    let layout = layout_arg(mem_layout)?;
+    let nested = layout == Layout::Nested;
+    let mut t = fetch(if nested { Layout::Contiguous } else { layout })?;
+    let mut tables = Vec::new();
+    let base = t.data.as_bytes_mut().as_mut_ptr();
+    let root = if nested {
+        nested_tables(base, &t.dims, t.dtype.size(), &mut tables)
+    } else {
+        base.cast()
+    };
+    let mut out = TensorOutput {
+        _data: t.data,
+        dims: t.dims,
+        _tables: tables,
+    };
+    *data = root;
+    *dims = out.dims.as_mut_ptr();
+    *n_dims = out.dims.len();
+    *type_ = t.dtype.sr() as CTensorType;
+    Ok(out)
 }
 
 /// What a client handle points to.
 pub(crate) struct CClient {
     pub(crate) client: Client,
     /// Every `get_tensor` result, kept until the client is deleted (upstream's ownership rule).
-    outputs: Vec<GetOutput>,
+    outputs: Vec<TensorOutput>,
     /// The text returned by `client_to_string`.
     description: CString,
 }
@@ -217,33 +255,10 @@ pub extern "C" fn get_tensor(
     guard("get_tensor", || {
         let c = client_arg(c_client)?;
         let name = str_arg(name, name_length, "name")?;
-        let data = out_arg(data, "data")?;
-        let dims = out_arg(dims, "dims")?;
-        let n_dims = out_arg(n_dims, "n_dims")?;
-        let type_ = out_arg(type_, "type")?;
-        let layout = layout_arg(mem_layout)?;
-        let fetch = if layout == Layout::Nested {
-            Layout::Contiguous
-        } else {
-            layout
-        };
-        let mut t = c.client.get_tensor(name, fetch)?;
-        let mut tables = Vec::new();
-        let base = t.data.as_bytes_mut().as_mut_ptr();
-        let root = if layout == Layout::Nested {
-            nested_tables(base, &t.dims, t.dtype.size(), &mut tables)
-        } else {
-            base.cast()
-        };
-        let mut out = GetOutput {
-            _data: t.data,
-            dims: t.dims,
-            _tables: tables,
-        };
-        *data = root;
-        *dims = out.dims.as_mut_ptr();
-        *n_dims = out.dims.len();
-        *type_ = t.dtype.sr() as CTensorType;
+        let client = &mut c.client;
+        let out = tensor_output(data, dims, n_dims, type_, mem_layout, |layout| {
+            client.get_tensor(name, layout)
+        })?;
         c.outputs.push(out);
         Ok(())
     })

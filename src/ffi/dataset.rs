@@ -9,7 +9,7 @@
 use std::any::Any;
 use std::ffi::{c_char, c_void, CString};
 
-use super::client::{dtype_arg, layout_arg, nested_tables};
+use super::client::{dtype_arg, layout_arg, tensor_output};
 use super::{
     bytes_arg, free_handle_at, guard, guard_or, handle_mut, new_handle, out_arg, slice_arg,
     str_arg, to_cstring, CMemoryLayout, CMetaDataType, CTensorType, HandleKind,
@@ -223,13 +223,6 @@ pub extern "C" fn add_meta_string(
     })
 }
 
-/// Memory of a `get_dataset_tensor` result.
-struct TensorOut {
-    _data: AlignedBytes,
-    dims: Vec<usize>,
-    _tables: Vec<Vec<*mut c_void>>,
-}
-
 /// Gives tensor `name` in `mem_layout` (`Contiguous`, `FortranContiguous`, or `Nested`: a pointer tree).
 /// `*data`, `*dims`, `*n_dims` and `*type` describe it; the memory belongs to the dataset and stays valid until
 /// it is freed. A missing tensor is a key error.
@@ -247,33 +240,10 @@ pub extern "C" fn get_dataset_tensor(
     guard("get_dataset_tensor", || {
         let h = dataset_arg(dataset, "dataset")?;
         let name = name_arg(name, name_length, "name")?;
-        let data = out_arg(data, "data")?;
-        let dims = out_arg(dims, "dims")?;
-        let n_dims = out_arg(n_dims, "n_dims")?;
-        let type_ = out_arg(type_, "type")?;
-        let layout = layout_arg(mem_layout)?;
-        let fetch = if layout == Layout::Nested {
-            Layout::Contiguous
-        } else {
-            layout
-        };
-        let mut t = h.ds.get_tensor(name, fetch)?;
-        let mut tables = Vec::new();
-        let base = t.data.as_bytes_mut().as_mut_ptr();
-        let root = if layout == Layout::Nested {
-            nested_tables(base, &t.dims, t.dtype.size(), &mut tables)
-        } else {
-            base.cast()
-        };
-        let mut out = TensorOut {
-            _data: t.data,
-            dims: t.dims,
-            _tables: tables,
-        };
-        *data = root;
-        *dims = out.dims.as_mut_ptr();
-        *n_dims = out.dims.len();
-        *type_ = t.dtype.sr() as CTensorType;
+        let ds = &h.ds;
+        let out = tensor_output(data, dims, n_dims, type_, mem_layout, |layout| {
+            ds.get_tensor(name, layout)
+        })?;
         h.keep(out);
         Ok(())
     })
