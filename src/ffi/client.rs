@@ -191,17 +191,48 @@ pub extern "C" fn put_tensor(
         if data.is_null() {
             return Err(super::null_error("data"));
         }
-        let tensor = match layout {
-            // SAFETY: the caller promises a pointer tree of this shape and type.
-            Layout::Nested => unsafe { TensorRef::from_nested(dtype, dims, data.cast_const())? },
-            _ => {
-                let n = element_count(dims, dtype.size(), "dims")?;
-                let bytes = bytes_arg(data.cast_const().cast(), n * dtype.size(), "data")?;
-                TensorRef::from_bytes(dtype, dims, layout, bytes)?
-            }
-        };
+        let tensor = tensor_in(data.cast_const(), dims, dtype, layout)?;
         c.client.put_tensor(name, &tensor)
     })
+}
+
+/// Borrows caller memory `data` (non-NULL; callers report NULL in their own words) as a tensor of `dtype`, `dims`
+/// and `layout`, as the tensor setters receive it.
+pub(crate) fn tensor_in<'a>(
+    data: *const c_void,
+    dims: &'a [usize],
+    dtype: DType,
+    layout: Layout,
+) -> Result<TensorRef<'a>> {
+    match layout {
+        // SAFETY: the caller promises a pointer tree of this shape and type.
+        Layout::Nested => unsafe { TensorRef::from_nested(dtype, dims, data) },
+        _ => {
+            let n = element_count(dims, dtype.size(), "dims")?;
+            let bytes = bytes_arg(data.cast(), n * dtype.size(), "data")?;
+            TensorRef::from_bytes(dtype, dims, layout, bytes)
+        }
+    }
+}
+
+/// Borrows writable caller memory `data` (non-NULL, checked by the caller) as the destination of an unpack.
+pub(crate) fn tensor_dest<'a>(
+    data: *mut c_void,
+    dims: &'a [usize],
+    dtype: DType,
+    layout: Layout,
+) -> Result<TensorMut<'a>> {
+    match layout {
+        // SAFETY: the caller promises a writable pointer tree of this shape and type.
+        Layout::Nested => unsafe { TensorMut::from_nested(dtype, dims, data) },
+        _ => {
+            let n = element_count(dims, dtype.size(), "dims")?;
+            // SAFETY: the caller promises `n` writable elements at `data`, not aliased during the call.
+            let bytes =
+                unsafe { std::slice::from_raw_parts_mut(data.cast::<u8>(), n * dtype.size()) };
+            TensorMut::from_bytes(dtype, dims, layout, bytes)
+        }
+    }
 }
 
 /// Builds the pointer tables of a nested view over row-major `data`; returns the root.
@@ -290,18 +321,7 @@ pub extern "C" fn unpack_tensor(
         if result.is_null() {
             return Err(super::null_error("result"));
         }
-        let dest = match layout {
-            // SAFETY: the caller promises a writable pointer tree of this shape and type.
-            Layout::Nested => unsafe { TensorMut::from_nested(dtype, dims, result)? },
-            _ => {
-                let n = element_count(dims, dtype.size(), "dims")?;
-                // SAFETY: the caller promises `n` writable elements at `result`, not aliased during the call.
-                let bytes = unsafe {
-                    std::slice::from_raw_parts_mut(result.cast::<u8>(), n * dtype.size())
-                };
-                TensorMut::from_bytes(dtype, dims, layout, bytes)?
-            }
-        };
+        let dest = tensor_dest(result, dims, dtype, layout)?;
         c.client.unpack_tensor(name, dest)
     })
 }

@@ -9,7 +9,7 @@
 use std::any::Any;
 use std::ffi::{c_char, c_void, CString};
 
-use super::client::{dtype_arg, layout_arg, tensor_output};
+use super::client::{dtype_arg, layout_arg, tensor_dest, tensor_in, tensor_output};
 use super::{
     bytes_arg, free_handle_at, guard, guard_or, handle_mut, new_handle, out_arg, slice_arg,
     str_arg, to_cstring, CMemoryLayout, CMetaDataType, CTensorType, HandleKind,
@@ -18,8 +18,7 @@ use crate::dataset::{DataSet, MetaScalar};
 use crate::enums::SRMetaDataType;
 use crate::error::{Error, Result, SRError};
 use crate::logging::LogSource;
-use crate::tensor::layout::element_count;
-use crate::tensor::{AlignedBytes, Layout, TensorMut, TensorRef};
+use crate::tensor::AlignedBytes;
 
 /// What a dataset handle points to.
 pub(crate) struct DataSetHandle {
@@ -168,15 +167,7 @@ pub extern "C" fn add_tensor(
                 "Must provide non-Null pointer to data.".into(),
             ));
         }
-        let tensor = match layout {
-            // SAFETY: the caller promises a pointer tree of this shape and type.
-            Layout::Nested => unsafe { TensorRef::from_nested(dtype, dims, data.cast_const())? },
-            _ => {
-                let n = element_count(dims, dtype.size(), "dims")?;
-                let bytes = bytes_arg(data.cast_const().cast(), n * dtype.size(), "data")?;
-                TensorRef::from_bytes(dtype, dims, layout, bytes)?
-            }
-        };
+        let tensor = tensor_in(data.cast_const(), dims, dtype, layout)?;
         h.ds.add_tensor(name, &tensor)
     })
 }
@@ -272,17 +263,7 @@ pub extern "C" fn unpack_dataset_tensor(
         if data.is_null() {
             return Err(super::null_error("data"));
         }
-        let dest = match layout {
-            // SAFETY: the caller promises a writable pointer tree of this shape and type.
-            Layout::Nested => unsafe { TensorMut::from_nested(dtype, dims, data)? },
-            _ => {
-                let n = element_count(dims, dtype.size(), "dims")?;
-                // SAFETY: the caller promises `n` writable elements at `data`, not aliased during the call.
-                let bytes =
-                    unsafe { std::slice::from_raw_parts_mut(data.cast::<u8>(), n * dtype.size()) };
-                TensorMut::from_bytes(dtype, dims, layout, bytes)?
-            }
-        };
+        let dest = tensor_dest(data, dims, dtype, layout)?;
         h.ds.unpack_tensor(name, dest)
     })
 }
