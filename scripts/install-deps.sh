@@ -12,6 +12,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin          # the MPI examples (examples/parallel)
   valgrind                            # memcheck variants of the C++ and Fortran tests
   python3-pip                         # fetches the ONNX Runtime wheel (scripts/fetch-backends.sh)
+  libtorch-dev                        # the module's TORCH backend (its shim is built by module/build.rs)
 )
 CBINDGEN_VERSION=0.29.4
 
