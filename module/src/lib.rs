@@ -4,7 +4,8 @@
 //! parsing, replies, RDB/AOF), `config.rs` (load-time and `AI.CONFIG` settings), `info.rs` (`INFO MODULES`),
 //! `guard.rs` (the panic guard every command runs in), `model/` (the model type, its parsing, statistics and
 //! RDB/AOF), `backends/` (the backend interface and ONNX Runtime), `queue.rs` (per-device run queues and the
-//! blocked-client plumbing). Scripts and DAGs are added next to these.
+//! blocked-client plumbing), `script/` (the script type, its parsing and RDB/AOF; TorchScript through the TORCH
+//! backend's shim). DAGs are added next to these.
 
 pub mod backends;
 pub mod commands;
@@ -13,6 +14,7 @@ pub mod guard;
 pub mod info;
 pub mod model;
 pub mod queue;
+pub mod script;
 pub mod tensor;
 
 #[cfg(not(test))]

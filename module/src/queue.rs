@@ -1,8 +1,9 @@
 //! Run queues (RedisAI `src/execution/run_queue_info.c`, `background_workers.c`): one queue per device
 //! (upper-cased device string) with `THREADS_PER_QUEUE` worker threads. A command parses and resolves its inputs
 //! on the main thread, blocks its client and queues a [`Job`]; a worker runs the model and unblocks the client;
-//! the reply callback, on the main thread again, writes the outputs, replicates them and replies. Runs of a model
-//! stored with `BATCHSIZE` are batched: compatible queued runs are joined along dim 0, run once and split again.
+//! the reply callback, on the main thread again, writes the outputs, replicates them and replies. A job runs a
+//! model or a script function ([`Op`]). Runs of a model stored with `BATCHSIZE` are batched: compatible queued
+//! runs are joined along dim 0, run once and split again.
 
 use std::collections::VecDeque;
 use std::os::raw::{c_char, c_int, c_void};
@@ -16,6 +17,7 @@ use smartredis_protocol::commands::model as kw;
 
 use crate::config;
 use crate::model::ModelEntry;
+use crate::script::ScriptEntry;
 use crate::tensor::dtype::DType;
 use crate::tensor::rdb::TENSOR_TYPE;
 use crate::tensor::reply;
@@ -33,10 +35,48 @@ pub enum Outcome {
     TimedOut,
 }
 
-/// One model run.
+/// A script function call: the script, the function and its KEYS and ARGS strings.
+pub struct ScriptOp {
+    /// The script (kept alive even if its key is deleted meanwhile).
+    pub script: Arc<ScriptEntry>,
+    /// The function to call.
+    pub function: String,
+    /// `KEYS`, passed as strings.
+    pub keys: Vec<Vec<u8>>,
+    /// `ARGS`, passed as strings.
+    pub args: Vec<Vec<u8>>,
+}
+
+/// What a job runs.
+pub enum Op {
+    /// A model (kept alive even if its key is deleted meanwhile).
+    Model(Arc<ModelEntry>),
+    /// A script function.
+    Script(ScriptOp),
+}
+
+impl Op {
+    /// The model, for a model run.
+    pub fn model(&self) -> Option<&Arc<ModelEntry>> {
+        match self {
+            Op::Model(m) => Some(m),
+            Op::Script(_) => None,
+        }
+    }
+
+    /// The device queue this op runs on.
+    pub fn queue_name(&self) -> String {
+        match self {
+            Op::Model(m) => m.queue_name(),
+            Op::Script(s) => s.script.queue_name(),
+        }
+    }
+}
+
+/// One model run or script call.
 pub struct Job {
-    /// The model (kept alive even if its key is deleted meanwhile).
-    pub model: Arc<ModelEntry>,
+    /// What to run.
+    pub op: Op,
     /// Input tensors, shared with the keyspace (released on the main thread, in the free callback).
     pub inputs: Vec<Tensor>,
     /// Output key names.
@@ -163,6 +203,9 @@ impl Queue {
 /// The batch size of a job: dim 0 shared by all its inputs, or 0 (do not batch) when they disagree or one is a
 /// scalar.
 fn job_batch_size(job: &Job) -> u64 {
+    if job.op.model().is_none() {
+        return 0;
+    }
     let mut size = None;
     for t in &job.inputs {
         match (t.shape.first(), size) {
@@ -178,7 +221,7 @@ fn job_batch_size(job: &Job) -> u64 {
 /// Whether `b` can run in one batch with `a`: the same model object, and inputs of the same types, ranks and
 /// dimensions apart from dim 0.
 fn batchable_with(a: &Job, b: &Job) -> bool {
-    Arc::ptr_eq(&a.model, &b.model)
+    matches!((a.op.model(), b.op.model()), (Some(x), Some(y)) if Arc::ptr_eq(x, y))
         && a.inputs.len() == b.inputs.len()
         && a.inputs.iter().zip(&b.inputs).all(|(x, y)| {
             x.dtype == y.dtype && x.shape.len() == y.shape.len() && x.shape[1..] == y.shape[1..]
@@ -191,7 +234,10 @@ fn batchable_with(a: &Job, b: &Job) -> bool {
 #[allow(clippy::vec_box)]
 fn take_batch(jobs: &mut VecDeque<Box<Job>>) -> Option<Vec<Box<Job>>> {
     let first = jobs.front()?;
-    let meta = &first.model.meta;
+    let Some(model) = first.op.model() else {
+        return jobs.pop_front().map(|j| vec![j]);
+    };
+    let meta = &model.meta;
     let first_size = job_batch_size(first);
     let expired = first.timeout.is_some_and(|t| first.enqueued.elapsed() > t);
     if meta.batch_size == 0 || first_size == 0 || first_size >= meta.batch_size || expired {
@@ -249,7 +295,12 @@ fn run_batch(batch: Vec<Box<Job>>) {
     let inputs: Vec<Tensor> = (0..ninputs)
         .map(|i| concat(live.iter().map(|j| &j.inputs[i]), total))
         .collect();
-    let model = live[0].model.clone();
+    let Some(model) = live[0].op.model().cloned() else {
+        for j in live {
+            run(j);
+        }
+        return;
+    };
     let start = Instant::now();
     let refs: Vec<&Tensor> = inputs.iter().collect();
     let result = catch_unwind(AssertUnwindSafe(|| model.loaded.run(&refs)))
@@ -278,14 +329,14 @@ fn run_batch(batch: Vec<Box<Job>>) {
     match split {
         Ok(per_job) => {
             for ((mut j, outs), n) in live.into_iter().zip(per_job).zip(sizes) {
-                j.model.stats.record(us, Some(n as i64));
+                model.stats.record(us, Some(n as i64));
                 j.outcome = Outcome::Done(outs);
                 unblock(j);
             }
         }
         Err(e) => {
             for mut j in live {
-                j.model.stats.record(us, None);
+                model.stats.record(us, None);
                 j.outcome = Outcome::Failed(e.clone());
                 unblock(j);
             }
@@ -343,14 +394,39 @@ fn run(mut job: Box<Job>) {
     job.outcome = if expired {
         Outcome::TimedOut
     } else {
+        match &job.op {
+            Op::Model(model) => run_model(model, &job.inputs, job.output_keys.len()),
+            Op::Script(s) => run_script(s, &job.inputs, job.output_keys.len()),
+        }
+    };
+    unblock(job);
+}
+
+/// Runs a script call on this worker (statistics recorded by [`ScriptEntry::execute`]).
+fn run_script(s: &ScriptOp, inputs: &[Tensor], n_outputs: usize) -> Outcome {
+    let inputs: Vec<&Tensor> = inputs.iter().collect();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        s.script
+            .execute(&s.function, &inputs, &s.keys, &s.args, n_outputs)
+    }))
+    .unwrap_or_else(|_| Err("ERR internal error: the backend panicked".into()));
+    match result {
+        Ok(outs) => Outcome::Done(outs),
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+/// Runs a model alone on this worker and records the run.
+fn run_model(model: &ModelEntry, inputs: &[Tensor], n_outputs: usize) -> Outcome {
+    {
         let start = Instant::now();
-        let inputs: Vec<&Tensor> = job.inputs.iter().collect();
-        let result = catch_unwind(AssertUnwindSafe(|| job.model.loaded.run(&inputs)))
+        let inputs: Vec<&Tensor> = inputs.iter().collect();
+        let result = catch_unwind(AssertUnwindSafe(|| model.loaded.run(&inputs)))
             .unwrap_or_else(|_| Err("ERR internal error: the backend panicked".into()));
         let us = start.elapsed().as_micros() as u64;
-        let stats = &job.model.stats;
+        let stats = &model.stats;
         match result {
-            Ok(outs) if outs.len() != job.output_keys.len() => {
+            Ok(outs) if outs.len() != n_outputs => {
                 stats.record(us, None);
                 Outcome::Failed("ERR Model did not generate the expected number of outputs".into())
             }
@@ -367,8 +443,7 @@ fn run(mut job: Box<Job>) {
                 Outcome::Failed(e)
             }
         }
-    };
-    unblock(job);
+    }
 }
 
 /// Unblocks the job's client; Redis hands the job to the reply and free callbacks on the main thread.
@@ -382,7 +457,7 @@ fn unblock(job: Box<Job>) {
     }
 }
 
-/// Blocks the calling client and queues the run. Fails (without blocking) if the queue cannot be created.
+/// Blocks the calling client and queues the model run. Fails (without blocking) if the queue cannot be created.
 pub fn submit(
     ctx: &Context,
     model: Arc<ModelEntry>,
@@ -390,7 +465,19 @@ pub fn submit(
     output_keys: Vec<Vec<u8>>,
     timeout: Option<Duration>,
 ) -> Result<(), RedisError> {
-    let queue = ensure(&model.queue_name()).map_err(RedisError::String)?;
+    submit_op(ctx, Op::Model(model), inputs, output_keys, timeout)
+}
+
+/// Blocks the calling client and queues `op` on its device's queue. Fails (without blocking) if the queue
+/// cannot be created.
+pub fn submit_op(
+    ctx: &Context,
+    op: Op,
+    inputs: Vec<Tensor>,
+    output_keys: Vec<Vec<u8>>,
+    timeout: Option<Duration>,
+) -> Result<(), RedisError> {
+    let queue = ensure(&op.queue_name()).map_err(RedisError::String)?;
     // SAFETY: a command context on the main thread; the callbacks match Redis's signatures.
     let bc = unsafe {
         raw::RedisModule_BlockClient.ok_or(RedisError::Str("ERR cannot block"))?(
@@ -405,7 +492,7 @@ pub fn submit(
         return Err(RedisError::Str("ERR cannot block the client"));
     }
     queue.push(Box::new(Job {
-        model,
+        op,
         inputs,
         output_keys,
         enqueued: Instant::now(),

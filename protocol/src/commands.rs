@@ -24,6 +24,18 @@ pub const MODELEXECUTE: &str = "AI.MODELEXECUTE";
 pub const MODELRUN: &str = "AI.MODELRUN";
 /// `AI.INFO key [RESETSTAT]`: run statistics of a model or script.
 pub const INFO: &str = "AI.INFO";
+/// `AI.SCRIPTSTORE key device [TAG t] ENTRY_POINTS n fn... SOURCE src`.
+pub const SCRIPTSTORE: &str = "AI.SCRIPTSTORE";
+/// Deprecated `AI.SCRIPTSET key device [TAG t] SOURCE src` (no entry points; what SmartRedis sends).
+pub const SCRIPTSET: &str = "AI.SCRIPTSET";
+/// `AI.SCRIPTGET key [META] [SOURCE]`.
+pub const SCRIPTGET: &str = "AI.SCRIPTGET";
+/// `AI.SCRIPTDEL key`.
+pub const SCRIPTDEL: &str = "AI.SCRIPTDEL";
+/// `AI.SCRIPTEXECUTE key fn [KEYS n k...] [INPUTS n t...] [ARGS n a...] [OUTPUTS n o...] [TIMEOUT ms]`.
+pub const SCRIPTEXECUTE: &str = "AI.SCRIPTEXECUTE";
+/// Deprecated `AI.SCRIPTRUN key fn [TIMEOUT ms] INPUTS in... [$ in...] OUTPUTS out...` (what SmartRedis sends).
+pub const SCRIPTRUN: &str = "AI.SCRIPTRUN";
 
 /// Keywords inside the tensor commands.
 pub mod keyword {
@@ -92,6 +104,22 @@ pub mod model {
     pub const INFO_LABELS: [&str; 9] = [
         "key", "type", "backend", "device", "tag", "duration", "samples", "calls", "errors",
     ];
+}
+
+/// Keywords of the script commands (`TAG`, `INPUTS`, `OUTPUTS` and `TIMEOUT` are the model ones).
+pub mod script {
+    /// SCRIPTSTORE: the functions callable as `fn(tensors, keys, args)`.
+    pub const ENTRY_POINTS: &str = "ENTRY_POINTS";
+    /// SCRIPTSTORE/SCRIPTSET: the TorchScript source follows; SCRIPTGET: ask for it.
+    pub const SOURCE: &str = "SOURCE";
+    /// SCRIPTEXECUTE: key names passed to the function as strings.
+    pub const KEYS: &str = "KEYS";
+    /// SCRIPTEXECUTE: other string arguments.
+    pub const ARGS: &str = "ARGS";
+    /// SCRIPTRUN: starts a variable-size list of input tensors.
+    pub const VARIADIC: &str = "$";
+    /// Labels of the `AI.SCRIPTGET` reply, in order (`"source"` follows when asked for).
+    pub const GET_LABELS: [&str; 3] = ["device", "tag", "Entry Points"];
 }
 
 /// Labels of the `AI.TENSORGET ... META` reply: `["dtype", TYPE, "shape", [d...], "blob"|"values", data]`.

@@ -1,8 +1,9 @@
-//! Command handlers, one file per object kind (tensors, models; scripts later), plus `AI.CONFIG`.
+//! Command handlers, one file per object kind (tensors, models, scripts), plus `AI.CONFIG`.
 //! Each handler has the [`crate::guard::Handler`] shape and is registered through [`crate::guarded!`].
 
 pub mod config;
 pub mod model;
+pub mod script;
 pub mod tensor;
 
 use redis_module::{raw, RedisString};

@@ -25,7 +25,7 @@ pub const MODEL_EMPTY: &str = "ERR model key is empty";
 /// Blocking commands refused inside MULTI/EXEC and Lua.
 pub const NO_BLOCKING: &str = "ERR Cannot run RedisAI command within a transaction or a LUA script";
 
-fn parse_error(e: ParseError) -> RedisError {
+pub(crate) fn parse_error(e: ParseError) -> RedisError {
     match e {
         ParseError::Arity => RedisError::WrongArity,
         ParseError::Msg(m) => RedisError::String(m),
@@ -148,14 +148,14 @@ pub fn modeldel(ctx: &Context, args: &[RedisString]) -> RedisResult {
     Ok(RedisValue::SimpleStringStatic("OK"))
 }
 
-fn report_keys(ctx: &Context, positions: Vec<usize>) -> RedisResult {
+pub(crate) fn report_keys(ctx: &Context, positions: Vec<usize>) -> RedisResult {
     for p in positions {
         ctx.key_at_pos(p as i32);
     }
     Ok(RedisValue::NoReply)
 }
 
-fn blocking_allowed(ctx: &Context) -> Result<(), RedisError> {
+pub(crate) fn blocking_allowed(ctx: &Context) -> Result<(), RedisError> {
     if ctx
         .get_flags()
         .intersects(ContextFlags::MULTI | ContextFlags::LUA)

@@ -9,6 +9,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 pub mod onnx;
+pub mod torch;
 
 pub use testkit::RedisServer;
 
