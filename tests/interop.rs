@@ -10,6 +10,7 @@
 //! loudly, on machines without network.
 
 use std::ffi::{c_char, c_int, c_void, CStr};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 use std::ptr::null_mut;
@@ -653,7 +654,9 @@ fn check_ours(c: &CClient, tag: &str) {
 fn python() -> Option<PathBuf> {
     static SETUP: Mutex<()> = Mutex::new(());
     if std::env::var("SR_SKIP_INTEROP").as_deref() == Ok("1") {
-        eprintln!(
+        // Straight to stderr: libtest captures `eprintln!` of passing tests, and this must be seen.
+        let _ = writeln!(
+            std::io::stderr(),
             "\n*** SR_SKIP_INTEROP=1: interoperability with the SmartRedis {PY_SMARTREDIS} Python client is NOT \
              TESTED ***\n"
         );
