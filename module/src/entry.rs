@@ -25,6 +25,8 @@ guarded! {
     cmd_dagexecute_ro => commands::dag::dagexecute_ro,
     cmd_dagrun => commands::dag::dagrun,
     cmd_dagrun_ro => commands::dag::dagrun_ro,
+    cmd_modelscan => commands::scan::modelscan,
+    cmd_scriptscan => commands::scan::scriptscan,
 }
 
 /// Load-time setup: Redis version check, module options, configuration and the info callback.
@@ -91,5 +93,7 @@ redis_module::redis_module! {
         [names::dag::DAGEXECUTE_RO.to_ascii_lowercase(), cmd_dagexecute_ro, "readonly getkeys-api", 3, 3, 1, ""],
         [names::dag::DAGRUN.to_ascii_lowercase(), cmd_dagrun, "write deny-oom getkeys-api", 3, 3, 1, ""],
         [names::dag::DAGRUN_RO.to_ascii_lowercase(), cmd_dagrun_ro, "readonly getkeys-api", 3, 3, 1, ""],
+        [names::MODELSCAN.to_ascii_lowercase(), cmd_modelscan, "readonly", 0, 0, 0, ""],
+        [names::SCRIPTSCAN.to_ascii_lowercase(), cmd_scriptscan, "readonly", 0, 0, 0, ""],
     ],
 }

@@ -869,3 +869,62 @@ fn replicas_get_persisted_tensors() {
     // The replica never ran the model.
     assert!(r.cmd(&["AI.INFO", "mdl"]).contains("$5\r\ncalls\r\n:0\r\n"));
 }
+
+#[test]
+fn model_scan_lists_stored_models_and_persisted_outputs_reload() {
+    let s = server_with(&[]);
+    let mut c = Raw::new(&s);
+    let lin = Linear::new(9, K, M);
+    assert_eq!(c.cmd(&["AI._MODELSCAN"]), "*0\r\n");
+    store(&mut c, "m2", "CPU", &lin.model);
+    let r = cmd(
+        &mut c,
+        &[
+            b"AI.MODELSTORE",
+            b"m1",
+            b"ONNX",
+            b"CPU",
+            b"TAG",
+            b"v1",
+            b"BLOB",
+            &lin.model,
+        ],
+    );
+    assert_eq!(r, "+OK\r\n");
+    let both = "*2\r\n*2\r\n$2\r\nm1\r\n$2\r\nv1\r\n*2\r\n$2\r\nm2\r\n$0\r\n\r\n";
+    assert_eq!(c.cmd(&["AI._MODELSCAN"]), both);
+    assert_eq!(c.cmd(&["AI._SCRIPTSCAN"]), "*0\r\n");
+    assert_eq!(
+        c.cmd(&["AI._MODELSCAN", "x"]),
+        err("ERR wrong number of arguments for 'ai._modelscan' command")
+    );
+    // A DAG's persisted output and the models survive an RDB reload; the registry follows the keyspace.
+    set_f32(&mut c, "x", &[1, K], &[1.0, 2.0, 3.0]);
+    let r = c.cmd(&[
+        "AI.DAGEXECUTE",
+        "LOAD",
+        "1",
+        "x",
+        "PERSIST",
+        "1",
+        "y",
+        "|>",
+        "AI.MODELEXECUTE",
+        "m1",
+        "INPUTS",
+        "1",
+        "x",
+        "OUTPUTS",
+        "1",
+        "y",
+    ]);
+    assert_eq!(r, "*1\r\n+OK\r\n");
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), "+OK\r\n");
+    assert_eq!(c.cmd(&["AI._MODELSCAN"]), both);
+    assert_close(&get_f32(&mut c, "y"), &lin.apply(&[1.0, 2.0, 3.0]));
+    assert_eq!(c.cmd(&["AI.MODELDEL", "m2"]), "+OK\r\n");
+    assert_eq!(
+        c.cmd(&["AI._MODELSCAN"]),
+        "*1\r\n*2\r\n$2\r\nm1\r\n$2\r\nv1\r\n"
+    );
+}

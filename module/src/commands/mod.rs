@@ -4,6 +4,7 @@
 pub mod config;
 pub mod dag;
 pub mod model;
+pub mod scan;
 pub mod tensor;
 
 use redis_module::{raw, RedisString};
