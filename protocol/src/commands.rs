@@ -24,6 +24,19 @@ pub const MODELEXECUTE: &str = "AI.MODELEXECUTE";
 pub const MODELRUN: &str = "AI.MODELRUN";
 /// `AI.INFO key [RESETSTAT]`: run statistics of a model or script.
 pub const INFO: &str = "AI.INFO";
+/// `AI.SCRIPTSTORE key device [TAG t] ENTRY_POINTS n fn... SOURCE src`.
+pub const SCRIPTSTORE: &str = "AI.SCRIPTSTORE";
+/// Deprecated `AI.SCRIPTSET key device [TAG t] SOURCE src` (what SmartRedis sends).
+pub const SCRIPTSET: &str = "AI.SCRIPTSET";
+/// `AI.SCRIPTGET key [META] [SOURCE]`.
+pub const SCRIPTGET: &str = "AI.SCRIPTGET";
+/// `AI.SCRIPTDEL key`.
+pub const SCRIPTDEL: &str = "AI.SCRIPTDEL";
+/// `AI.SCRIPTEXECUTE key fn [KEYS n k...] [INPUTS n t...] [ARGS n a...] [OUTPUTS n o...] [TIMEOUT ms]`.
+pub const SCRIPTEXECUTE: &str = "AI.SCRIPTEXECUTE";
+/// Deprecated positional `AI.SCRIPTRUN key fn [TIMEOUT t] INPUTS in... [$ in...] OUTPUTS out...` (what SmartRedis
+/// sends).
+pub const SCRIPTRUN: &str = "AI.SCRIPTRUN";
 
 /// Keywords inside the tensor commands.
 pub mod keyword {
@@ -92,6 +105,21 @@ pub mod model {
     pub const INFO_LABELS: [&str; 9] = [
         "key", "type", "backend", "device", "tag", "duration", "samples", "calls", "errors",
     ];
+}
+
+/// Keywords of the script commands (SCRIPTSTORE/SCRIPTSET/SCRIPTGET/SCRIPTEXECUTE/SCRIPTRUN); `TAG`, `INPUTS`,
+/// `OUTPUTS` and `TIMEOUT` are those of [`model`].
+pub mod script {
+    /// The TorchScript source follows (store) or is asked for (get).
+    pub const SOURCE: &str = "SOURCE";
+    /// SCRIPTSTORE: the count and names of the functions that may be executed.
+    pub const ENTRY_POINTS: &str = "ENTRY_POINTS";
+    /// SCRIPTEXECUTE: key names passed to the function.
+    pub const KEYS: &str = "KEYS";
+    /// SCRIPTEXECUTE: string arguments passed to the function.
+    pub const ARGS: &str = "ARGS";
+    /// SCRIPTRUN: starts a variadic list of input tensors.
+    pub const VARIADIC: &str = "$";
 }
 
 /// Labels of the `AI.TENSORGET ... META` reply: `["dtype", TYPE, "shape", [d...], "blob"|"values", data]`.
