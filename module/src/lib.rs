@@ -5,11 +5,12 @@
 //! `guard.rs` (the panic guard every command runs in), `model/` (the model type, its parsing, statistics and
 //! RDB/AOF), `backends/` (the backend interface and ONNX Runtime), `queue.rs` (per-device run queues and the
 //! blocked-client plumbing), `script/` (the script type, its parsing and RDB/AOF; TorchScript through the TORCH
-//! backend's shim). DAGs are added next to these.
+//! backend's shim), `dag/` (DAG parsing, execution on the queues and replies).
 
 pub mod backends;
 pub mod commands;
 pub mod config;
+pub mod dag;
 pub mod guard;
 pub mod info;
 pub mod model;

@@ -26,7 +26,7 @@ pub const MODELRUN: &str = "AI.MODELRUN";
 pub const INFO: &str = "AI.INFO";
 /// `AI.SCRIPTSTORE key device [TAG t] ENTRY_POINTS n fn... SOURCE src`.
 pub const SCRIPTSTORE: &str = "AI.SCRIPTSTORE";
-/// Deprecated `AI.SCRIPTSET key device [TAG t] SOURCE src` (no entry points; what SmartRedis sends).
+/// Deprecated `AI.SCRIPTSET key device [TAG t] SOURCE src` (what SmartRedis sends).
 pub const SCRIPTSET: &str = "AI.SCRIPTSET";
 /// `AI.SCRIPTGET key [META] [SOURCE]`.
 pub const SCRIPTGET: &str = "AI.SCRIPTGET";
@@ -34,7 +34,8 @@ pub const SCRIPTGET: &str = "AI.SCRIPTGET";
 pub const SCRIPTDEL: &str = "AI.SCRIPTDEL";
 /// `AI.SCRIPTEXECUTE key fn [KEYS n k...] [INPUTS n t...] [ARGS n a...] [OUTPUTS n o...] [TIMEOUT ms]`.
 pub const SCRIPTEXECUTE: &str = "AI.SCRIPTEXECUTE";
-/// Deprecated `AI.SCRIPTRUN key fn [TIMEOUT ms] INPUTS in... [$ in...] OUTPUTS out...` (what SmartRedis sends).
+/// Deprecated positional `AI.SCRIPTRUN key fn [TIMEOUT t] INPUTS in... [$ in...] OUTPUTS out...` (what SmartRedis
+/// sends).
 pub const SCRIPTRUN: &str = "AI.SCRIPTRUN";
 
 /// Keywords inside the tensor commands.
@@ -106,17 +107,18 @@ pub mod model {
     ];
 }
 
-/// Keywords of the script commands (`TAG`, `INPUTS`, `OUTPUTS` and `TIMEOUT` are the model ones).
+/// Keywords of the script commands (SCRIPTSTORE/SCRIPTSET/SCRIPTGET/SCRIPTEXECUTE/SCRIPTRUN); `TAG`, `INPUTS`,
+/// `OUTPUTS` and `TIMEOUT` are those of [`model`].
 pub mod script {
-    /// SCRIPTSTORE: the functions callable as `fn(tensors, keys, args)`.
-    pub const ENTRY_POINTS: &str = "ENTRY_POINTS";
-    /// SCRIPTSTORE/SCRIPTSET: the TorchScript source follows; SCRIPTGET: ask for it.
+    /// The TorchScript source follows (store) or is asked for (get).
     pub const SOURCE: &str = "SOURCE";
-    /// SCRIPTEXECUTE: key names passed to the function as strings.
+    /// SCRIPTSTORE: the count and names of the functions that may be executed.
+    pub const ENTRY_POINTS: &str = "ENTRY_POINTS";
+    /// SCRIPTEXECUTE: key names passed to the function.
     pub const KEYS: &str = "KEYS";
-    /// SCRIPTEXECUTE: other string arguments.
+    /// SCRIPTEXECUTE: string arguments passed to the function.
     pub const ARGS: &str = "ARGS";
-    /// SCRIPTRUN: starts a variable-size list of input tensors.
+    /// SCRIPTRUN: starts a variadic list of input tensors.
     pub const VARIADIC: &str = "$";
     /// Labels of the `AI.SCRIPTGET` reply, in order (`"source"` follows when asked for).
     pub const GET_LABELS: [&str; 3] = ["device", "tag", "Entry Points"];
@@ -133,3 +135,31 @@ pub mod reply {
     /// Precedes the elements.
     pub const VALUES: &str = "values";
 }
+
+/// DAG commands: `AI.DAGEXECUTE[_RO] [LOAD n key...] [PERSIST n key...] [ROUTING key] [TIMEOUT ms] |> op [|> op...]`
+/// and the deprecated `AI.DAGRUN[_RO]` (reference §3.11, §3.12).
+pub mod dag {
+    /// `AI.DAGEXECUTE`: ops may be TENSORSET, TENSORGET, MODELEXECUTE and SCRIPTEXECUTE.
+    pub const DAGEXECUTE: &str = "AI.DAGEXECUTE";
+    /// `AI.DAGEXECUTE_RO`: no PERSIST, no SCRIPTEXECUTE.
+    pub const DAGEXECUTE_RO: &str = "AI.DAGEXECUTE_RO";
+    /// Deprecated `AI.DAGRUN`: ops may be TENSORSET, TENSORGET, MODELRUN and SCRIPTRUN.
+    pub const DAGRUN: &str = "AI.DAGRUN";
+    /// Deprecated `AI.DAGRUN_RO`.
+    pub const DAGRUN_RO: &str = "AI.DAGRUN_RO";
+    /// `LOAD n key...`: tensors read from the keyspace into the DAG.
+    pub const LOAD: &str = "LOAD";
+    /// `PERSIST n key...`: DAG tensors written to the keyspace after a successful run.
+    pub const PERSIST: &str = "PERSIST";
+    /// `ROUTING key`: a key naming the shard the DAG runs on.
+    pub const ROUTING: &str = "ROUTING";
+    /// Separates the ops.
+    pub const CHAIN: &str = "|>";
+    /// Reply element of an op that did not run, or of a TENSORGET of a tensor never computed.
+    pub const NA: &str = "NA";
+}
+
+/// `AI._MODELSCAN`: `[key, tag]` of every stored model (experimental in RedisAI).
+pub const MODELSCAN: &str = "AI._MODELSCAN";
+/// `AI._SCRIPTSCAN`: `[key, tag]` of every stored script.
+pub const SCRIPTSCAN: &str = "AI._SCRIPTSCAN";

@@ -1,6 +1,6 @@
 //! Scripts: the stored value (`AI_SCRIPT`), building one (compiling its TorchScript source) and running one of
 //! its functions, [`ScriptEntry::execute`] — the single entry point used by `AI.SCRIPTEXECUTE`/`AI.SCRIPTRUN`
-//! jobs on the device queues and by DAG ops.
+//! jobs on the device queues and by DAG ops ([`ScriptRunner`]).
 
 pub mod parse;
 pub mod rdb;
@@ -12,6 +12,7 @@ use smartredis_protocol::Backend;
 
 use crate::backends::{self, LoadedScript, ModelOptions, ScriptCall};
 use crate::config;
+use crate::dag::Runner;
 use crate::model::stats::{self, Stats};
 use crate::tensor::tensor::Tensor;
 
@@ -113,5 +114,30 @@ impl ScriptEntry {
         let us = start.elapsed().as_micros() as u64;
         self.stats.record_script(us, result.is_ok());
         result
+    }
+}
+
+/// A DAG's script op: a function of a script with its KEYS and ARGS bound.
+pub struct ScriptRunner {
+    /// The script, resolved at parse time (kept alive if its key is deleted meanwhile).
+    pub script: Arc<ScriptEntry>,
+    /// The function to call.
+    pub function: String,
+    /// `KEYS`, passed as strings.
+    pub keys: Vec<Vec<u8>>,
+    /// `ARGS`, passed as strings.
+    pub args: Vec<Vec<u8>>,
+    /// The number of outputs the op names.
+    pub noutputs: usize,
+}
+
+impl Runner for ScriptRunner {
+    fn queue(&self) -> String {
+        self.script.queue_name()
+    }
+
+    fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, String> {
+        self.script
+            .execute(&self.function, inputs, &self.keys, &self.args, self.noutputs)
     }
 }

@@ -8,7 +8,6 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-pub mod onnx;
 pub mod torch;
 
 pub use testkit::RedisServer;
