@@ -592,25 +592,89 @@ fn entry_points_call_back_into_redis_and_models() {
     // Script ops inside DAGs (any scope order there), and the deprecated DAGRUN with SCRIPTRUN.
     assert_eq!(
         c.cmd(&[
-            "AI.DAGEXECUTE", "LOAD", "2", "a", "b", "PERSIST", "1", "d", "|>", "AI.SCRIPTEXECUTE", "s", "add",
-            "OUTPUTS", "1", "t", "INPUTS", "2", "a", "b", "|>", "AI.SCRIPTEXECUTE", "s", "add", "INPUTS", "2", "t",
-            "t", "OUTPUTS", "1", "d",
+            "AI.DAGEXECUTE",
+            "LOAD",
+            "2",
+            "a",
+            "b",
+            "PERSIST",
+            "1",
+            "d",
+            "|>",
+            "AI.SCRIPTEXECUTE",
+            "s",
+            "add",
+            "OUTPUTS",
+            "1",
+            "t",
+            "INPUTS",
+            "2",
+            "a",
+            "b",
+            "|>",
+            "AI.SCRIPTEXECUTE",
+            "s",
+            "add",
+            "INPUTS",
+            "2",
+            "t",
+            "t",
+            "OUTPUTS",
+            "1",
+            "d",
         ]),
         "*2\r\n+OK\r\n+OK\r\n"
     );
     assert_eq!(get_f32(&mut c, "d"), [22.0, 44.0]);
-    assert_eq!(c.cmd(&["AI.SCRIPTSET", "sp", "CPU", "SOURCE", PROCESSING]), "+OK\r\n");
+    assert_eq!(
+        c.cmd(&["AI.SCRIPTSET", "sp", "CPU", "SOURCE", PROCESSING]),
+        "+OK\r\n"
+    );
     assert_eq!(
         c.cmd(&[
-            "AI.DAGRUN", "LOAD", "1", "a", "|>", "AI.SCRIPTRUN", "sp", "pre_process", "INPUTS", "a", "OUTPUTS",
-            "p", "|>", "AI.TENSORGET", "p", "BLOB",
+            "AI.DAGRUN",
+            "LOAD",
+            "1",
+            "a",
+            "|>",
+            "AI.SCRIPTRUN",
+            "sp",
+            "pre_process",
+            "INPUTS",
+            "a",
+            "OUTPUTS",
+            "p",
+            "|>",
+            "AI.TENSORGET",
+            "p",
+            "BLOB",
         ]),
         format!(
             "*2\r\n+OK\r\n$8\r\n{}\r\n",
-            String::from_utf8_lossy(&[1.0f32 / 255.0, 2.0 / 255.0].iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>())
+            String::from_utf8_lossy(
+                &[1.0f32 / 255.0, 2.0 / 255.0]
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect::<Vec<u8>>()
+            )
         )
     );
-    let e = c.cmd(&["AI.DAGEXECUTE", "LOAD", "1", "a", "|>", "AI.SCRIPTEXECUTE", "s", "nope", "INPUTS", "1", "a", "OUTPUTS", "1", "o"]);
+    let e = c.cmd(&[
+        "AI.DAGEXECUTE",
+        "LOAD",
+        "1",
+        "a",
+        "|>",
+        "AI.SCRIPTEXECUTE",
+        "s",
+        "nope",
+        "INPUTS",
+        "1",
+        "a",
+        "OUTPUTS",
+        "1",
+        "o",
+    ]);
     assert_eq!(e, "*1\r\n-Function does not exist: nope\r\n");
 
     // Concurrent calls on two workers, each checked.

@@ -137,7 +137,12 @@ impl Runner for ScriptRunner {
     }
 
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, String> {
-        self.script
-            .execute(&self.function, inputs, &self.keys, &self.args, self.noutputs)
+        self.script.execute(
+            &self.function,
+            inputs,
+            &self.keys,
+            &self.args,
+            self.noutputs,
+        )
     }
 }
