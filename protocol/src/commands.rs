@@ -133,3 +133,31 @@ pub mod reply {
     /// Precedes the elements.
     pub const VALUES: &str = "values";
 }
+
+/// DAG commands: `AI.DAGEXECUTE[_RO] [LOAD n key...] [PERSIST n key...] [ROUTING key] [TIMEOUT ms] |> op [|> op...]`
+/// and the deprecated `AI.DAGRUN[_RO]` (reference §3.11, §3.12).
+pub mod dag {
+    /// `AI.DAGEXECUTE`: ops may be TENSORSET, TENSORGET, MODELEXECUTE and SCRIPTEXECUTE.
+    pub const DAGEXECUTE: &str = "AI.DAGEXECUTE";
+    /// `AI.DAGEXECUTE_RO`: no PERSIST, no SCRIPTEXECUTE.
+    pub const DAGEXECUTE_RO: &str = "AI.DAGEXECUTE_RO";
+    /// Deprecated `AI.DAGRUN`: ops may be TENSORSET, TENSORGET, MODELRUN and SCRIPTRUN.
+    pub const DAGRUN: &str = "AI.DAGRUN";
+    /// Deprecated `AI.DAGRUN_RO`.
+    pub const DAGRUN_RO: &str = "AI.DAGRUN_RO";
+    /// `LOAD n key...`: tensors read from the keyspace into the DAG.
+    pub const LOAD: &str = "LOAD";
+    /// `PERSIST n key...`: DAG tensors written to the keyspace after a successful run.
+    pub const PERSIST: &str = "PERSIST";
+    /// `ROUTING key`: a key naming the shard the DAG runs on.
+    pub const ROUTING: &str = "ROUTING";
+    /// Separates the ops.
+    pub const CHAIN: &str = "|>";
+    /// Reply element of an op that did not run, or of a TENSORGET of a tensor never computed.
+    pub const NA: &str = "NA";
+}
+
+/// `AI._MODELSCAN`: `[key, tag]` of every stored model (experimental in RedisAI).
+pub const MODELSCAN: &str = "AI._MODELSCAN";
+/// `AI._SCRIPTSCAN`: `[key, tag]` of every stored script.
+pub const SCRIPTSCAN: &str = "AI._SCRIPTSCAN";
