@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use smartredis_protocol::commands::{keyword, TENSORGET, TENSORSET};
+use smartredis_protocol::commands::{keyword, model, INFO, TENSORGET, TENSORSET};
 
 use crate::tensor::DType;
 
@@ -32,6 +32,15 @@ pub fn tensorget(key: &[u8]) -> Args<'_> {
     ]
 }
 
+/// `AI.INFO key [RESETSTAT]`: the run statistics of a model or script (or their reset).
+pub fn info(key: &[u8], reset_stat: bool) -> Args<'_> {
+    let mut args: Args<'_> = vec![INFO.as_bytes().into(), key.into()];
+    if reset_stat {
+        args.push(model::RESETSTAT.as_bytes().into());
+    }
+    args
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,5 +62,7 @@ mod tests {
             text(&tensorget(b"k")),
             ["AI.TENSORGET", "k", "META", "BLOB"]
         );
+        assert_eq!(text(&info(b"m", false)), ["AI.INFO", "m"]);
+        assert_eq!(text(&info(b"m", true)), ["AI.INFO", "m", "RESETSTAT"]);
     }
 }

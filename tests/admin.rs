@@ -1,5 +1,5 @@
 //! Admin calls addressed to one node, standalone and on a 3-shard cluster: INFO, CLUSTER INFO, CONFIG GET/SET,
-//! FLUSHDB, SAVE, and bad addresses.
+//! AI.INFO, FLUSHDB, SAVE, and bad addresses.
 
 mod common;
 
@@ -21,6 +21,10 @@ fn exercise(c: &mut Client, addresses: &[String]) {
         assert_eq!(e.code(), SRError::SRRuntimeError);
         assert!(e.message().contains("no-such-parameter"), "{e}");
         c.save(addr).unwrap();
+        // AI.INFO of a key the module has no statistics for reports the server's text.
+        let e = c.get_ai_info(addr, "no_model", false).unwrap_err();
+        assert_eq!(e.code(), SRError::SRRuntimeError);
+        assert!(e.message().contains("cannot find run info"), "{e}");
     }
     // FLUSHDB on every node empties the store.
     for i in 0..20 {
