@@ -81,8 +81,8 @@ fn lowest_slot(addr: &str) -> u16 {
 /// `key` is the node's copy `{prefix}.key`, whose prefix the reply's `key` field drops.
 fn ai_info_of_a_model(c: &mut Client, addr: &str, cluster: bool) {
     let tag = if cluster {
-        let prefix = smartredis_protocol::cluster::slot_prefix(lowest_slot(addr)).unwrap();
-        [b"{".as_slice(), &prefix, b"}."].concat()
+        let prefix = smartredis_protocol::model::cluster_prefix(lowest_slot(addr)).unwrap();
+        smartredis_protocol::model::cluster_key(&prefix, b"")
     } else {
         Vec::new()
     };

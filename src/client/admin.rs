@@ -46,7 +46,8 @@ fn text_reply(v: Value, what: &str) -> Result<String> {
         Value::SimpleString(s) => Ok(s),
         Value::VerbatimString { text, .. } => Ok(text),
         other => Err(Error::Runtime(format!(
-            "Unexpected reply to {what}: {other:?}"
+            "Unexpected reply to {what}: {}",
+            crate::text::quote(&other)
         ))),
     }
 }
@@ -56,7 +57,8 @@ fn ok_reply(v: Value, what: &str) -> Result<()> {
         Value::Okay => Ok(()),
         Value::SimpleString(s) if s == "OK" => Ok(()),
         other => Err(Error::Runtime(format!(
-            "Unexpected reply to {what}: {other:?}"
+            "Unexpected reply to {what}: {}",
+            crate::text::quote(&other)
         ))),
     }
 }
@@ -145,10 +147,10 @@ impl Client {
                     .map(|r| r.lo)
                     .min();
                 // An address that is not a primary is reported by `query_at` below.
-                lowest.and_then(smartredis_protocol::cluster::slot_prefix)
+                lowest.and_then(smartredis_protocol::model::cluster_prefix)
             }
         };
-        let tag = node_prefix.map(|p| [b"{".as_slice(), &p, b"}."].concat());
+        let tag = node_prefix.map(|p| smartredis_protocol::model::cluster_key(&p, b""));
         let full_key = [tag.as_deref().unwrap_or_default(), key.as_bytes()].concat();
         let mut cmd = redis::Cmd::new();
         for arg in crate::ai::info(&full_key, reset_stat) {
@@ -201,7 +203,12 @@ impl Client {
             redis::cmd("CONFIG").arg("GET").arg(expression),
             "CONFIG GET",
         )?;
-        let bad = |v: &Value| Error::Runtime(format!("Unexpected reply to CONFIG GET: {v:?}"));
+        let bad = |v: &Value| {
+            Error::Runtime(format!(
+                "Unexpected reply to CONFIG GET: {}",
+                crate::text::quote(&v)
+            ))
+        };
         let text = |v: &Value| match v {
             Value::BulkString(b) => Ok(String::from_utf8_lossy(b).into_owned()),
             Value::SimpleString(s) => Ok(s.clone()),

@@ -9,8 +9,8 @@ use std::ffi::{c_char, c_int, c_void, CString};
 
 use super::configoptions::config_options as config_options_arg;
 use super::{
-    bytes_arg, free_handle_at, guard, guard_or, handle_mut, new_handle, out_arg, slice_arg,
-    str_arg, to_cstring, CMemoryLayout, CTensorType, HandleKind,
+    bytes_arg, free_handle_at, guard, guard_or, new_handle, out_arg, slice_arg, str_arg,
+    to_cstring, CMemoryLayout, CTensorType, HandleKind,
 };
 use crate::client::{Client, Entity};
 use crate::enums::{SRMemoryLayout, SRTensorType};
@@ -69,6 +69,9 @@ pub(crate) struct CClient {
     pub(crate) client: Client,
     /// Every `get_tensor` result, kept until the client is deleted (upstream's ownership rule).
     outputs: Vec<TensorOutput>,
+    /// The last `get_model`/`get_script` result per name (NUL-terminated), kept until the next such call for
+    /// that name or the client's deletion.
+    pub(crate) blobs: std::collections::HashMap<(u8, String), Vec<u8>>,
     /// The text returned by `client_to_string`.
     description: CString,
 }
@@ -85,7 +88,7 @@ impl LogSource for CClient {
 }
 
 pub(crate) fn client_arg<'a>(c_client: *mut c_void) -> Result<&'a mut CClient> {
-    handle_mut::<CClient>(c_client, "c_client")
+    super::handle_exclusive::<CClient>(c_client, "c_client")
 }
 
 pub(crate) fn store_client(
@@ -97,6 +100,7 @@ pub(crate) fn store_client(
     *out = new_handle(CClient {
         client,
         outputs: Vec::new(),
+        blobs: std::collections::HashMap::new(),
         description: CString::default(),
     });
     Ok(())

@@ -78,6 +78,20 @@ impl Request for CmdRequest<'_> {
     }
 }
 
+/// A command given as arguments ([`crate::ai::Args`]); large arguments are sent without a copy. The reply is
+/// read as a `redis::Value`.
+pub struct ArgsRequest<'a, 'b>(pub &'a [std::borrow::Cow<'b, [u8]>]);
+
+impl Request for ArgsRequest<'_, '_> {
+    type Output = Value;
+    fn send(&self, io: &mut BufStream) -> io::Result<()> {
+        super::resp::send_args(io, self.0)
+    }
+    fn receive(&mut self, io: &mut BufStream) -> std::result::Result<Value, ReplyError> {
+        io.value()
+    }
+}
+
 /// `ASKING` followed by the request, for one command to a slot being imported.
 pub struct Asking<'a, R>(pub &'a mut R);
 
@@ -109,9 +123,10 @@ impl CallError {
     /// `"Redis error when executing command: <message>"` runtime error.
     pub fn into_error(self) -> Error {
         match self {
-            CallError::Server(m) => {
-                Error::Runtime(format!("Redis error when executing command: {m}"))
-            }
+            CallError::Server(m) => Error::Runtime(format!(
+                "Redis error when executing command: {}",
+                crate::text::capped(&m)
+            )),
             CallError::Failed(e) => e,
         }
     }
@@ -241,7 +256,10 @@ impl NodeConnection {
             .map_err(|e| e.to_string())?;
         match io.value() {
             Ok(Value::SimpleString(s)) if s == "PONG" => Ok(io),
-            Ok(other) => Err(format!("unexpected reply to PING: {other:?}")),
+            Ok(other) => Err(format!(
+                "unexpected reply to PING: {}",
+                crate::text::quote(&other)
+            )),
             // A node that is loading its data, or needs AUTH, says so; report it.
             Err(ReplyError::Server(m)) => Err(m),
             Err(ReplyError::Io(e)) => Err(e.to_string()),
