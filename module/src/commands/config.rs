@@ -53,6 +53,18 @@ pub fn ai_config(ctx: &Context, args: &[RedisString]) -> RedisResult {
             .map_err(RedisError::Str)?;
         return Ok(RedisValue::SimpleStringStatic("OK"));
     }
+    if let Some(r) = config::get().set_limit(
+        &String::from_utf8_lossy(sub),
+        value.as_deref().unwrap_or(""),
+    ) {
+        return match r {
+            Ok(()) => Ok(RedisValue::SimpleStringStatic("OK")),
+            Err(()) => Err(RedisError::String(format!(
+                "ERR {}: invalid value",
+                String::from_utf8_lossy(sub).to_ascii_uppercase()
+            ))),
+        };
+    }
     if sub.eq_ignore_ascii_case(key::GET.as_bytes()) {
         let name = args.get(2).ok_or(RedisError::WrongArity)?.as_slice();
         let c = config::get();
@@ -60,6 +72,8 @@ pub fn ai_config(ctx: &Context, args: &[RedisString]) -> RedisResult {
             RedisValue::BulkString(c.backends_path.clone())
         } else if name.eq_ignore_ascii_case(key::MODEL_CHUNK_SIZE.as_bytes()) {
             RedisValue::Integer(c.model_chunk_size)
+        } else if let Some(v) = c.limit(name) {
+            RedisValue::Integer(v)
         } else {
             RedisValue::Null
         });
