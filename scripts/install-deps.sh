@@ -12,6 +12,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin          # the MPI examples (examples/parallel)
   valgrind                            # memcheck variants of the C++ and Fortran tests
   python3-pip                         # fetches the ONNX Runtime wheel (scripts/fetch-backends.sh)
+  python3-venv                        # build/venv with the SmartRedis Python client (scripts/setup-venv.sh)
 )
 CBINDGEN_VERSION=0.29.4
 
@@ -38,3 +39,6 @@ fi
 
 # Model backends the module loads at run time (ONNX Runtime), unpacked into build/backends/ once.
 "$(dirname "$0")/fetch-backends.sh"
+
+# Upstream's SmartRedis Python client in build/venv, for the interoperability tests (tests/interop.rs), once.
+"$(dirname "$0")/setup-venv.sh"

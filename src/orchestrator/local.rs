@@ -206,7 +206,8 @@ pub fn server_args(plan: &Plan, index: usize, host: Option<&str>, port: u16) -> 
             None => shard_nodes_conf(index),
         };
         args.extend(["--cluster-config-file".into(), conf]);
-        args.extend(["--cluster-require-full-coverage".into(), "yes".into()]);
+        let full = if opts.partial_coverage { "no" } else { "yes" };
+        args.extend(["--cluster-require-full-coverage".into(), full.into()]);
         if let Some(h) = host {
             args.extend([
                 "--cluster-announce-ip".into(),
@@ -495,7 +496,7 @@ mod tests {
             .aof(true)
             .maxmemory("1gb")
             .extra_args(["--io-threads", "2"]);
-        let p = plan(opts, true);
+        let p = plan(opts.clone(), true);
         let a = args(&shard_command(&p, 2, "10.0.0.1", 7002));
         assert_eq!(value_of(&a, "--port").as_deref(), Some("7002"));
         assert_eq!(value_of(&a, "--bind").as_deref(), Some("10.0.0.1"));
@@ -507,6 +508,17 @@ mod tests {
         assert_eq!(
             value_of(&a, "--cluster-config-file").as_deref(),
             Some("nodes-7002.conf")
+        );
+        let full = |o: &OrchestratorOptions| {
+            value_of(
+                &args(&shard_command(&plan(o.clone(), true), 2, "10.0.0.1", 7002)),
+                "--cluster-require-full-coverage",
+            )
+        };
+        assert_eq!(full(&opts).as_deref(), Some("yes"));
+        assert_eq!(
+            full(&opts.clone().partial_coverage(true)).as_deref(),
+            Some("no")
         );
         assert_eq!(value_of(&a, "--dbfilename").as_deref(), Some("shard-2.rdb"));
         assert_eq!(

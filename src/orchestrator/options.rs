@@ -141,6 +141,7 @@ pub struct OrchestratorOptions {
     pub(crate) account: Option<String>,
     pub(crate) queue: Option<String>,
     pub(crate) cpus_per_shard: Option<u32>,
+    pub(crate) partial_coverage: bool,
 }
 
 impl Default for OrchestratorOptions {
@@ -172,6 +173,7 @@ impl Default for OrchestratorOptions {
             account: None,
             queue: None,
             cpus_per_shard: None,
+            partial_coverage: false,
         }
     }
 }
@@ -413,6 +415,14 @@ impl OrchestratorOptions {
     /// The launcher asked for.
     pub fn get_launcher(&self) -> super::launcher::LauncherKind {
         self.launcher
+    }
+
+    /// Let the live shards of a cluster keep serving their slots while a shard is down
+    /// (`cluster-require-full-coverage no`). Default `false`, as Redis: the whole cluster answers `CLUSTERDOWN`
+    /// once any slot has no live owner.
+    pub fn partial_coverage(mut self, on: bool) -> Self {
+        self.partial_coverage = on;
+        self
     }
 
     /// The working directory these options resolve to.
