@@ -4,7 +4,7 @@
 CARGO   ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all deps build lint test slurm slurm-stop ctest install header bindings demo bench bench-client bench-module bench-models bench-orchestrator clean
+.PHONY: all deps build lint test slurm slurm-stop ctest install header bindings demo bench bench-client bench-module bench-models bench-orchestrator bench-slurm clean
 
 # Where `make install` puts the program, the module, the libraries, headers, Fortran modules and CMake/pkg-config files.
 PREFIX ?= $(CURDIR)/install
@@ -89,7 +89,11 @@ bench-client: build
 	    -Wl,-rpath,$(CURDIR)/target/release -o build/bench/client_bench
 	taskset -c $(BENCH_CPU) target/release/smartredis run -- build/bench/client_bench $(BENCH_ARGS)
 
-bench: bench-client bench-module bench-models bench-orchestrator
+bench: bench-client bench-module bench-models bench-orchestrator bench-slurm
+
+# Formation and stop times of the Slurm launcher: 3, 16 and 64 shards across the 3 emulated nodes of the local Slurm.
+bench-slurm: build slurm
+	scripts/bench-slurm.sh target/release/smartredis 3 16 64
 
 # AI.TENSORSET/TENSORGET vs SET/GET of the same bytes on one server (module/examples/tensor_bench.rs).
 bench-module: build

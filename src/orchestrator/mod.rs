@@ -182,19 +182,23 @@ impl Orchestrator {
     }
 
     fn plan(&self) -> Result<Plan> {
-        let server = match self.launcher.kind() {
-            // On a scheduler's nodes the server is looked up there (the path must be the same on every node).
-            LauncherKind::Local => find_redis_server(self.opts.redis_server.as_deref())?,
-            _ => find_redis_server(self.opts.redis_server.as_deref())
-                .unwrap_or_else(|_| PathBuf::from("redis-server")),
+        let local = self.launcher.kind() == LauncherKind::Local;
+        // A scheduler's shards run on other nodes: an explicit path is taken as given (it need not exist here);
+        // otherwise the one found here is used (the same path must hold on every node), else `redis-server`.
+        let server = match (&self.opts.redis_server, local) {
+            (Some(p), false) => p.clone(),
+            _ if local => find_redis_server(self.opts.redis_server.as_deref())?,
+            _ => find_redis_server(None).unwrap_or_else(|_| PathBuf::from("redis-server")),
         };
-        let module = if self.opts.module.enabled {
+        let module = if !self.opts.module.enabled {
+            None
+        } else if let (Some(p), false) = (&self.opts.module.path, local) {
+            Some((p.clone(), self.opts.module.load_args()))
+        } else {
             Some((
                 find_module(self.opts.module.path.as_deref())?,
                 self.opts.module.load_args(),
             ))
-        } else {
-            None
         };
         Ok(Plan {
             opts: self.opts.clone(),
