@@ -923,8 +923,9 @@ SRError get_integer_option(void *c_cfgopts,
 /**
  * Stores in `*result` and `*result_len` the string value of option `option_name` (as [`get_integer_option`]).
  *
- * The buffer is owned by the ConfigOptions: do not modify or free it. Unlike upstream it is NUL-terminated
- * (`*result_len` excludes the NUL), and it stays valid until the ConfigOptions is freed.
+ * The buffer is owned by the ConfigOptions: do not modify or free it. It holds the value's exact bytes (a NUL
+ * byte inside the value included, `*result_len` of them) followed by a NUL, and stays valid until the
+ * ConfigOptions is freed.
  */
 SRError get_string_option(void *c_cfgopts,
                           const char *option_name,

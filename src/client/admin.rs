@@ -46,7 +46,8 @@ fn text_reply(v: Value, what: &str) -> Result<String> {
         Value::SimpleString(s) => Ok(s),
         Value::VerbatimString { text, .. } => Ok(text),
         other => Err(Error::Runtime(format!(
-            "Unexpected reply to {what}: {other:?}"
+            "Unexpected reply to {what}: {}",
+            crate::text::quote(&other)
         ))),
     }
 }
@@ -56,7 +57,8 @@ fn ok_reply(v: Value, what: &str) -> Result<()> {
         Value::Okay => Ok(()),
         Value::SimpleString(s) if s == "OK" => Ok(()),
         other => Err(Error::Runtime(format!(
-            "Unexpected reply to {what}: {other:?}"
+            "Unexpected reply to {what}: {}",
+            crate::text::quote(&other)
         ))),
     }
 }
@@ -140,7 +142,12 @@ impl Client {
             redis::cmd("CONFIG").arg("GET").arg(expression),
             "CONFIG GET",
         )?;
-        let bad = |v: &Value| Error::Runtime(format!("Unexpected reply to CONFIG GET: {v:?}"));
+        let bad = |v: &Value| {
+            Error::Runtime(format!(
+                "Unexpected reply to CONFIG GET: {}",
+                crate::text::quote(&v)
+            ))
+        };
         let text = |v: &Value| match v {
             Value::BulkString(b) => Ok(String::from_utf8_lossy(b).into_owned()),
             Value::SimpleString(s) => Ok(s.clone()),
