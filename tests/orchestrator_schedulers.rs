@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use smartredis::orchestrator::{Orchestrator, ShardState, State};
+use smartredis::orchestrator::{Orchestrator, State};
 
 const BIN: &str = env!("CARGO_BIN_EXE_smartredis");
 const JOB_VARS: [&str; 8] = [
@@ -139,7 +139,8 @@ fn golden(name: &str, actual: &str) {
     let expected = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
     assert_eq!(
-        expected, actual,
+        expected,
+        actual,
         "{name} differs from {} (UPDATE_GOLDEN=1 rewrites it after a deliberate change)",
         path.display()
     );
@@ -164,14 +165,20 @@ fn generated_job_scripts_and_launch_lines_match_the_golden_files() {
         "pbs-alloc",
         &dry_run(
             "auto",
-            &[("PBS_JOBID", "77.server".into()), ("PBS_NODEFILE", nodes.clone())],
+            &[
+                ("PBS_JOBID", "77.server".into()),
+                ("PBS_NODEFILE", nodes.clone()),
+            ],
         ),
     );
     golden(
         "lsf-alloc",
         &dry_run(
             "auto",
-            &[("LSB_JOBID", "77".into()), ("LSB_DJOB_HOSTFILE", nodes.clone())],
+            &[
+                ("LSB_JOBID", "77".into()),
+                ("LSB_DJOB_HOSTFILE", nodes.clone()),
+            ],
         ),
     );
     golden(
@@ -181,6 +188,11 @@ fn generated_job_scripts_and_launch_lines_match_the_golden_files() {
             &[("COBALT_JOBID", "77".into()), ("COBALT_NODEFILE", nodes)],
         ),
     );
+}
+
+/// A base port of this test process's own (several worktrees may run these tests at once).
+fn base_port() -> u16 {
+    12000 + (std::process::id() % 300) as u16 * 20
 }
 
 fn eventually(bound: Duration, mut f: impl FnMut() -> bool) -> bool {
@@ -208,7 +220,8 @@ fn store_processes(run_id: &str) -> bool {
 fn fake_bin(dir: &Path) -> PathBuf {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    let fake = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fake-scheduler/fake-scheduler.sh");
+    let fake =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fake-scheduler/fake-scheduler.sh");
     for name in [
         "qsub", "qstat", "qdel", "bsub", "bjobs", "bkill", "mpiexec", "jsrun", "aprun",
     ] {
@@ -240,6 +253,9 @@ fn drive(launcher: &str, flavor: &str, in_allocation: bool, port: u16) -> String
             _ => ("COBALT_JOBID", "COBALT_NODEFILE"),
         };
         env.push((id, "9".into()));
+        // The allocation (job 9) runs as long as this test does.
+        std::fs::create_dir_all(sched.join("jobs")).unwrap();
+        std::fs::write(sched.join("jobs/9.pid"), std::process::id().to_string()).unwrap();
         env.push((file, nodefile.display().to_string()));
     }
     let dir = store.to_str().unwrap();
@@ -273,11 +289,11 @@ fn drive(launcher: &str, flavor: &str, in_allocation: bool, port: u16) -> String
             assert!(o.status.success(), "{script}: {}", text(&o));
         }
     }
-    let mut orc = Orchestrator::attach(&store).unwrap();
+    // (Status through the fake scheduler needs its PATH: it is asked through the CLI below.)
+    let orc = Orchestrator::attach(&store).unwrap();
     assert_eq!(orc.launcher_kind().name(), launcher);
     assert_eq!(orc.ports(), vec![port, port + 1, port + 2]);
     let run_id = orc.run_id().to_string();
-    assert!(orc.status().iter().all(|s| s.state == ShardState::Running));
     let mut con = redis::Client::open(format!("redis://{}/", orc.addresses()[0]))
         .unwrap()
         .get_connection()
@@ -288,41 +304,58 @@ fn drive(launcher: &str, flavor: &str, in_allocation: bool, port: u16) -> String
     assert_eq!(st.job_id.is_some(), !in_allocation);
     let o = smartredis(&["status", "--dir", dir], &env, Some(&bin));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(text(&o).matches("running").count(), 3, "{}", text(&o));
     let o = smartredis(&["stop", "--dir", dir], &env, Some(&bin));
     assert!(o.status.success(), "{}", text(&o));
-    assert!(eventually(Duration::from_secs(10), || !store_processes(&run_id)));
+    assert!(eventually(Duration::from_secs(10), || !store_processes(
+        &run_id
+    )));
     assert!(!store.join("smartredis-orchestrator.json").exists());
     std::fs::read_to_string(sched.join("calls.log")).unwrap_or_default()
 }
 
 #[test]
 fn pbs_store_job_and_allocation_through_a_fake_scheduler() {
-    let calls = drive("pbs", "pbs", false, 18110);
+    let calls = drive("pbs", "pbs", false, base_port());
     assert!(calls.lines().any(|l| l.starts_with("qsub ")), "{calls}");
     assert!(calls.lines().any(|l| l.starts_with("qstat -f ")), "{calls}");
-    assert!(calls.lines().any(|l| l.starts_with("mpiexec -n 1 --host ")), "{calls}");
-    let calls = drive("pbs", "pbs", true, 18120);
+    assert!(
+        calls.lines().any(|l| l.starts_with("mpiexec -n 1 --host ")),
+        "{calls}"
+    );
+    let calls = drive("pbs", "pbs", true, base_port() + 3);
     assert!(!calls.contains("qsub"), "{calls}");
     assert_eq!(calls.matches("mpiexec -n 1 --host").count(), 3, "{calls}");
 }
 
 #[test]
 fn lsf_store_job_and_allocation_through_a_fake_scheduler() {
-    let calls = drive("lsf", "lsf", false, 18210);
+    let calls = drive("lsf", "lsf", false, base_port() + 6);
     assert!(calls.lines().any(|l| l == "bsub "), "{calls}");
-    assert!(calls.lines().any(|l| l.starts_with("bjobs -noheader -o stat ")), "{calls}");
+    assert!(
+        calls
+            .lines()
+            .any(|l| l.starts_with("bjobs -noheader -o stat ")),
+        "{calls}"
+    );
     assert_eq!(calls.matches("jsrun --erf_input=").count(), 3, "{calls}");
-    let calls = drive("lsf", "lsf", true, 18220);
+    let calls = drive("lsf", "lsf", true, base_port() + 9);
     assert!(!calls.contains("bsub"), "{calls}");
     assert_eq!(calls.matches("jsrun --erf_input=").count(), 3, "{calls}");
 }
 
 #[test]
 fn cobalt_store_job_and_allocation_through_a_fake_scheduler() {
-    let calls = drive("cobalt", "cobalt", false, 18310);
-    assert!(calls.lines().any(|l| l.starts_with("qsub --mode script ")), "{calls}");
-    assert!(calls.lines().any(|l| l.starts_with("aprun -n 1 -N 1 -L ")), "{calls}");
-    let calls = drive("cobalt", "cobalt", true, 18320);
+    let calls = drive("cobalt", "cobalt", false, base_port() + 12);
+    assert!(
+        calls.lines().any(|l| l.starts_with("qsub --mode script ")),
+        "{calls}"
+    );
+    assert!(
+        calls.lines().any(|l| l.starts_with("aprun -n 1 -N 1 -L ")),
+        "{calls}"
+    );
+    let calls = drive("cobalt", "cobalt", true, base_port() + 15);
     assert!(!calls.contains("qsub"), "{calls}");
     assert_eq!(calls.matches("aprun -n 1 -N 1 -L").count(), 3, "{calls}");
 }

@@ -74,6 +74,11 @@ fn slurm_ready(test: &str, nodes: usize) -> bool {
     }
 }
 
+/// A base port of this test process's own (several worktrees may run these tests at once).
+fn base_port() -> u16 {
+    12000 + (std::process::id() % 300) as u16 * 20
+}
+
 fn eventually(bound: Duration, mut f: impl FnMut() -> bool) -> bool {
     let end = Instant::now() + bound;
     loop {
@@ -187,6 +192,8 @@ fn three_shards_inside_an_salloc_allocation_on_one_node() {
         ("SLURM_JOB_ID", job.as_str()),
         ("SLURM_JOB_NODELIST", node.as_str()),
     ];
+    let base = base_port();
+    let port = base.to_string();
     let o = smartredis(
         &[
             "start",
@@ -195,7 +202,7 @@ fn three_shards_inside_an_salloc_allocation_on_one_node() {
             "--shards",
             "3",
             "--port",
-            "17710",
+            &port,
             "--dir",
             dir,
         ],
@@ -206,7 +213,7 @@ fn three_shards_inside_an_salloc_allocation_on_one_node() {
     let run_id = orc.run_id().to_string();
     let hosts: Vec<&str> = orc.shards().iter().map(|s| s.host.as_str()).collect();
     assert!(hosts.iter().all(|h| *h == hosts[0]), "{hosts:?}");
-    assert_eq!(orc.ports(), vec![17710, 17711, 17712]);
+    assert_eq!(orc.ports(), vec![base, base + 1, base + 2]);
     assert!(orc
         .shards()
         .iter()
@@ -289,7 +296,7 @@ fn three_shards_as_a_batch_job_on_one_node() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let (job, run_id) = batch_store(tmp.path(), 1, 17810);
+    let (job, run_id) = batch_store(tmp.path(), 1, base_port() + 3);
     let t = Instant::now();
     let o = smartredis(&["stop", "--dir", tmp.path().to_str().unwrap()], &[]);
     assert!(o.status.success(), "{}", text(&o));
@@ -311,7 +318,7 @@ fn three_shards_across_three_nodes_and_an_outside_scancel() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_str().unwrap();
-    let (job, run_id) = batch_store(tmp.path(), 3, 17910);
+    let (job, run_id) = batch_store(tmp.path(), 3, base_port() + 6);
     // Cancelled from outside: every shard is reported exited, in Slurm's words.
     sh(&["scancel", &job]);
     assert!(eventually(Duration::from_secs(20), || {

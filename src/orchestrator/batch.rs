@@ -256,6 +256,9 @@ pub struct BatchLauncher<S: System> {
     steps: HashMap<String, (Instant, Option<HashSet<String>>)>,
     /// Cached job states, and when they were read.
     jobs: HashMap<String, (Instant, JobState)>,
+    /// Whether this launcher started the shards (then the scheduler and the launches tell their state; an attached
+    /// one also takes a refused connection as the end of a shard the scheduler does not track).
+    started_here: bool,
 }
 
 /// How long a scheduler answer is reused before asking again.
@@ -270,6 +273,7 @@ impl<S: System> BatchLauncher<S> {
             children: HashMap::new(),
             steps: HashMap::new(),
             jobs: HashMap::new(),
+            started_here: false,
         }
     }
 
@@ -399,6 +403,7 @@ impl<S: System> Launcher for BatchLauncher<S> {
         }
         self.children.clear();
         self.forget_cache();
+        self.started_here = true;
         let alloc = self.allocation(plan);
         if let Some(job) = &alloc {
             let nodes = self.sys.allocation_nodes()?;
@@ -530,9 +535,27 @@ impl<S: System> Launcher for BatchLauncher<S> {
                 if !live.contains(&id) {
                     return Some(format!("step {id} ended (job {job}: {})", st.words));
                 }
+                return None;
             }
         }
-        None
+        if self.started_here {
+            return None;
+        }
+        // The scheduler does not track the shard's task within the job: nothing listening on its address means it
+        // has ended.
+        use std::net::ToSocketAddrs;
+        let addr = (shard.host.as_str(), shard.port)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())?;
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => Some(format!(
+                "nothing listens on {} (job {job}: {})",
+                shard.address(),
+                st.words
+            )),
+            _ => None,
+        }
     }
 
     fn verify(&mut self, shard: &ShardRecord, run_id: &str) -> std::result::Result<(), String> {
