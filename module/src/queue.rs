@@ -8,7 +8,8 @@ use std::collections::VecDeque;
 use std::os::raw::{c_char, c_int, c_void};
 use std::os::unix::thread::JoinHandleExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use redis_module::{raw, Context, RedisError, RedisString, RedisValue};
@@ -47,8 +48,38 @@ pub struct Job {
     pub timeout: Option<Duration>,
     /// The result.
     pub outcome: Outcome,
-    bc: *mut raw::RedisModuleBlockedClient,
+    /// Where the finished job goes: the blocked client, or the main thread waiting for it in the command.
+    done: Done,
+    /// Counted in flight until released (on the main thread).
+    _in_flight: InFlight,
 }
+
+/// Where a finished job is handed back to the main thread.
+enum Done {
+    /// Unblock this client (its reply callback replies).
+    Client(*mut raw::RedisModuleBlockedClient),
+    /// The command is still waiting on the main thread (see [`submit`]).
+    Waiter(Arc<Handoff>),
+}
+
+/// A job handed from the main thread, which waits for it briefly inside the command, to a worker.
+struct Handoff {
+    slot: Mutex<Slot>,
+    /// Set (Release) once `slot` holds the finished job, so the waiter can poll without the lock.
+    ready: AtomicBool,
+}
+
+enum Slot {
+    /// The main thread is still waiting.
+    Waiting,
+    /// The worker finished first.
+    Finished(Box<Job>),
+    /// The main thread stopped waiting and blocked the client: the worker unblocks it.
+    Blocked(*mut raw::RedisModuleBlockedClient),
+}
+
+// SAFETY: as for Job: the blocked-client handle may be used from any thread.
+unsafe impl Send for Slot {}
 
 // SAFETY: the blocked-client handle may be used from any thread (UnblockClient is thread-safe); the input
 // tensors are only read off the main thread and released on it.
@@ -78,6 +109,8 @@ pub struct Queue {
     pub name: String,
     pending: Mutex<Pending>,
     ready: Condvar,
+    /// Workers running something now.
+    busy: AtomicUsize,
     threads: Mutex<Vec<libc::pthread_t>>,
 }
 
@@ -98,6 +131,7 @@ pub fn ensure(device: &str) -> Result<Arc<Queue>, String> {
         name: name.clone(),
         pending: Mutex::new(Pending::default()),
         ready: Condvar::new(),
+        busy: AtomicUsize::new(0),
         threads: Mutex::new(Vec::new()),
     });
     let n = config::get().threads_per_queue.max(1);
@@ -186,6 +220,7 @@ impl Queue {
                         .0;
                 }
             };
+            self.busy.fetch_add(1, Ordering::Relaxed);
             match taken {
                 Taken::Batch(b) => run_batch(b),
                 Taken::Task(t) => {
@@ -193,6 +228,7 @@ impl Queue {
                     let _ = catch_unwind(AssertUnwindSafe(|| t(self)));
                 }
             }
+            self.busy.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
@@ -432,10 +468,25 @@ pub fn run_model(
     }
 }
 
-/// Unblocks the job's client; Redis hands the job to the reply and free callbacks on the main thread.
+/// Hands a finished job back: to the main thread if it is still waiting in the command, else by unblocking its
+/// client (Redis then hands the job to the reply and free callbacks on the main thread).
 fn unblock(job: Box<Job>) {
-    let bc = job.bc;
-    // SAFETY: `bc` came from BlockClient and is unblocked exactly once.
+    let bc = match &job.done {
+        Done::Client(bc) => *bc,
+        Done::Waiter(h) => {
+            let h = h.clone();
+            let mut slot = lock(&h.slot);
+            match &*slot {
+                Slot::Blocked(bc) => *bc,
+                _ => {
+                    *slot = Slot::Finished(job);
+                    h.ready.store(true, Ordering::Release);
+                    return;
+                }
+            }
+        }
+    };
+    // SAFETY: `bc` came from BlockClient and is unblocked exactly once (the only path that reaches here for it).
     unsafe { unblock_with(bc, job) }
 }
 
@@ -483,7 +534,76 @@ pub fn block(
     Ok(bc)
 }
 
-/// Blocks the calling client and queues the run. Fails (without blocking) if the queue cannot be created.
+/// Model runs and DAGs between their command and their reply.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a run or DAG in flight until the returned guard is dropped (on the main thread, with its reply).
+pub fn in_flight() -> InFlight {
+    IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
+    InFlight(())
+}
+
+/// See [`in_flight`].
+pub struct InFlight(());
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The client that submitted the last model run.
+static LAST_CLIENT: AtomicU64 = AtomicU64::new(0);
+
+/// The longest the main thread waits for a model run inside the command before blocking the client instead:
+/// 300 µs, or the environment variable `SMARTREDIS_AI_WAIT_US` of the server process (`0` turns waiting off, so
+/// every run blocks its client, as RedisAI does).
+fn wait_max() -> Duration {
+    static MAX: OnceLock<Duration> = OnceLock::new();
+    *MAX.get_or_init(|| {
+        let us = std::env::var("SMARTREDIS_AI_WAIT_US")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(300);
+        Duration::from_micros(us)
+    })
+}
+
+/// How long the main thread may wait for this run in the command, if at all: only when nothing else is in flight
+/// and the previous run came from the same client (a client calling in sequence, not several clients at once, whose
+/// requests would wait behind the main thread), a worker of the queue is idle and the queue is
+/// empty (so the run starts at once), the model does not batch (batching waits for other requests) and its runs
+/// are known to be short (or it has not run yet). Then waiting costs the main thread about one model run, and saves
+/// the client the blocked-client round trip (a pipe write, an event-loop wake-up and a second pass through the
+/// reply machinery), which dominates the latency of small models.
+fn wait_budget(ctx: &Context, model: &ModelEntry, queue: &Queue) -> Option<Duration> {
+    // SAFETY: a command context on the main thread.
+    let client = unsafe { raw::RedisModule_GetClientId.map_or(0, |f| f(ctx.ctx)) };
+    let same_client = LAST_CLIENT.swap(client, Ordering::Relaxed) == client;
+    if !same_client || model.meta.batch_size > 0 || IN_FLIGHT.load(Ordering::Relaxed) > 0 {
+        return None;
+    }
+    {
+        let p = lock(&queue.pending);
+        if !p.jobs.is_empty() || !p.tasks.is_empty() || queue.busy.load(Ordering::Relaxed) > 0 {
+            return None;
+        }
+    }
+    let stats = &model.stats;
+    let calls = stats.calls.load(Ordering::Relaxed);
+    let mean = stats
+        .duration_us
+        .load(Ordering::Relaxed)
+        .checked_div(calls)
+        .unwrap_or(0);
+    let budget = Duration::from_micros(2 * mean + 100);
+    (budget <= wait_max()).then_some(budget)
+}
+
+/// Queues the run. When [`wait_budget`] allows, the main thread waits for the worker inside the command and
+/// replies at once; otherwise (or if the run takes longer) the client is blocked and replied to from the
+/// blocked-client callback. Either way the model runs on a worker, never on the main thread. Fails (without
+/// blocking) if the queue cannot be created.
 pub fn submit(
     ctx: &Context,
     model: Arc<ModelEntry>,
@@ -492,17 +612,61 @@ pub fn submit(
     timeout: Option<Duration>,
 ) -> Result<(), RedisError> {
     let queue = ensure(&model.queue_name()).map_err(RedisError::String)?;
-    let bc = block(ctx, reply_callback, free_job)?;
-    queue.push(Box::new(Job {
-        model,
-        inputs,
-        output_keys,
-        enqueued: Instant::now(),
-        timeout,
-        outcome: Outcome::Pending,
-        bc,
-    }));
-    Ok(())
+    let job = |done| {
+        Box::new(Job {
+            model: model.clone(),
+            inputs,
+            output_keys,
+            enqueued: Instant::now(),
+            timeout,
+            outcome: Outcome::Pending,
+            done,
+            _in_flight: in_flight(),
+        })
+    };
+    let Some(budget) = wait_budget(ctx, &model, &queue) else {
+        let bc = block(ctx, reply_callback, free_job)?;
+        queue.push(job(Done::Client(bc)));
+        return Ok(());
+    };
+    let h = Arc::new(Handoff {
+        slot: Mutex::new(Slot::Waiting),
+        ready: AtomicBool::new(false),
+    });
+    queue.push(job(Done::Waiter(h.clone())));
+    // Spin (a yield could hand the core away for a whole time slice on a busy machine).
+    let start = Instant::now();
+    while !h.ready.load(Ordering::Acquire) && start.elapsed() < budget {
+        std::hint::spin_loop();
+    }
+    let mut slot = lock(&h.slot);
+    if let Slot::Finished(_) = &*slot {
+        let Slot::Finished(mut job) = std::mem::replace(&mut *slot, Slot::Waiting) else {
+            return Err(RedisError::Str("ERR internal error: lost job"));
+        };
+        drop(slot);
+        reply_job(ctx, &mut job);
+        return Ok(());
+    }
+    // Still running: block the client; the worker unblocks it when done.
+    match block(ctx, reply_callback, free_job) {
+        Ok(bc) => {
+            *slot = Slot::Blocked(bc);
+            Ok(())
+        }
+        Err(e) => {
+            // Cannot block: wait for the worker after all (it holds the inputs, released here on the main thread).
+            drop(slot);
+            while !h.ready.load(Ordering::Acquire) {
+                std::thread::yield_now();
+            }
+            let mut slot = lock(&h.slot);
+            if let Slot::Finished(job) = std::mem::replace(&mut *slot, Slot::Waiting) {
+                drop(job);
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Main thread, when the worker has unblocked the client: write and replicate the outputs, then reply.
@@ -525,6 +689,12 @@ unsafe extern "C" fn reply_callback(
         context.reply(Err(RedisError::Str("ERR internal error: no job")));
         return raw::REDISMODULE_OK as c_int;
     };
+    reply_job(&context, job);
+    raw::REDISMODULE_OK as c_int
+}
+
+/// Main thread: writes and replicates a finished job's outputs, then replies.
+fn reply_job(context: &Context, job: &mut Job) {
     let outcome = std::mem::replace(&mut job.outcome, Outcome::Pending);
     let done = catch_unwind(AssertUnwindSafe(|| match outcome {
         Outcome::TimedOut => {
@@ -536,8 +706,8 @@ unsafe extern "C" fn reply_callback(
         Outcome::Pending => {
             context.reply(Err(RedisError::Str("ERR internal error: job not run")));
         }
-        Outcome::Done(outs) => match store_outputs(&context, &job.output_keys, outs) {
-            Ok(()) => reply::ok(&context),
+        Outcome::Done(outs) => match store_outputs(context, &job.output_keys, outs) {
+            Ok(()) => reply::ok(context),
             Err(e) => {
                 context.reply(Err(e));
             }
@@ -546,7 +716,6 @@ unsafe extern "C" fn reply_callback(
     if done.is_err() {
         context.reply(Err(RedisError::Str("ERR internal error")));
     }
-    raw::REDISMODULE_OK as c_int
 }
 
 /// Writes each output tensor to its key and replicates it as `AI.TENSORSET key DTYPE dims... BLOB data`.
