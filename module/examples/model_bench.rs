@@ -6,8 +6,6 @@
 //! Direct calls create the input value, run, and copy the output out, as the module's worker does; the server
 //! figures add the request, the queue hand-off, the blocked-client round trip and the output write.
 
-#[path = "../tests/common/onnx.rs"]
-mod onnx;
 #[path = "../src/backends/ort_api.rs"]
 #[allow(dead_code)]
 mod ort_api;
@@ -18,6 +16,8 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use testkit::onnx;
 
 use ort_api::*;
 use testkit::RedisServer;

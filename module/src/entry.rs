@@ -21,6 +21,12 @@ guarded! {
     cmd_modelexecute => commands::model::modelexecute,
     cmd_modelrun => commands::model::modelrun,
     cmd_info => commands::model::ai_info,
+    cmd_dagexecute => commands::dag::dagexecute,
+    cmd_dagexecute_ro => commands::dag::dagexecute_ro,
+    cmd_dagrun => commands::dag::dagrun,
+    cmd_dagrun_ro => commands::dag::dagrun_ro,
+    cmd_modelscan => commands::scan::modelscan,
+    cmd_scriptscan => commands::scan::scriptscan,
 }
 
 /// Load-time setup: Redis version check, module options, configuration and the info callback.
@@ -83,5 +89,11 @@ redis_module::redis_module! {
         [names::MODELRUN.to_ascii_lowercase(), cmd_modelrun, "write deny-oom getkeys-api", 3, 3, 1, ""],
         [names::INFO.to_ascii_lowercase(), cmd_info, "readonly", 1, 1, 1, ""],
         [names::CONFIG.to_ascii_lowercase(), cmd_config, "write", 0, 0, 0, ""],
+        [names::dag::DAGEXECUTE.to_ascii_lowercase(), cmd_dagexecute, "write deny-oom getkeys-api", 3, 3, 1, ""],
+        [names::dag::DAGEXECUTE_RO.to_ascii_lowercase(), cmd_dagexecute_ro, "readonly getkeys-api", 3, 3, 1, ""],
+        [names::dag::DAGRUN.to_ascii_lowercase(), cmd_dagrun, "write deny-oom getkeys-api", 3, 3, 1, ""],
+        [names::dag::DAGRUN_RO.to_ascii_lowercase(), cmd_dagrun_ro, "readonly getkeys-api", 3, 3, 1, ""],
+        [names::MODELSCAN.to_ascii_lowercase(), cmd_modelscan, "readonly", 0, 0, 0, ""],
+        [names::SCRIPTSCAN.to_ascii_lowercase(), cmd_scriptscan, "readonly", 0, 0, 0, ""],
     ],
 }

@@ -4,11 +4,13 @@
 //! parsing, replies, RDB/AOF), `config.rs` (load-time and `AI.CONFIG` settings), `info.rs` (`INFO MODULES`),
 //! `guard.rs` (the panic guard every command runs in), `model/` (the model type, its parsing, statistics and
 //! RDB/AOF), `backends/` (the backend interface and ONNX Runtime), `queue.rs` (per-device run queues and the
-//! blocked-client plumbing). Scripts and DAGs are added next to these.
+//! blocked-client plumbing), `dag/` (DAG parsing, execution on the queues and replies). Scripts are added next to
+//! these.
 
 pub mod backends;
 pub mod commands;
 pub mod config;
+pub mod dag;
 pub mod guard;
 pub mod info;
 pub mod model;

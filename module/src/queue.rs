@@ -54,11 +54,29 @@ pub struct Job {
 // tensors are only read off the main thread and released on it.
 unsafe impl Send for Job {}
 
+/// Other work a queue's workers run (DAGs, scripts): a closure given the queue it runs on, with the time it was
+/// queued.
+pub type Task = Box<dyn FnOnce(&Arc<Queue>) + Send>;
+
+/// What waits on a queue: model runs (which may be batched together) and other tasks, each in arrival order.
+#[derive(Default)]
+struct Pending {
+    jobs: VecDeque<Box<Job>>,
+    tasks: VecDeque<(Instant, Task)>,
+}
+
+/// What a worker took from its queue.
+#[allow(clippy::vec_box)]
+enum Taken {
+    Batch(Vec<Box<Job>>),
+    Task(Task),
+}
+
 /// A device's queue and its workers.
 pub struct Queue {
     /// The device (upper case).
     pub name: String,
-    jobs: Mutex<VecDeque<Box<Job>>>,
+    pending: Mutex<Pending>,
     ready: Condvar,
     threads: Mutex<Vec<libc::pthread_t>>,
 }
@@ -78,7 +96,7 @@ pub fn ensure(device: &str) -> Result<Arc<Queue>, String> {
     }
     let q = Arc::new(Queue {
         name: name.clone(),
-        jobs: Mutex::new(VecDeque::new()),
+        pending: Mutex::new(Pending::default()),
         ready: Condvar::new(),
         threads: Mutex::new(Vec::new()),
     });
@@ -130,32 +148,62 @@ pub fn worker_count() -> usize {
 }
 
 impl Queue {
-    fn work(&self) {
+    fn work(self: &Arc<Self>) {
         loop {
-            let batch = {
-                let mut jobs = lock(&self.jobs);
+            let taken = {
+                let mut p = lock(&self.pending);
                 loop {
-                    if jobs.is_empty() {
-                        jobs = self.ready.wait(jobs).unwrap_or_else(|e| e.into_inner());
+                    // The older of the front task and the front model run goes first.
+                    let task_first = match (p.tasks.front(), p.jobs.front()) {
+                        (Some((t, _)), Some(j)) => *t <= j.enqueued,
+                        (Some(_), None) => true,
+                        _ => false,
+                    };
+                    if task_first {
+                        if let Some((_, t)) = p.tasks.pop_front() {
+                            break Taken::Task(t);
+                        }
+                    }
+                    if p.jobs.is_empty() {
+                        if let Some((_, t)) = p.tasks.pop_front() {
+                            break Taken::Task(t);
+                        }
+                        p = self.ready.wait(p).unwrap_or_else(|e| e.into_inner());
                         continue;
                     }
-                    if let Some(b) = take_batch(&mut jobs) {
-                        break b;
+                    if let Some(b) = take_batch(&mut p.jobs) {
+                        break Taken::Batch(b);
                     }
-                    // The front job waits for MINBATCHSIZE: poll every millisecond, as RedisAI's workers do.
-                    jobs = self
+                    // The front job waits for MINBATCHSIZE; other tasks need not wait for it.
+                    if let Some((_, t)) = p.tasks.pop_front() {
+                        break Taken::Task(t);
+                    }
+                    // Poll every millisecond, as RedisAI's workers do.
+                    p = self
                         .ready
-                        .wait_timeout(jobs, Duration::from_millis(1))
+                        .wait_timeout(p, Duration::from_millis(1))
                         .unwrap_or_else(|e| e.into_inner())
                         .0;
                 }
             };
-            run_batch(batch);
+            match taken {
+                Taken::Batch(b) => run_batch(b),
+                Taken::Task(t) => {
+                    // A task handles its own errors; a panic must not take the worker down.
+                    let _ = catch_unwind(AssertUnwindSafe(|| t(self)));
+                }
+            }
         }
     }
 
     fn push(&self, job: Box<Job>) {
-        lock(&self.jobs).push_back(job);
+        lock(&self.pending).jobs.push_back(job);
+        self.ready.notify_one();
+    }
+
+    /// Queues a task (a DAG step, a script run) to run on one of this queue's workers.
+    pub fn spawn(&self, task: Task) {
+        lock(&self.pending).tasks.push_back((Instant::now(), task));
         self.ready.notify_one();
     }
 }
@@ -343,43 +391,96 @@ fn run(mut job: Box<Job>) {
     job.outcome = if expired {
         Outcome::TimedOut
     } else {
-        let start = Instant::now();
         let inputs: Vec<&Tensor> = job.inputs.iter().collect();
-        let result = catch_unwind(AssertUnwindSafe(|| job.model.loaded.run(&inputs)))
-            .unwrap_or_else(|_| Err("ERR internal error: the backend panicked".into()));
-        let us = start.elapsed().as_micros() as u64;
-        let stats = &job.model.stats;
-        match result {
-            Ok(outs) if outs.len() != job.output_keys.len() => {
-                stats.record(us, None);
-                Outcome::Failed("ERR Model did not generate the expected number of outputs".into())
-            }
-            Ok(outs) => {
-                let samples = outs
-                    .first()
-                    .and_then(|t| t.shape.first().copied())
-                    .unwrap_or(1);
-                stats.record(us, Some(samples));
-                Outcome::Done(outs)
-            }
-            Err(e) => {
-                stats.record(us, None);
-                Outcome::Failed(e)
-            }
+        match run_model(&job.model, &inputs, job.output_keys.len()) {
+            Ok(outs) => Outcome::Done(outs),
+            Err(e) => Outcome::Failed(e),
         }
     };
     unblock(job);
+}
+
+/// Runs `model` once on the calling worker thread (never the main thread), checks that it produced `noutputs`
+/// outputs and records the run in its statistics. The error is the reply text.
+pub fn run_model(
+    model: &ModelEntry,
+    inputs: &[&Tensor],
+    noutputs: usize,
+) -> Result<Vec<Tensor>, String> {
+    let start = Instant::now();
+    let result = catch_unwind(AssertUnwindSafe(|| model.loaded.run(inputs)))
+        .unwrap_or_else(|_| Err("ERR internal error: the backend panicked".into()));
+    let us = start.elapsed().as_micros() as u64;
+    let stats = &model.stats;
+    match result {
+        Ok(outs) if outs.len() != noutputs => {
+            stats.record(us, None);
+            Err("ERR Model did not generate the expected number of outputs".into())
+        }
+        Ok(outs) => {
+            let samples = outs
+                .first()
+                .and_then(|t| t.shape.first().copied())
+                .unwrap_or(1);
+            stats.record(us, Some(samples));
+            Ok(outs)
+        }
+        Err(e) => {
+            stats.record(us, None);
+            Err(e)
+        }
+    }
 }
 
 /// Unblocks the job's client; Redis hands the job to the reply and free callbacks on the main thread.
 fn unblock(job: Box<Job>) {
     let bc = job.bc;
     // SAFETY: `bc` came from BlockClient and is unblocked exactly once.
+    unsafe { unblock_with(bc, job) }
+}
+
+/// Unblocks a client blocked with [`block`], handing `data` to its reply and free callbacks (main thread).
+///
+/// # Safety
+/// `bc` must come from [`block`] and be unblocked exactly once; the callbacks must expect a `Box<T>`.
+pub unsafe fn unblock_with<T>(bc: *mut raw::RedisModuleBlockedClient, data: Box<T>) {
+    // SAFETY: per the contract above.
     unsafe {
         if let Some(unblock) = raw::RedisModule_UnblockClient {
-            unblock(bc, Box::into_raw(job).cast());
+            unblock(bc, Box::into_raw(data).cast());
         }
     }
+}
+
+/// The reply callback signature of a blocked client.
+pub type ReplyCallback = unsafe extern "C" fn(
+    *mut raw::RedisModuleCtx,
+    *mut *mut raw::RedisModuleString,
+    c_int,
+) -> c_int;
+/// The free callback signature of a blocked client.
+pub type FreeCallback = unsafe extern "C" fn(*mut raw::RedisModuleCtx, *mut c_void);
+
+/// Blocks the calling client (main thread) with the given callbacks and no Redis-side timeout.
+pub fn block(
+    ctx: &Context,
+    reply: ReplyCallback,
+    free: FreeCallback,
+) -> Result<*mut raw::RedisModuleBlockedClient, RedisError> {
+    // SAFETY: a command context on the main thread; the callbacks match Redis's signatures.
+    let bc = unsafe {
+        raw::RedisModule_BlockClient.ok_or(RedisError::Str("ERR cannot block"))?(
+            ctx.ctx,
+            Some(reply),
+            None,
+            Some(free),
+            0,
+        )
+    };
+    if bc.is_null() {
+        return Err(RedisError::Str("ERR cannot block the client"));
+    }
+    Ok(bc)
 }
 
 /// Blocks the calling client and queues the run. Fails (without blocking) if the queue cannot be created.
@@ -391,19 +492,7 @@ pub fn submit(
     timeout: Option<Duration>,
 ) -> Result<(), RedisError> {
     let queue = ensure(&model.queue_name()).map_err(RedisError::String)?;
-    // SAFETY: a command context on the main thread; the callbacks match Redis's signatures.
-    let bc = unsafe {
-        raw::RedisModule_BlockClient.ok_or(RedisError::Str("ERR cannot block"))?(
-            ctx.ctx,
-            Some(reply_callback),
-            None,
-            Some(free_job),
-            0,
-        )
-    };
-    if bc.is_null() {
-        return Err(RedisError::Str("ERR cannot block the client"));
-    }
+    let bc = block(ctx, reply_callback, free_job)?;
     queue.push(Box::new(Job {
         model,
         inputs,
@@ -476,7 +565,8 @@ fn store_outputs(ctx: &Context, keys: &[Vec<u8>], outs: Vec<Tensor>) -> Result<(
     Ok(())
 }
 
-fn replicate_tensorset(ctx: &Context, key: &RedisString, t: &Tensor) {
+/// Replicates `t` stored under `key` as `AI.TENSORSET key DTYPE dims... BLOB data`.
+pub fn replicate_tensorset(ctx: &Context, key: &RedisString, t: &Tensor) {
     let mut args: Vec<*mut raw::RedisModuleString> = t
         .shape
         .iter()

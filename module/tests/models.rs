@@ -1,14 +1,14 @@
 //! Models on the ONNX backend: AI.MODELSTORE/MODELSET/MODELGET/MODELDEL/MODELEXECUTE/MODELRUN and AI.INFO
 //! against a real redis-server with the module and ONNX Runtime (fetched by `scripts/fetch-backends.sh`). Models
-//! are built in the test (common/onnx.rs); every result is checked against the same computation done here.
+//! are built in the test (testkit::onnx); every result is checked against the same computation done here.
 
 mod common;
 
 use std::path::Path;
 use std::time::Duration;
 
-use common::onnx::{self, ty};
 use common::{err, wait_for, Raw, RedisServer, Rng};
+use testkit::onnx::{self, ty};
 
 const BOUND: Duration = Duration::from_secs(60);
 

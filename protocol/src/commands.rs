@@ -24,6 +24,19 @@ pub const MODELEXECUTE: &str = "AI.MODELEXECUTE";
 pub const MODELRUN: &str = "AI.MODELRUN";
 /// `AI.INFO key [RESETSTAT]`: run statistics of a model or script.
 pub const INFO: &str = "AI.INFO";
+/// `AI.SCRIPTSTORE key device [TAG t] ENTRY_POINTS n fn... SOURCE src`.
+pub const SCRIPTSTORE: &str = "AI.SCRIPTSTORE";
+/// Deprecated `AI.SCRIPTSET key device [TAG t] SOURCE src` (what SmartRedis sends).
+pub const SCRIPTSET: &str = "AI.SCRIPTSET";
+/// `AI.SCRIPTGET key [META] [SOURCE]`.
+pub const SCRIPTGET: &str = "AI.SCRIPTGET";
+/// `AI.SCRIPTDEL key`.
+pub const SCRIPTDEL: &str = "AI.SCRIPTDEL";
+/// `AI.SCRIPTEXECUTE key fn [KEYS n k...] [INPUTS n t...] [ARGS n a...] [OUTPUTS n o...] [TIMEOUT ms]`.
+pub const SCRIPTEXECUTE: &str = "AI.SCRIPTEXECUTE";
+/// Deprecated positional `AI.SCRIPTRUN key fn [TIMEOUT t] INPUTS in... [$ in...] OUTPUTS out...` (what SmartRedis
+/// sends).
+pub const SCRIPTRUN: &str = "AI.SCRIPTRUN";
 
 /// Keywords inside the tensor commands.
 pub mod keyword {
@@ -94,6 +107,21 @@ pub mod model {
     ];
 }
 
+/// Keywords of the script commands (SCRIPTSTORE/SCRIPTSET/SCRIPTGET/SCRIPTEXECUTE/SCRIPTRUN); `TAG`, `INPUTS`,
+/// `OUTPUTS` and `TIMEOUT` are those of [`model`].
+pub mod script {
+    /// The TorchScript source follows (store) or is asked for (get).
+    pub const SOURCE: &str = "SOURCE";
+    /// SCRIPTSTORE: the count and names of the functions that may be executed.
+    pub const ENTRY_POINTS: &str = "ENTRY_POINTS";
+    /// SCRIPTEXECUTE: key names passed to the function.
+    pub const KEYS: &str = "KEYS";
+    /// SCRIPTEXECUTE: string arguments passed to the function.
+    pub const ARGS: &str = "ARGS";
+    /// SCRIPTRUN: starts a variadic list of input tensors.
+    pub const VARIADIC: &str = "$";
+}
+
 /// Labels of the `AI.TENSORGET ... META` reply: `["dtype", TYPE, "shape", [d...], "blob"|"values", data]`.
 pub mod reply {
     /// Precedes the type name.
@@ -105,3 +133,31 @@ pub mod reply {
     /// Precedes the elements.
     pub const VALUES: &str = "values";
 }
+
+/// DAG commands: `AI.DAGEXECUTE[_RO] [LOAD n key...] [PERSIST n key...] [ROUTING key] [TIMEOUT ms] |> op [|> op...]`
+/// and the deprecated `AI.DAGRUN[_RO]` (reference §3.11, §3.12).
+pub mod dag {
+    /// `AI.DAGEXECUTE`: ops may be TENSORSET, TENSORGET, MODELEXECUTE and SCRIPTEXECUTE.
+    pub const DAGEXECUTE: &str = "AI.DAGEXECUTE";
+    /// `AI.DAGEXECUTE_RO`: no PERSIST, no SCRIPTEXECUTE.
+    pub const DAGEXECUTE_RO: &str = "AI.DAGEXECUTE_RO";
+    /// Deprecated `AI.DAGRUN`: ops may be TENSORSET, TENSORGET, MODELRUN and SCRIPTRUN.
+    pub const DAGRUN: &str = "AI.DAGRUN";
+    /// Deprecated `AI.DAGRUN_RO`.
+    pub const DAGRUN_RO: &str = "AI.DAGRUN_RO";
+    /// `LOAD n key...`: tensors read from the keyspace into the DAG.
+    pub const LOAD: &str = "LOAD";
+    /// `PERSIST n key...`: DAG tensors written to the keyspace after a successful run.
+    pub const PERSIST: &str = "PERSIST";
+    /// `ROUTING key`: a key naming the shard the DAG runs on.
+    pub const ROUTING: &str = "ROUTING";
+    /// Separates the ops.
+    pub const CHAIN: &str = "|>";
+    /// Reply element of an op that did not run, or of a TENSORGET of a tensor never computed.
+    pub const NA: &str = "NA";
+}
+
+/// `AI._MODELSCAN`: `[key, tag]` of every stored model (experimental in RedisAI).
+pub const MODELSCAN: &str = "AI._MODELSCAN";
+/// `AI._SCRIPTSCAN`: `[key, tag]` of every stored script.
+pub const SCRIPTSCAN: &str = "AI._SCRIPTSCAN";

@@ -9,6 +9,7 @@
 //! - [`cluster`]: Redis Cluster constants (slot count, bus-port offset).
 //! - [`dataset`]: dataset key layout (`{name}` hash tag, `.meta` hash, `.tensor_names`, `.COMPLETE`) and the
 //!   binary encoding of metadata fields.
+//! - [`model`]: model and script key naming (cluster copies under CRC16 prefixes, multi-GPU suffixes).
 //!
 //! Where new facts go: a fact belongs here when both the client (or the launcher) and the module depend on it.
 //! Model/script key naming and the DAG grammar go in a `model` module next to these, re-exported from this file. Behaviour (parsing user input,
@@ -18,6 +19,7 @@ pub mod backend;
 pub mod cluster;
 pub mod commands;
 pub mod dataset;
+pub mod model;
 pub mod tensor;
 
 pub use backend::Backend;

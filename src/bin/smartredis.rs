@@ -174,6 +174,9 @@ struct StoreArgs {
     /// Append-only file; restored on the next start
     #[arg(long)]
     aof: bool,
+    /// Live shards keep serving their slots while another is down (cluster-require-full-coverage no)
+    #[arg(long)]
+    partial_coverage: bool,
     /// Database identifier: env prints SSDB_ID / SR_DB_TYPE_ID
     #[arg(long, value_name = "ID")]
     db_id: Option<String>,
@@ -256,6 +259,9 @@ impl StoreArgs {
         }
         if a.aof {
             o = o.aof(true);
+        }
+        if a.partial_coverage {
+            o = o.partial_coverage(true);
         }
         if let Some(id) = a.db_id {
             o = o.db_identifier(id);

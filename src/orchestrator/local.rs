@@ -213,7 +213,8 @@ pub fn shard_command(
     if launch.cluster {
         args.extend(["--cluster-enabled".into(), "yes".into()]);
         args.extend(["--cluster-config-file".into(), nodes_conf(port)]);
-        args.extend(["--cluster-require-full-coverage".into(), "yes".into()]);
+        let full = if opts.partial_coverage { "no" } else { "yes" };
+        args.extend(["--cluster-require-full-coverage".into(), full.into()]);
         args.extend([
             "--cluster-announce-ip".into(),
             super::ports::connect_host(&launch.host),
@@ -448,6 +449,17 @@ mod tests {
         assert_eq!(
             value_of(&a, "--cluster-config-file").as_deref(),
             Some("nodes-7002.conf")
+        );
+        let full = |o: &OrchestratorOptions| {
+            value_of(
+                &args(&shard_command(o, &launch, 2, 7002)),
+                "--cluster-require-full-coverage",
+            )
+        };
+        assert_eq!(full(&opts).as_deref(), Some("yes"));
+        assert_eq!(
+            full(&opts.clone().partial_coverage(true)).as_deref(),
+            Some("no")
         );
         assert_eq!(value_of(&a, "--dbfilename").as_deref(), Some("shard-2.rdb"));
         assert_eq!(

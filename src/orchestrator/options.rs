@@ -134,6 +134,7 @@ pub struct OrchestratorOptions {
     pub(crate) db_identifier: Option<String>,
     pub(crate) cpus: Vec<usize>,
     pub(crate) die_with_parent: bool,
+    pub(crate) partial_coverage: bool,
 }
 
 impl Default for OrchestratorOptions {
@@ -158,6 +159,7 @@ impl Default for OrchestratorOptions {
             db_identifier: None,
             cpus: Vec::new(),
             die_with_parent: false,
+            partial_coverage: false,
         }
     }
 }
@@ -347,6 +349,14 @@ impl OrchestratorOptions {
     /// Have the kernel kill the shards when the thread that started them exits (Linux `PR_SET_PDEATHSIG`).
     pub fn die_with_parent(mut self, on: bool) -> Self {
         self.die_with_parent = on;
+        self
+    }
+
+    /// Let the live shards of a cluster keep serving their slots while a shard is down
+    /// (`cluster-require-full-coverage no`). Default `false`, as Redis: the whole cluster answers `CLUSTERDOWN`
+    /// once any slot has no live owner.
+    pub fn partial_coverage(mut self, on: bool) -> Self {
+        self.partial_coverage = on;
         self
     }
 

@@ -3,10 +3,13 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use redis::Value;
 
-use super::conn::{Asking, CallError, CmdRequest, NodeConnection, Request, TransportSettings};
+use super::conn::{
+    remaining, Asking, CallError, CmdRequest, NodeConnection, Request, TransportSettings,
+};
 use crate::address::Address;
 use crate::cluster::routing::{Redirect, MAX_REDIRECTS};
 use crate::cluster::{Slot, SlotMap};
@@ -48,6 +51,12 @@ impl ClusterConnection {
     /// try of the command, each bounded by the socket timeouts), not with the full retry budgets: a dead node
     /// must not hold up the refresh while live ones could answer.
     pub fn refresh(&mut self) -> Result<()> {
+        let deadline = self.settings.deadline();
+        self.refresh_until(deadline)
+    }
+
+    /// As [`refresh`](Self::refresh), over by `deadline`.
+    fn refresh_until(&mut self, deadline: Instant) -> Result<()> {
         let mut last = Error::Database("no cluster node to ask for CLUSTER SLOTS".into());
         let mut addrs = Vec::new();
         for a in self.map.primaries() {
@@ -60,8 +69,11 @@ impl ClusterConnection {
         }
         let cmd = redis::cmd("CLUSTER").arg("SLOTS").clone();
         for addr in addrs {
-            let reply = match self.probe_node(&addr) {
-                Ok(n) => n.request_with_attempts(&mut CmdRequest(&cmd), 1),
+            if remaining(deadline).is_zero() {
+                break;
+            }
+            let reply = match self.probe_node(&addr, deadline) {
+                Ok(n) => n.request_until(&mut CmdRequest(&cmd), 1, deadline),
                 Err(e) => {
                     last = e;
                     continue;
@@ -82,12 +94,16 @@ impl ClusterConnection {
     }
 
     /// The connection to `addr`, opened with a single attempt if needed (for refresh probes).
-    fn probe_node(&mut self, addr: &Address) -> Result<&mut NodeConnection> {
+    fn probe_node(&mut self, addr: &Address, deadline: Instant) -> Result<&mut NodeConnection> {
         match self.nodes.entry(addr.clone()) {
             std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
             std::collections::hash_map::Entry::Vacant(v) => {
-                let conn =
-                    NodeConnection::connect_with_attempts(addr.clone(), self.settings.clone(), 1)?;
+                let conn = NodeConnection::connect_until(
+                    addr.clone(),
+                    self.settings.clone(),
+                    1,
+                    Some(deadline),
+                )?;
                 Ok(v.insert(conn))
             }
         }
@@ -110,8 +126,9 @@ impl ClusterConnection {
             .iter()
             .map(|a| Address::from_host_port(a))
             .collect::<Result<Vec<_>>>()?;
+        let deadline = self.settings.deadline();
         for a in &primaries {
-            self.node(&a.to_string())?;
+            self.node_until(&a.to_string(), deadline)?;
         }
         let mut by_addr: HashMap<&Address, &mut NodeConnection> = self.nodes.iter_mut().collect();
         let mut conns: Vec<&mut NodeConnection> = Vec::with_capacity(primaries.len());
@@ -135,22 +152,34 @@ impl ClusterConnection {
         })
     }
 
-    /// The connection to `addr` (`host:port`), opened if needed.
+    /// The connection to `addr` (`host:port`), opened if needed (within one call's time, `SR_CMD_TIMEOUT` plus
+    /// one interval).
     pub fn node(&mut self, addr: &str) -> Result<&mut NodeConnection> {
+        let deadline = self.settings.deadline();
+        self.node_until(addr, deadline)
+    }
+
+    /// As [`node`](Self::node), opening the connection by `deadline`.
+    fn node_until(&mut self, addr: &str, deadline: Instant) -> Result<&mut NodeConnection> {
         match self.nodes.entry(Address::from_host_port(addr)?) {
             std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
             std::collections::hash_map::Entry::Vacant(v) => {
-                let conn = NodeConnection::connect(v.key().clone(), self.settings.clone())?;
+                let conn = NodeConnection::connect_until(
+                    v.key().clone(),
+                    self.settings.clone(),
+                    self.settings.connection_attempts,
+                    Some(deadline),
+                )?;
                 Ok(v.insert(conn))
             }
         }
     }
 
-    fn owner(&mut self, slot: Slot) -> Result<String> {
+    fn owner(&mut self, slot: Slot, deadline: Instant) -> Result<String> {
         if let Some(a) = self.map.node_for(slot) {
             return Ok(a.to_string());
         }
-        self.refresh()?;
+        self.refresh_until(deadline)?;
         self.map
             .node_for(slot)
             .map(str::to_string)
@@ -158,31 +187,51 @@ impl ClusterConnection {
     }
 
     /// Runs `req` on the primary of `slot`, following `MOVED` (the map is updated and refreshed) and `ASK`
-    /// (`ASKING` + the command, once) redirections, at most `MAX_REDIRECTS` times.
+    /// (`ASKING` + the command, once) redirections, at most `MAX_REDIRECTS` times, and retrying `TRYAGAIN` and
+    /// `CLUSTERDOWN` every `cmd_interval`. The whole call is over within `cmd_timeout` plus one interval; when
+    /// time runs out on a cluster condition, the error is the server's reply (e.g. `CLUSTERDOWN The cluster is
+    /// down`).
     pub fn request<R: Request>(
         &mut self,
         slot: Slot,
         req: &mut R,
     ) -> std::result::Result<R::Output, CallError> {
-        let mut target = self.owner(slot)?;
+        let deadline = self.settings.deadline();
+        let attempts = self.settings.command_attempts;
+        let mut target = self.owner(slot, deadline)?;
         let mut asking = false;
-        for _ in 0..MAX_REDIRECTS {
-            let node = self.node(&target)?;
+        let mut redirects = 0;
+        loop {
+            let node = self.node_until(&target, deadline)?;
             let result = if asking {
-                node.request(&mut Asking(req))
+                node.request_until(&mut Asking(req), attempts, deadline)
             } else {
-                node.request(req)
+                node.request_until(req, attempts, deadline)
             };
             let message = match result {
                 Err(CallError::Server(m)) => m,
                 other => return other,
             };
-            match Redirect::parse(&message) {
+            let redirect = Redirect::parse(&message);
+            if matches!(
+                redirect,
+                Some(Redirect::Moved { .. } | Redirect::Ask { .. })
+            ) {
+                redirects += 1;
+                if redirects > MAX_REDIRECTS {
+                    return Err(CallError::Failed(Error::Database(format!(
+                        "Too many cluster redirections for slot {} (last reply: {})",
+                        slot.get(),
+                        crate::text::capped(&message)
+                    ))));
+                }
+            }
+            match redirect {
                 Some(Redirect::Moved { slot: moved, addr }) => {
                     let addr = self.absolute(addr)?;
                     self.map.assign(moved, &addr);
                     // The whole map is probably stale (a resharding); a failed refresh keeps the patched map.
-                    let _ = self.refresh();
+                    let _ = self.refresh_until(deadline);
                     self.map.assign(moved, &addr);
                     target = addr;
                     asking = false;
@@ -192,18 +241,18 @@ impl ClusterConnection {
                     asking = true;
                 }
                 Some(Redirect::TryAgain) => {
+                    // Transient while a failover or resharding completes; the server's words once out of time.
+                    if remaining(deadline) <= self.settings.cmd_interval {
+                        return Err(CallError::Server(message));
+                    }
                     std::thread::sleep(self.settings.cmd_interval);
-                    let _ = self.refresh();
-                    target = self.owner(slot)?;
+                    let _ = self.refresh_until(deadline);
+                    target = self.owner(slot, deadline)?;
                     asking = false;
                 }
                 None => return Err(CallError::Server(message)),
             }
         }
-        Err(CallError::Failed(Error::Database(format!(
-            "Too many cluster redirections for slot {}",
-            slot.get()
-        ))))
     }
 
     /// Runs `cmd` on any primary (the first in slot order).

@@ -5,7 +5,7 @@ use std::io;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::Value;
 
@@ -26,6 +26,19 @@ pub struct TransportSettings {
     pub cmd_interval: Duration,
     /// Number of attempts of a command over dropped connections (`SR_CMD_TIMEOUT / SR_CMD_INTERVAL + 1`).
     pub command_attempts: usize,
+}
+
+impl TransportSettings {
+    /// When a call started now must be over: `cmd_timeout` plus one `cmd_interval`. Every retry, reconnection,
+    /// redirection and topology refresh of one call stops there.
+    pub fn deadline(&self) -> Instant {
+        Instant::now() + self.cmd_timeout + self.cmd_interval
+    }
+}
+
+/// Time left until `deadline` (zero once it has passed).
+pub(crate) fn remaining(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(Instant::now())
 }
 
 impl Default for TransportSettings {
@@ -138,6 +151,17 @@ impl NodeConnection {
         settings: Arc<TransportSettings>,
         attempts: usize,
     ) -> Result<NodeConnection> {
+        Self::connect_until(addr, settings, attempts, None)
+    }
+
+    /// As [`connect_with_attempts`](Self::connect_with_attempts), giving up at `deadline` (when given): no
+    /// attempt starts, and no connection or `PING` waits, past it.
+    pub fn connect_until(
+        addr: Address,
+        settings: Arc<TransportSettings>,
+        attempts: usize,
+        deadline: Option<Instant>,
+    ) -> Result<NodeConnection> {
         let mut conn = NodeConnection {
             addr,
             io: None,
@@ -145,8 +169,10 @@ impl NodeConnection {
         };
         let attempts = attempts.max(1);
         let mut last = String::new();
+        let mut made = 0;
         for attempt in 1..=attempts {
-            match conn.open_and_ping() {
+            made = attempt;
+            match conn.open_and_ping(deadline) {
                 Ok(io) => {
                     conn.io = Some(io);
                     return Ok(conn);
@@ -154,11 +180,15 @@ impl NodeConnection {
                 Err(e) => last = e,
             }
             if attempt < attempts {
-                std::thread::sleep(conn.settings.conn_interval);
+                let pause = conn.settings.conn_interval;
+                if deadline.is_some_and(|d| remaining(d) <= pause) {
+                    break;
+                }
+                std::thread::sleep(pause);
             }
         }
         Err(Error::Database(format!(
-            "Unable to connect to backend database: {} after {attempts} attempt(s): {last}",
+            "Unable to connect to backend database: {} after {made} attempt(s): {last}",
             conn.addr
         )))
     }
@@ -168,8 +198,19 @@ impl NodeConnection {
         &self.addr
     }
 
-    fn open(&self) -> io::Result<BufStream> {
-        let timeout = self.settings.cmd_timeout;
+    /// Opens the socket; no wait (connecting, later reads and writes) is longer than `SR_CMD_TIMEOUT` or than
+    /// what is left until `deadline`.
+    fn open(&self, deadline: Option<Instant>) -> io::Result<BufStream> {
+        let mut timeout = self.settings.cmd_timeout;
+        if let Some(d) = deadline {
+            timeout = timeout.min(remaining(d));
+            if timeout.is_zero() {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "no time left within SR_CMD_TIMEOUT",
+                ));
+            }
+        }
         let stream = match &self.addr {
             Address::Tcp { host, port } => {
                 let mut last = io::Error::new(io::ErrorKind::NotFound, "no address resolved");
@@ -189,12 +230,13 @@ impl NodeConnection {
             }
             Address::Unix(path) => Stream::Unix(UnixStream::connect(path)?),
         };
-        stream.set_timeouts(timeout)?;
-        Ok(BufStream::new(stream))
+        let mut io = BufStream::new(stream);
+        io.set_timeouts(timeout)?;
+        Ok(io)
     }
 
-    fn open_and_ping(&self) -> std::result::Result<BufStream, String> {
-        let mut io = self.open().map_err(|e| e.to_string())?;
+    fn open_and_ping(&self, deadline: Option<Instant>) -> std::result::Result<BufStream, String> {
+        let mut io = self.open(deadline).map_err(|e| e.to_string())?;
         io.send(b"*1\r\n$4\r\nPING\r\n")
             .map_err(|e| e.to_string())?;
         match io.value() {
@@ -230,14 +272,32 @@ impl NodeConnection {
         req: &mut R,
         attempts: usize,
     ) -> std::result::Result<R::Output, CallError> {
+        let deadline = self.settings.deadline();
+        self.request_until(req, attempts, deadline)
+    }
+
+    /// As [`request_with_attempts`](Self::request_with_attempts), over by `deadline`: no retry starts after it,
+    /// and no wait for a connection or a reply goes past it.
+    pub fn request_until<R: Request>(
+        &mut self,
+        req: &mut R,
+        attempts: usize,
+        deadline: Instant,
+    ) -> std::result::Result<R::Output, CallError> {
         let attempts = attempts.max(1);
         let mut last = String::new();
+        let mut made = 0;
         for attempt in 1..=attempts {
             if attempt > 1 {
-                std::thread::sleep(self.settings.cmd_interval);
+                let pause = self.settings.cmd_interval;
+                if remaining(deadline) <= pause {
+                    break;
+                }
+                std::thread::sleep(pause);
             }
+            made = attempt;
             if self.io.is_none() {
-                match self.open() {
+                match self.open(Some(deadline)) {
                     Ok(io) => self.io = Some(io),
                     Err(e) => {
                         last = format!("cannot reconnect to {}: {e}", self.addr);
@@ -248,6 +308,13 @@ impl NodeConnection {
             let Some(io) = self.io.as_mut() else {
                 continue;
             };
+            // A reply is waited for `SR_CMD_TIMEOUT`, or what is left of this call when that is less.
+            let wait = self.settings.cmd_timeout.min(remaining(deadline));
+            if let Err(e) = io.set_timeouts(wait) {
+                self.io = None;
+                last = format!("{e} ({})", self.addr);
+                continue;
+            }
             let result = match req.send(io) {
                 Ok(()) => req.receive(io),
                 Err(e) if !is_timeout(&e) => {
@@ -280,7 +347,7 @@ impl NodeConnection {
                     self.io = None;
                     return Err(CallError::Failed(Error::Timeout(format!(
                         "No reply from {} within {:?} (SR_CMD_TIMEOUT); the command was not re-sent",
-                        self.addr, self.settings.cmd_timeout
+                        self.addr, wait
                     ))));
                 }
                 Err(ReplyError::Io(e)) => {
@@ -290,7 +357,7 @@ impl NodeConnection {
             }
         }
         Err(CallError::Failed(Error::Database(format!(
-            "Redis IO error when executing command: {last} (after {attempts} attempt(s))"
+            "Redis IO error when executing command: {last} (after {made} attempt(s) within SR_CMD_TIMEOUT)"
         ))))
     }
 

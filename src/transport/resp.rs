@@ -109,6 +109,8 @@ pub struct BufStream {
     buf: Box<[u8]>,
     pos: usize,
     end: usize,
+    /// The socket's read/write timeout as last set (`None`: never set here).
+    timeout: Option<std::time::Duration>,
 }
 
 impl BufStream {
@@ -119,7 +121,19 @@ impl BufStream {
             buf: vec![0u8; READ_BUF].into_boxed_slice(),
             pos: 0,
             end: 0,
+            timeout: None,
         }
+    }
+
+    /// Sets the socket's read and write timeouts, with no system call when they already are `t`.
+    pub fn set_timeouts(&mut self, t: std::time::Duration) -> io::Result<()> {
+        let t = t.max(std::time::Duration::from_millis(1));
+        if self.timeout != Some(t) {
+            self.timeout = None;
+            self.stream.set_timeouts(t)?;
+            self.timeout = Some(t);
+        }
+        Ok(())
     }
 
     /// Sends all of `bufs`, in order, with `MSG_NOSIGNAL` (a closed peer is an error, never a `SIGPIPE` in the

@@ -285,5 +285,6 @@ impl Drop for RedisServer {
     }
 }
 
+pub mod onnx;
 mod redis_cluster;
 pub use redis_cluster::{ClusterNode, RedisCluster};

@@ -73,17 +73,24 @@ impl RedisCluster {
 
     /// `n` (≥ 2) primaries, with or without the module.
     pub fn start(n: usize, module: bool) -> RedisCluster {
+        Self::start_with(n, |o| o.module(module))
+    }
+
+    /// `n` (≥ 2) primaries started with the options `f` makes of the fixture's own (shards, directory).
+    pub fn start_with(
+        n: usize,
+        f: impl FnOnce(OrchestratorOptions) -> OrchestratorOptions,
+    ) -> RedisCluster {
         assert!(n >= 2, "the launcher makes a cluster of 2 shards or more");
         let dir = tempfile::Builder::new()
             .prefix("testkit-cluster-")
             .tempdir()
             .expect("temporary directory");
         // The launcher finds redis-server and the module itself, as for any user.
-        let opts = OrchestratorOptions::new()
+        let opts = f(OrchestratorOptions::new()
             .shards(n)
             .dir(dir.path())
-            .module(module)
-            .die_with_parent(true);
+            .die_with_parent(true));
         let orc =
             Orchestrator::launch(opts).unwrap_or_else(|e| panic!("start a {n}-shard cluster: {e}"));
         let nodes = orc

@@ -1,8 +1,10 @@
-//! Command handlers, one file per object kind (tensors, models; scripts later), plus `AI.CONFIG`.
+//! Command handlers, one file per object kind (tensors, models, DAGs; scripts later), plus `AI.CONFIG`.
 //! Each handler has the [`crate::guard::Handler`] shape and is registered through [`crate::guarded!`].
 
 pub mod config;
+pub mod dag;
 pub mod model;
+pub mod scan;
 pub mod tensor;
 
 use redis_module::{raw, RedisString};

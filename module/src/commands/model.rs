@@ -25,7 +25,8 @@ pub const MODEL_EMPTY: &str = "ERR model key is empty";
 /// Blocking commands refused inside MULTI/EXEC and Lua.
 pub const NO_BLOCKING: &str = "ERR Cannot run RedisAI command within a transaction or a LUA script";
 
-fn parse_error(e: ParseError) -> RedisError {
+/// A model-command parse failure as the error reply.
+pub(crate) fn parse_error(e: ParseError) -> RedisError {
     match e {
         ParseError::Arity => RedisError::WrongArity,
         ParseError::Msg(m) => RedisError::String(m),
@@ -71,7 +72,10 @@ fn store(ctx: &Context, args: &[RedisString], parsed: StoreArgs) -> RedisResult 
 }
 
 /// The model stored at `key`: `ERR model key is empty` / WRONGTYPE.
-fn lookup(ctx: &Context, key: &RedisString) -> Result<Arc<models::ModelEntry>, RedisError> {
+pub(crate) fn lookup_model(
+    ctx: &Context,
+    key: &RedisString,
+) -> Result<Arc<models::ModelEntry>, RedisError> {
     let k = ctx.open_key(key);
     let m = k
         .get_value::<Model>(&MODEL_TYPE)
@@ -98,7 +102,7 @@ pub fn modelget(ctx: &Context, args: &[RedisString]) -> RedisResult {
     if !(2..=4).contains(&args.len()) {
         return Err(RedisError::WrongArity);
     }
-    let m = lookup(ctx, &args[1])?;
+    let m = lookup_model(ctx, &args[1])?;
     let has = |kw: &[u8]| {
         args[2..]
             .iter()
@@ -142,20 +146,22 @@ pub fn modeldel(ctx: &Context, args: &[RedisString]) -> RedisResult {
     if args.len() != 2 {
         return Err(RedisError::WrongArity);
     }
-    lookup(ctx, &args[1])?;
+    lookup_model(ctx, &args[1])?;
     ctx.open_key_writable(&args[1]).delete()?;
     ctx.replicate_verbatim();
     Ok(RedisValue::SimpleStringStatic("OK"))
 }
 
-fn report_keys(ctx: &Context, positions: Vec<usize>) -> RedisResult {
+/// Reports key positions for a getkeys-api request.
+pub(crate) fn report_keys(ctx: &Context, positions: Vec<usize>) -> RedisResult {
     for p in positions {
         ctx.key_at_pos(p as i32);
     }
     Ok(RedisValue::NoReply)
 }
 
-fn blocking_allowed(ctx: &Context) -> Result<(), RedisError> {
+/// Refuses blocking commands inside MULTI/EXEC and Lua.
+pub(crate) fn blocking_allowed(ctx: &Context) -> Result<(), RedisError> {
     if ctx
         .get_flags()
         .intersects(ContextFlags::MULTI | ContextFlags::LUA)
@@ -175,7 +181,7 @@ pub fn modelexecute(ctx: &Context, args: &[RedisString]) -> RedisResult {
     if args.len() < 8 {
         return Err(RedisError::Str(parse::EXECUTE_ARITY));
     }
-    let m = lookup(ctx, &args[1])?;
+    let m = lookup_model(ctx, &args[1])?;
     let run = parse::parse_modelexecute(args, m.inputs().len(), m.outputs().len())
         .map_err(parse_error)?;
     execute(ctx, args, m, run)
@@ -190,7 +196,7 @@ pub fn modelrun(ctx: &Context, args: &[RedisString]) -> RedisResult {
     if args.len() < 6 {
         return Err(RedisError::Str(parse::RUN_ARITY));
     }
-    let m = lookup(ctx, &args[1])?;
+    let m = lookup_model(ctx, &args[1])?;
     let run =
         parse::parse_modelrun(args, m.inputs().len(), m.outputs().len()).map_err(parse_error)?;
     execute(ctx, args, m, run)

@@ -96,6 +96,18 @@ pub fn lookup(key: &[u8]) -> Option<Arc<Stats>> {
     with(|m| m.get(key).cloned())
 }
 
+/// `(key, tag)` of every registered entry of `kind` (`MODEL` or `SCRIPT`), sorted by key (`AI._MODELSCAN`).
+pub fn list(kind: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut v: Vec<(Vec<u8>, Vec<u8>)> = with(|m| {
+        m.values()
+            .filter(|s| s.kind == kind)
+            .map(|s| (s.key.clone(), s.tag.clone()))
+            .collect()
+    });
+    v.sort();
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,6 @@
 //! `onnx.proto`'s ModelProto, GraphProto, NodeProto, ValueInfoProto, TensorProto, AttributeProto) to build small
 //! graphs in the test itself, so no model files or Python packages are needed.
 
-#![allow(dead_code)]
-
 /// ONNX element types (`TensorProto.DataType`).
 pub mod ty {
     pub const FLOAT: u64 = 1;
