@@ -1,5 +1,5 @@
 //! DAGs: AI.DAGEXECUTE / AI.DAGEXECUTE_RO / AI.DAGRUN / AI.DAGRUN_RO against a real redis-server with the module
-//! and ONNX Runtime. Models are built in the test (common/onnx.rs); every result is checked against the same
+//! and ONNX Runtime. Models are built in the test (testkit::onnx); every result is checked against the same
 //! computation done here, and every error text byte for byte against RedisAI 1.2.7's.
 
 mod common;
@@ -7,8 +7,8 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::onnx;
 use common::{err, wait_for, Raw, RedisServer, Rng};
+use testkit::onnx;
 
 const BOUND: Duration = Duration::from_secs(60);
 const K: usize = 3;
