@@ -839,15 +839,31 @@ fn models(ssdb: &str, cluster: bool) {
     }
 }
 
+/// The ONNX Runtime that `scripts/fetch-backends.sh` (part of `make deps`) put into the build tree.
+fn backends_path() -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build/backends");
+    assert!(
+        p.join("redisai_onnxruntime/libonnxruntime.so").exists(),
+        "ONNX Runtime is missing: run scripts/fetch-backends.sh (part of `make deps`)"
+    );
+    p
+}
+
 #[test]
 fn standalone_models() {
-    let server = RedisServer::with_module();
+    let server = RedisServer::options()
+        .with_module()
+        .module_args([
+            "BACKENDSPATH".to_string(),
+            backends_path().display().to_string(),
+        ])
+        .start();
     models(&server.addr(), false);
 }
 
 #[test]
 fn cluster_models() {
-    let cluster = RedisCluster::with_module(3);
+    let cluster = RedisCluster::start_with(3, |o| o.module(true).backends_path(backends_path()));
     models(&cluster.nodes[0].addr(), true);
 }
 
