@@ -66,25 +66,54 @@ const FIELDS: usize = 20;
 const LIST_ITEMS: usize = 64;
 const MIB: f64 = (1 << 20) as f64;
 
-/// Runs `op` `warmup + runs` times; returns the median time and the largest peak heap above the heap live
-/// before each run.
-fn measure<T>(runs: usize, mut op: impl FnMut() -> T) -> (Duration, usize) {
+/// What [`measure`] finds for one client: median time, largest peak heap above what was live before a run, and
+/// the mean CPU time of the process (all threads) per run.
+#[derive(Clone, Copy, Default)]
+struct Stats {
+    time: Duration,
+    heap: usize,
+    cpu: Duration,
+}
+
+/// Runs the operations in turn (ours, the redis crate's, the hand-rolled one), 3 warm-up rounds then `runs`
+/// measured rounds, so that a change of load on the machine hits all of them alike.
+fn measure(runs: usize, ops: &mut [&mut dyn FnMut()]) -> Vec<Stats> {
     for _ in 0..3 {
-        drop(op());
+        for op in ops.iter_mut() {
+            op();
+        }
     }
-    let mut times = Vec::with_capacity(runs);
-    let mut peak = 0;
+    let mut times = vec![Vec::with_capacity(runs); ops.len()];
+    let mut stats = vec![Stats::default(); ops.len()];
     for _ in 0..runs {
-        let before = LIVE.load(Ordering::Relaxed);
-        PEAK.store(before, Ordering::Relaxed);
-        let t = Instant::now();
-        let out = op();
-        times.push(t.elapsed());
-        peak = peak.max(PEAK.load(Ordering::Relaxed).saturating_sub(before));
-        drop(out);
+        for (i, op) in ops.iter_mut().enumerate() {
+            let before = LIVE.load(Ordering::Relaxed);
+            PEAK.store(before, Ordering::Relaxed);
+            let cpu = cpu_time();
+            let t = Instant::now();
+            op();
+            times[i].push(t.elapsed());
+            stats[i].cpu += cpu_time() - cpu;
+            stats[i].heap = stats[i]
+                .heap
+                .max(PEAK.load(Ordering::Relaxed).saturating_sub(before));
+        }
     }
-    times.sort();
-    (times[times.len() / 2], peak)
+    for (s, mut t) in stats.iter_mut().zip(times) {
+        t.sort();
+        s.time = t[t.len() / 2];
+        s.cpu /= runs as u32;
+    }
+    stats
+}
+
+/// User + system CPU time of this process (all threads).
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage writes one rusage struct.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(u.ru_utime) + tv(u.ru_stime)
 }
 
 /// The big dataset: 10 DOUBLE tensors of 1 MiB and 20 metadata fields (scalars of each type and strings).
@@ -522,33 +551,31 @@ impl Lean {
 }
 
 /// One row of the table: ours against the faster of the two plain clients.
-fn row(
-    op: &str,
-    ours: (Duration, usize),
-    redis: (Duration, usize),
-    lean: (Duration, usize),
-    budget: Option<usize>,
-) {
+fn row(op: &str, st: &[Stats], budget: Option<usize>) {
+    let (ours, redis, lean) = (st[0], st[1], st[2]);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let best = if lean.0 < redis.0 { lean } else { redis };
-    let ratio = ours.0.as_secs_f64() / best.0.as_secs_f64();
+    let best = if lean.time < redis.time { lean } else { redis };
+    let ratio = ours.time.as_secs_f64() / best.time.as_secs_f64();
     let verdict = if ratio <= 1.20 { "ok" } else { "MISSED" };
     let mem = match budget {
         Some(b) => format!(
             "{:.1} MiB (budget {:.1}: {})",
-            ours.1 as f64 / MIB,
+            ours.heap as f64 / MIB,
             b as f64 / MIB,
-            if ours.1 <= b { "ok" } else { "MISSED" }
+            if ours.heap <= b { "ok" } else { "MISSED" }
         ),
-        None => format!("{:.2} MiB", ours.1 as f64 / MIB),
+        None => format!("{:.2} MiB", ours.heap as f64 / MIB),
     };
     println!(
-        "| {op} | {:.2} ms | {:.2} ms | {:.2} ms | {ratio:.2}x ({verdict}) | {mem} | {:.1} / {:.1} MiB |",
-        ms(ours.0),
-        ms(redis.0),
-        ms(lean.0),
-        redis.1 as f64 / MIB,
-        lean.1 as f64 / MIB
+        "| {op} | {:.2} ms | {:.2} ms | {:.2} ms | {ratio:.2}x ({verdict}) | {:.2} / {:.2} / {:.2} ms | {mem} | {:.1} / {:.1} MiB |",
+        ms(ours.time),
+        ms(redis.time),
+        ms(lean.time),
+        ms(ours.cpu),
+        ms(redis.cpu),
+        ms(lean.cpu),
+        redis.heap as f64 / MIB,
+        lean.heap as f64 / MIB
     );
 }
 
@@ -570,24 +597,30 @@ fn big(topology: &str, client: &mut Client, raw: &mut Raw, lean: &mut Lean, runs
     let dataset_bytes = TENSORS * TENSOR_BYTES;
     let budget = dataset_bytes + (16 << 20);
 
-    let ours_put = measure(runs, || client.put_dataset(&ds).expect("put_dataset"));
-    let raw_put = measure(runs, || raw.put_dataset(&base, &fields, &bytes));
-    let lean_put = measure(runs, || lean.put_dataset(&base, &fields, &bytes));
+    let put = measure(
+        runs,
+        &mut [
+            &mut || client.put_dataset(&ds).expect("put_dataset"),
+            &mut || raw.put_dataset(&base, &fields, &bytes),
+            &mut || lean.put_dataset(&base, &fields, &bytes),
+        ],
+    );
     row(
         &format!("put_dataset, 10 × 1 MiB + 20 fields ({topology})"),
-        ours_put,
-        raw_put,
-        lean_put,
+        &put,
         Some(budget),
     );
-    let ours_get = measure(runs, || client.get_dataset(&name).expect("get_dataset"));
-    let raw_get = measure(runs, || raw.get_dataset(&base, &names));
-    let lean_get = measure(runs, || lean.get_dataset(&base, &names));
+    let get = measure(
+        runs,
+        &mut [
+            &mut || drop(client.get_dataset(&name).expect("get_dataset")),
+            &mut || drop(raw.get_dataset(&base, &names)),
+            &mut || drop(lean.get_dataset(&base, &names)),
+        ],
+    );
     row(
         &format!("get_dataset, 10 × 1 MiB + 20 fields ({topology})"),
-        ours_get,
-        raw_get,
-        lean_get,
+        &get,
         Some(budget),
     );
 }
@@ -599,11 +632,12 @@ fn main() {
         .unwrap_or(30)
         .max(1);
     println!(
-        "Medians of {runs} runs. Peak heap: beyond what was live before the call, result included."
+        "Medians of {runs} runs, the clients taking turns. CPU: of the whole process (all threads), mean per op. \
+         Peak heap: beyond what was live before the call, result included."
     );
     println!();
-    println!("| op | ours | raw: redis crate | raw: hand-rolled RESP | ours / faster raw (target ≤ 1.20x) | ours: peak heap | raw: peak heap (redis / hand-rolled) |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("| op | ours | raw: redis crate | raw: hand-rolled RESP | ours / faster raw (target ≤ 1.20x) | CPU per op (ours / redis / hand-rolled) | ours: peak heap | raw: peak heap (redis / hand-rolled) |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
 
     let cluster = RedisCluster::with_module(3);
     let ports: Vec<u16> = cluster.nodes.iter().map(|n| n.port).collect();
@@ -632,17 +666,22 @@ fn main() {
         }
         return;
     }
-    let ours_list = measure(runs, || {
-        ours.get_datasets_from_list("bench_list")
-            .expect("get_datasets_from_list")
-    });
-    let raw_list = measure(runs, || raw.get_list("bench_list", "x"));
-    let lean_list = measure(runs, || lean.get_list("bench_list", "x"));
+    let list = measure(
+        runs,
+        &mut [
+            &mut || {
+                drop(
+                    ours.get_datasets_from_list("bench_list")
+                        .expect("get_datasets_from_list"),
+                )
+            },
+            &mut || drop(raw.get_list("bench_list", "x")),
+            &mut || drop(lean.get_list("bench_list", "x")),
+        ],
+    );
     row(
         "get_datasets_from_list, 64 small datasets (3 shards)",
-        ours_list,
-        raw_list,
-        lean_list,
+        &list,
         None,
     );
     drop((ours, raw, lean, cluster));
