@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 /* Standard headers that upstream's client.h included transitively and that SmartRedis user code relies on. */
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -260,6 +261,185 @@ class Client : public SRObject
             internal::check(sr_save(_client, address.data(), address.size()));
         }
 
+        /// Stores `model` (serialized bytes) under `name` with `backend` (TF, TFLITE, TORCH, ONNX) on `device`
+        /// (CPU, GPU, GPU:<n>); auto-batching by `batch_size`, `min_batch_size`, `min_batch_timeout` (0: off);
+        /// `inputs`/`outputs` name the graph's tensors of a TF model (ParameterException for other backends).
+        void set_model(const std::string& name, const std::string_view& model, const std::string& backend,
+                       const std::string& device, int batch_size = 0, int min_batch_size = 0,
+                       int min_batch_timeout = 0, const std::string& tag = "",
+                       const std::vector<std::string>& inputs = std::vector<std::string>(),
+                       const std::vector<std::string>& outputs = std::vector<std::string>())
+        {
+            _check_model_names(backend, inputs, outputs);
+            _Names in(inputs), out(outputs);
+            internal::check(::set_model(_client, name.data(), name.size(), model.data(), model.size(),
+                                        backend.data(), backend.size(), device.data(), device.size(), batch_size,
+                                        min_batch_size, min_batch_timeout, tag.data(), tag.size(), in.ptrs(),
+                                        in.lengths(), in.size(), out.ptrs(), out.lengths(), out.size()));
+        }
+        /// As set_model, with the model read from the file `model_file`.
+        void set_model_from_file(const std::string& name, const std::string& model_file, const std::string& backend,
+                                 const std::string& device, int batch_size = 0, int min_batch_size = 0,
+                                 int min_batch_timeout = 0, const std::string& tag = "",
+                                 const std::vector<std::string>& inputs = std::vector<std::string>(),
+                                 const std::vector<std::string>& outputs = std::vector<std::string>())
+        {
+            _check_model_names(backend, inputs, outputs);
+            _Names in(inputs), out(outputs);
+            internal::check(::set_model_from_file(
+                _client, name.data(), name.size(), model_file.data(), model_file.size(), backend.data(),
+                backend.size(), device.data(), device.size(), batch_size, min_batch_size, min_batch_timeout,
+                tag.data(), tag.size(), in.ptrs(), in.lengths(), in.size(), out.ptrs(), out.lengths(), out.size()));
+        }
+        /// Stores one copy of `model` per GPU `first_gpu .. first_gpu + num_gpus - 1` (key "<name>.GPU:<i>") and
+        /// one under `name` on device GPU.
+        void set_model_multigpu(const std::string& name, const std::string_view& model, const std::string& backend,
+                                int first_gpu, int num_gpus, int batch_size = 0, int min_batch_size = 0,
+                                int min_batch_timeout = 0, const std::string& tag = "",
+                                const std::vector<std::string>& inputs = std::vector<std::string>(),
+                                const std::vector<std::string>& outputs = std::vector<std::string>())
+        {
+            _check_model_names(backend, inputs, outputs);
+            _Names in(inputs), out(outputs);
+            internal::check(::set_model_multigpu(
+                _client, name.data(), name.size(), model.data(), model.size(), backend.data(), backend.size(),
+                first_gpu, num_gpus, batch_size, min_batch_size, min_batch_timeout, tag.data(), tag.size(),
+                in.ptrs(), in.lengths(), in.size(), out.ptrs(), out.lengths(), out.size()));
+        }
+        /// As set_model_multigpu, with the model read from the file `model_file`.
+        void set_model_from_file_multigpu(const std::string& name, const std::string& model_file,
+                                          const std::string& backend, int first_gpu, int num_gpus,
+                                          int batch_size = 0, int min_batch_size = 0, int min_batch_timeout = 0,
+                                          const std::string& tag = "",
+                                          const std::vector<std::string>& inputs = std::vector<std::string>(),
+                                          const std::vector<std::string>& outputs = std::vector<std::string>())
+        {
+            _check_model_names(backend, inputs, outputs);
+            _Names in(inputs), out(outputs);
+            internal::check(::set_model_from_file_multigpu(
+                _client, name.data(), name.size(), model_file.data(), model_file.size(), backend.data(),
+                backend.size(), first_gpu, num_gpus, batch_size, min_batch_size, min_batch_timeout, tag.data(),
+                tag.size(), in.ptrs(), in.lengths(), in.size(), out.ptrs(), out.lengths(), out.size()));
+        }
+        /// The serialized bytes of model `name`; the memory belongs to the client (valid until the next
+        /// get_model of `name` or the client's destruction).
+        std::string_view get_model(const std::string& name)
+        {
+            const char* model = nullptr;
+            size_t length = 0;
+            internal::check(::get_model(_client, name.data(), name.size(), &length, &model));
+            return std::string_view(model, length);
+        }
+        /// Stores TorchScript `script` under `name` on `device`.
+        void set_script(const std::string& name, const std::string& device, const std::string_view& script)
+        {
+            internal::check(::set_script(_client, name.data(), name.size(), device.data(), device.size(),
+                                         script.data(), script.size()));
+        }
+        /// As set_script, with the source read from the file `script_file`.
+        void set_script_from_file(const std::string& name, const std::string& device, const std::string& script_file)
+        {
+            internal::check(::set_script_from_file(_client, name.data(), name.size(), device.data(), device.size(),
+                                                   script_file.data(), script_file.size()));
+        }
+        /// Stores one copy of `script` per GPU `first_gpu .. first_gpu + num_gpus - 1` and one on device GPU.
+        void set_script_multigpu(const std::string& name, const std::string_view& script, int first_gpu,
+                                 int num_gpus)
+        {
+            internal::check(::set_script_multigpu(_client, name.data(), name.size(), script.data(), script.size(),
+                                                  first_gpu, num_gpus));
+        }
+        /// As set_script_multigpu, with the source read from the file `script_file`.
+        void set_script_from_file_multigpu(const std::string& name, const std::string& script_file, int first_gpu,
+                                           int num_gpus)
+        {
+            internal::check(::set_script_from_file_multigpu(_client, name.data(), name.size(), script_file.data(),
+                                                            script_file.size(), first_gpu, num_gpus));
+        }
+        /// The source of script `name`; the memory belongs to the client (valid until the next get_script of
+        /// `name` or the client's destruction).
+        std::string_view get_script(const std::string& name)
+        {
+            const char* script = nullptr;
+            size_t length = 0;
+            internal::check(::get_script(_client, name.data(), name.size(), &script, &length));
+            return std::string_view(script, length);
+        }
+        /// Runs model `name` on tensors `inputs` into tensors `outputs`; a failed run throws with the server's text.
+        void run_model(const std::string& name, std::vector<std::string> inputs, std::vector<std::string> outputs)
+        {
+            _Names in(inputs), out(outputs);
+            internal::check(::run_model(_client, name.data(), name.size(), in.ptrs(), in.lengths(), in.size(),
+                                        out.ptrs(), out.lengths(), out.size()));
+        }
+        /// Runs the copy of model `name` on GPU `first_gpu + offset mod num_gpus`.
+        void run_model_multigpu(const std::string& name, std::vector<std::string> inputs,
+                                std::vector<std::string> outputs, int offset, int first_gpu, int num_gpus)
+        {
+            _Names in(inputs), out(outputs);
+            internal::check(::run_model_multigpu(_client, name.data(), name.size(), in.ptrs(), in.lengths(),
+                                                 in.size(), out.ptrs(), out.lengths(), out.size(), offset,
+                                                 first_gpu, num_gpus));
+        }
+        /// Runs `function` of script `name` on tensors `inputs` into tensors `outputs`.
+        void run_script(const std::string& name, const std::string& function, std::vector<std::string> inputs,
+                        std::vector<std::string> outputs)
+        {
+            _Names in(inputs), out(outputs);
+            internal::check(::run_script(_client, name.data(), name.size(), function.data(), function.size(),
+                                         in.ptrs(), in.lengths(), in.size(), out.ptrs(), out.lengths(), out.size()));
+        }
+        /// Runs `function` of the copy of script `name` on GPU `first_gpu + offset mod num_gpus`.
+        void run_script_multigpu(const std::string& name, const std::string& function,
+                                 std::vector<std::string> inputs, std::vector<std::string> outputs, int offset,
+                                 int first_gpu, int num_gpus)
+        {
+            _Names in(inputs), out(outputs);
+            internal::check(::run_script_multigpu(_client, name.data(), name.size(), function.data(),
+                                                  function.size(), in.ptrs(), in.lengths(), in.size(), out.ptrs(),
+                                                  out.lengths(), out.size(), offset, first_gpu, num_gpus));
+        }
+        /// Deletes model `name`.
+        void delete_model(const std::string& name)
+        {
+            internal::check(::delete_model(_client, name.data(), name.size()));
+        }
+        /// Deletes the copies set_model_multigpu stored.
+        void delete_model_multigpu(const std::string& name, int first_gpu, int num_gpus)
+        {
+            internal::check(::delete_model_multigpu(_client, name.data(), name.size(), first_gpu, num_gpus));
+        }
+        /// Deletes script `name`.
+        void delete_script(const std::string& name)
+        {
+            internal::check(::delete_script(_client, name.data(), name.size()));
+        }
+        /// Deletes the copies set_script_multigpu stored.
+        void delete_script_multigpu(const std::string& name, int first_gpu, int num_gpus)
+        {
+            internal::check(::delete_script_multigpu(_client, name.data(), name.size(), first_gpu, num_gpus));
+        }
+        /// Whether model or script `name` exists.
+        bool model_exists(const std::string& name)
+        {
+            bool exists = false;
+            internal::check(::model_exists(_client, name.data(), name.size(), &exists));
+            return exists;
+        }
+        /// Checks model or script `name` up to `num_tries` times, `poll_frequency_ms` apart; whether it appeared.
+        bool poll_model(const std::string& name, int poll_frequency_ms, int num_tries)
+        {
+            bool exists = false;
+            internal::check(
+                ::poll_model(_client, name.data(), name.size(), poll_frequency_ms, num_tries, &exists));
+            return exists;
+        }
+        /// Sets the server's MODEL_CHUNK_SIZE (bytes per piece in which models travel) on every shard.
+        void set_model_chunk_size(int chunk_size)
+        {
+            internal::check(sr_set_model_chunk_size(_client, chunk_size));
+        }
+
         /// Whether `key` exists (no prefix is applied).
         bool key_exists(const std::string& key)
         {
@@ -338,6 +518,36 @@ class Client : public SRObject
         const void* _c_log_context() const noexcept override { return _client; }
 
     private:
+        /// Pointer and length arrays over a vector of names, as the C functions take them.
+        class _Names
+        {
+            public:
+                explicit _Names(const std::vector<std::string>& names)
+                {
+                    for (const std::string& n : names) {
+                        _ptrs.push_back(n.data());
+                        _lengths.push_back(n.size());
+                    }
+                }
+                const char** ptrs() { return _ptrs.data(); }
+                const size_t* lengths() const { return _lengths.data(); }
+                size_t size() const { return _ptrs.size(); }
+
+            private:
+                std::vector<const char*> _ptrs;
+                std::vector<size_t> _lengths;
+        };
+        /// Input and output names are for TF models only (upstream's C++ check).
+        static void _check_model_names(const std::string& backend, const std::vector<std::string>& inputs,
+                                       const std::vector<std::string>& outputs)
+        {
+            bool tf = backend.size() == 2 && std::toupper(static_cast<unsigned char>(backend[0])) == 'T' &&
+                      std::toupper(static_cast<unsigned char>(backend[1])) == 'F';
+            if (!tf && !inputs.empty())
+                throw ParameterException("INPUTS in the model set command is only valid for TF models");
+            if (!tf && !outputs.empty())
+                throw ParameterException("OUTPUTS in the model set command is only valid for TF models");
+        }
         /// Moves the handles of a C dataset array into DataSets and frees the array.
         static std::vector<DataSet> _adopt_datasets(void** array, size_t n)
         {

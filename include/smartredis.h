@@ -15,6 +15,11 @@
 #include <stdbool.h>
 
 /**
+ * How much of a server reply or message an error text quotes.
+ */
+#define QUOTE_LIMIT 256
+
+/**
  * Error codes of the C ABI, with SmartRedis 0.6.1's names and values (`srexception.h`).
  */
 typedef enum {
@@ -594,6 +599,286 @@ SRError _get_dataset_list_range_allocated(void *c_client,
  */
 SRError sr_dataset_array_free(void ***datasets,
                               size_t num_datasets);
+
+/**
+ * Stores the `model_length` bytes at `model` under `name` with `backend` (`TF`, `TFLITE`, `TORCH`, `ONNX`) on
+ * `device` (`CPU`, `GPU`, `GPU:<n>`). `batch_size`, `min_batch_size` and `min_batch_timeout` configure
+ * auto-batching (0: off); `tag` (may be NULL with length 0) is stored with the model; input and output names are
+ * for TF models. The server checks backend, device and bytes; its error text is the last error.
+ */
+SRError set_model(void *c_client,
+                  const char *name,
+                  size_t name_length,
+                  const char *model,
+                  size_t model_length,
+                  const char *backend,
+                  size_t backend_length,
+                  const char *device,
+                  size_t device_length,
+                  int batch_size,
+                  int min_batch_size,
+                  int min_batch_timeout,
+                  const char *tag,
+                  size_t tag_length,
+                  const char **inputs,
+                  const size_t *input_lengths,
+                  size_t n_inputs,
+                  const char **outputs,
+                  const size_t *output_lengths,
+                  size_t n_outputs);
+
+/**
+ * As [`set_model`], with the model read from the file `model_file` (a file that cannot be read is a runtime
+ * error).
+ */
+SRError set_model_from_file(void *c_client,
+                            const char *name,
+                            size_t name_length,
+                            const char *model_file,
+                            size_t model_file_length,
+                            const char *backend,
+                            size_t backend_length,
+                            const char *device,
+                            size_t device_length,
+                            int batch_size,
+                            int min_batch_size,
+                            int min_batch_timeout,
+                            const char *tag,
+                            size_t tag_length,
+                            const char **inputs,
+                            const size_t *input_lengths,
+                            size_t n_inputs,
+                            const char **outputs,
+                            const size_t *output_lengths,
+                            size_t n_outputs);
+
+/**
+ * Stores one copy of the model per GPU `first_gpu .. first_gpu + num_gpus` (key `<name>.GPU:<i>`, device
+ * `GPU:<i>`) and one under `name` on device `GPU`. Other arguments as [`set_model`].
+ */
+SRError set_model_multigpu(void *c_client,
+                           const char *name,
+                           size_t name_length,
+                           const char *model,
+                           size_t model_length,
+                           const char *backend,
+                           size_t backend_length,
+                           int first_gpu,
+                           int num_gpus,
+                           int batch_size,
+                           int min_batch_size,
+                           int min_batch_timeout,
+                           const char *tag,
+                           size_t tag_length,
+                           const char **inputs,
+                           const size_t *input_lengths,
+                           size_t n_inputs,
+                           const char **outputs,
+                           const size_t *output_lengths,
+                           size_t n_outputs);
+
+/**
+ * As [`set_model_multigpu`], with the model read from the file `model_file`.
+ */
+SRError set_model_from_file_multigpu(void *c_client,
+                                     const char *name,
+                                     size_t name_length,
+                                     const char *model_file,
+                                     size_t model_file_length,
+                                     const char *backend,
+                                     size_t backend_length,
+                                     int first_gpu,
+                                     int num_gpus,
+                                     int batch_size,
+                                     int min_batch_size,
+                                     int min_batch_timeout,
+                                     const char *tag,
+                                     size_t tag_length,
+                                     const char **inputs,
+                                     const size_t *input_lengths,
+                                     size_t n_inputs,
+                                     const char **outputs,
+                                     const size_t *output_lengths,
+                                     size_t n_outputs);
+
+/**
+ * Fetches model `name`: `*model` points at its `*model_length` bytes (followed by a NUL), which belong to the
+ * client and stay valid until the next `get_model` of that name or `DeleteCClient`.
+ */
+SRError get_model(void *c_client,
+                  const char *name,
+                  size_t name_length,
+                  size_t *model_length,
+                  const char **model);
+
+/**
+ * Stores TorchScript `script` under `name` on `device` (`AI.SCRIPTSET`).
+ */
+SRError set_script(void *c_client,
+                   const char *name,
+                   size_t name_length,
+                   const char *device,
+                   size_t device_length,
+                   const char *script,
+                   size_t script_length);
+
+/**
+ * As [`set_script`], with the source read from the file `script_file`.
+ */
+SRError set_script_from_file(void *c_client,
+                             const char *name,
+                             size_t name_length,
+                             const char *device,
+                             size_t device_length,
+                             const char *script_file,
+                             size_t script_file_length);
+
+/**
+ * Stores one copy of `script` per GPU `first_gpu .. first_gpu + num_gpus` and one on device `GPU`.
+ */
+SRError set_script_multigpu(void *c_client,
+                            const char *name,
+                            size_t name_length,
+                            const char *script,
+                            size_t script_length,
+                            int first_gpu,
+                            int num_gpus);
+
+/**
+ * As [`set_script_multigpu`], with the source read from the file `script_file`.
+ */
+SRError set_script_from_file_multigpu(void *c_client,
+                                      const char *name,
+                                      size_t name_length,
+                                      const char *script_file,
+                                      size_t script_file_length,
+                                      int first_gpu,
+                                      int num_gpus);
+
+/**
+ * Fetches the source of script `name`: `*script` points at `*script_length` bytes (followed by a NUL), owned by
+ * the client until the next `get_script` of that name or `DeleteCClient`. (The argument order differs from
+ * [`get_model`], as upstream.)
+ */
+SRError get_script(void *c_client,
+                   const char *name,
+                   size_t name_length,
+                   const char **script,
+                   size_t *script_length);
+
+/**
+ * Runs `function` of script `name` on tensors `inputs` into tensors `outputs` (`AI.SCRIPTRUN`).
+ */
+SRError run_script(void *c_client,
+                   const char *name,
+                   size_t name_length,
+                   const char *function,
+                   size_t function_length,
+                   const char **inputs,
+                   const size_t *input_lengths,
+                   size_t n_inputs,
+                   const char **outputs,
+                   const size_t *output_lengths,
+                   size_t n_outputs);
+
+/**
+ * Runs `function` of the copy of script `name` on GPU `first_gpu + offset mod num_gpus`.
+ */
+SRError run_script_multigpu(void *c_client,
+                            const char *name,
+                            size_t name_length,
+                            const char *function,
+                            size_t function_length,
+                            const char **inputs,
+                            const size_t *input_lengths,
+                            size_t n_inputs,
+                            const char **outputs,
+                            const size_t *output_lengths,
+                            size_t n_outputs,
+                            int offset,
+                            int first_gpu,
+                            int num_gpus);
+
+/**
+ * Runs model `name` on tensors `inputs` into tensors `outputs` (`AI.MODELEXECUTE`, `TIMEOUT` from
+ * `SR_MODEL_TIMEOUT`). A failed run's last error is the server's text.
+ */
+SRError run_model(void *c_client,
+                  const char *name,
+                  size_t name_length,
+                  const char **inputs,
+                  const size_t *input_lengths,
+                  size_t n_inputs,
+                  const char **outputs,
+                  const size_t *output_lengths,
+                  size_t n_outputs);
+
+/**
+ * Runs the copy of model `name` on GPU `first_gpu + offset mod num_gpus`.
+ */
+SRError run_model_multigpu(void *c_client,
+                           const char *name,
+                           size_t name_length,
+                           const char **inputs,
+                           const size_t *input_lengths,
+                           size_t n_inputs,
+                           const char **outputs,
+                           const size_t *output_lengths,
+                           size_t n_outputs,
+                           int offset,
+                           int first_gpu,
+                           int num_gpus);
+
+/**
+ * Deletes model `name`.
+ */
+SRError delete_model(void *c_client, const char *name, size_t name_length);
+
+/**
+ * Deletes the copies [`set_model_multigpu`] stored.
+ */
+SRError delete_model_multigpu(void *c_client,
+                              const char *name,
+                              size_t name_length,
+                              int first_gpu,
+                              int num_gpus);
+
+/**
+ * Deletes script `name`.
+ */
+SRError delete_script(void *c_client, const char *name, size_t name_length);
+
+/**
+ * Deletes the copies [`set_script_multigpu`] stored.
+ */
+SRError delete_script_multigpu(void *c_client,
+                               const char *name,
+                               size_t name_length,
+                               int first_gpu,
+                               int num_gpus);
+
+/**
+ * Whether model or script `name` exists; `*exists` is written on success.
+ */
+SRError model_exists(void *c_client, const char *name, size_t name_length, bool *exists);
+
+/**
+ * Checks for model or script `name` up to `num_tries` times, `poll_frequency_ms` apart; `*exists` says whether
+ * it was found.
+ */
+SRError poll_model(void *c_client,
+                   const char *name,
+                   size_t name_length,
+                   int poll_frequency_ms,
+                   int num_tries,
+                   bool *exists);
+
+/**
+ * Sets the server's `MODEL_CHUNK_SIZE` (bytes per piece in which models travel) on every primary and uses it
+ * for this client's uploads (C++ `Client::set_model_chunk_size`).
+ */
+SRError sr_set_model_chunk_size(void *c_client,
+                                int chunk_size);
 
 /**
  * Creates a ConfigOptions that reads environment variables, suffixed with `_<db_suffix>` when `db_suffix` is

@@ -72,7 +72,12 @@ SCALARS = {
 
 # (C function, parameter) -> Fortran declaration without the name, for parameters the rules above get wrong.
 # e.g. ("run_model", "inputs"): "type(c_ptr), value, intent(in)" for a `const char **` array built with c_loc.
-OVERRIDES = {}
+OVERRIDES = {
+    (fn, p): "type(c_ptr), value, intent(in)"
+    for fn in ("set_model", "set_model_from_file", "set_model_multigpu", "set_model_from_file_multigpu",
+               "run_model", "run_model_multigpu", "run_script", "run_script_multigpu")
+    for p in ("inputs", "outputs")
+}
 
 RESULT = "sr_result"  # name of the Fortran function result
 MAX_LINE = 110  # Fortran free form allows 132

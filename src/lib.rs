@@ -18,7 +18,7 @@ pub mod text;
 pub mod transport;
 
 pub use address::{parse_ssdb, Address};
-pub use client::{Client, Entity};
+pub use client::{Client, Entity, ModelOptions};
 pub use config::{ClientSettings, ConfigOptions, DbType};
 pub use dataset::{DataSet, MetaScalar};
 pub use enums::{SRLoggingLevel, SRMemoryLayout, SRMetaDataType, SRTensorType};

@@ -1,11 +1,14 @@
 //! The SmartRedis client: one connection (standalone or cluster) plus the key-prefix state of an ensemble member.
-//! One file per capability: [`tensors`], [`keys`], [`datasets`], [`lists`], [`admin`].
+//! One file per capability: [`tensors`], [`keys`], [`datasets`], [`lists`], [`models`], [`admin`].
 
 mod admin;
 mod datasets;
 mod keys;
 mod lists;
+mod models;
 mod tensors;
+
+pub use models::{is_tensorflow, ModelOptions};
 
 use std::hash::{BuildHasher, Hasher};
 
@@ -38,6 +41,8 @@ pub struct Client {
     /// The current data source (`SSKEYIN` entry used to prefix reads); initially the first entry, or "".
     get_source: String,
     use_prefix: [bool; 4],
+    /// The server's `MODEL_CHUNK_SIZE`, once asked for or set.
+    model_chunk_size: Option<usize>,
 }
 
 fn entity_index(e: Entity) -> usize {
@@ -122,6 +127,7 @@ impl Client {
             settings,
             get_source,
             use_prefix: [true, true, false, true],
+            model_chunk_size: None,
         };
         client.log_data(SRLoggingLevel::LLDebug, "New client created");
         Ok(client)

@@ -69,6 +69,9 @@ pub(crate) struct CClient {
     pub(crate) client: Client,
     /// Every `get_tensor` result, kept until the client is deleted (upstream's ownership rule).
     outputs: Vec<TensorOutput>,
+    /// The last `get_model`/`get_script` result per name (NUL-terminated), kept until the next such call for
+    /// that name or the client's deletion.
+    pub(crate) blobs: std::collections::HashMap<(u8, String), Vec<u8>>,
     /// The text returned by `client_to_string`.
     description: CString,
 }
@@ -97,6 +100,7 @@ pub(crate) fn store_client(
     *out = new_handle(CClient {
         client,
         outputs: Vec::new(),
+        blobs: std::collections::HashMap::new(),
         description: CString::default(),
     });
     Ok(())

@@ -13,6 +13,7 @@
 pub mod client;
 pub mod client_admin;
 pub mod client_datasets;
+pub mod client_models;
 pub mod configoptions;
 pub mod dataset;
 pub mod error;

@@ -10,6 +10,7 @@ module smartredis_client
                             c_int8_t, c_int16_t, c_int32_t, c_int64_t, c_float, c_double
   use iso_fortran_env, only : stderr => error_unit
   use fortran_c_interop, only : enum_kind, c_string_to_fortran
+  use fortran_c_interop, only : c_buffer_to_fortran
   use smartredis_configoptions, only : configoptions_type
   use smartredis_orchestrator, only : orchestrator_type
 
@@ -55,6 +56,29 @@ module smartredis_client
     procedure :: use_dataset_ensemble_prefix
     procedure :: use_model_ensemble_prefix
     procedure :: use_list_ensemble_prefix
+
+    ! Models and scripts (client_model_methods.inc).
+    procedure :: set_model
+    procedure :: set_model_from_file
+    procedure :: set_model_multigpu
+    procedure :: set_model_from_file_multigpu
+    procedure :: get_model
+    procedure :: set_script
+    procedure :: set_script_from_file
+    procedure :: set_script_multigpu
+    procedure :: set_script_from_file_multigpu
+    procedure :: get_script
+    procedure :: run_model
+    procedure :: run_model_multigpu
+    procedure :: run_script
+    procedure :: run_script_multigpu
+    procedure :: delete_model
+    procedure :: delete_model_multigpu
+    procedure :: delete_script
+    procedure :: delete_script_multigpu
+    procedure :: model_exists
+    procedure :: poll_model
+    procedure :: set_model_chunk_size
 
     procedure, private :: initialize_client_simple
     procedure, private :: initialize_client_cfgopts
@@ -288,6 +312,8 @@ contains
   end function poll_tensor
 
 #include "client_tensor_methods.inc"
+
+#include "client_model_methods.inc"
 
   !> Renames tensor `old_name` to `new_name`.
   function rename_tensor(self, old_name, new_name) result(code)

@@ -78,6 +78,20 @@ impl Request for CmdRequest<'_> {
     }
 }
 
+/// A command given as arguments ([`crate::ai::Args`]); large arguments are sent without a copy. The reply is
+/// read as a `redis::Value`.
+pub struct ArgsRequest<'a, 'b>(pub &'a [std::borrow::Cow<'b, [u8]>]);
+
+impl Request for ArgsRequest<'_, '_> {
+    type Output = Value;
+    fn send(&self, io: &mut BufStream) -> io::Result<()> {
+        super::resp::send_args(io, self.0)
+    }
+    fn receive(&mut self, io: &mut BufStream) -> std::result::Result<Value, ReplyError> {
+        io.value()
+    }
+}
+
 /// `ASKING` followed by the request, for one command to a slot being imported.
 pub struct Asking<'a, R>(pub &'a mut R);
 

@@ -10,7 +10,7 @@ pub mod tensor;
 use std::sync::Arc;
 
 pub use cluster_conn::ClusterConnection;
-pub use conn::{CallError, CmdRequest, NodeConnection, Request, TransportSettings};
+pub use conn::{ArgsRequest, CallError, CmdRequest, NodeConnection, Request, TransportSettings};
 
 use crate::address::Address;
 use crate::cluster::Slot;

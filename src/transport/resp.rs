@@ -389,6 +389,41 @@ pub fn encode_command<A: AsRef<[u8]>>(args: &[A], trailing_len: Option<usize>) -
     out
 }
 
+/// Sends a command given as arguments: small arguments are encoded into one buffer, large ones (a model's
+/// chunks) go to the socket from where they are, without a copy.
+pub fn send_args<A: AsRef<[u8]>>(io: &mut BufStream, args: &[A]) -> io::Result<()> {
+    let mut pieces: Vec<Vec<u8>> = vec![Vec::with_capacity(256)];
+    let mut large: Vec<(usize, &[u8])> = Vec::new();
+    let head = pieces.last_mut().expect("one piece");
+    head.push(b'*');
+    head.extend_from_slice(args.len().to_string().as_bytes());
+    head.extend_from_slice(b"\r\n");
+    for a in args {
+        let a = a.as_ref();
+        if a.len() <= SMALL_PAYLOAD {
+            push_bulk(pieces.last_mut().expect("one piece"), a);
+            continue;
+        }
+        let cur = pieces.last_mut().expect("one piece");
+        cur.push(b'$');
+        cur.extend_from_slice(a.len().to_string().as_bytes());
+        cur.extend_from_slice(b"\r\n");
+        large.push((pieces.len(), a));
+        pieces.push(b"\r\n".to_vec());
+    }
+    // pieces[0], large[0], pieces[1], large[1], ...: each large argument goes between the piece that holds its
+    // length line and the one that starts with its closing CRLF.
+    let mut bufs: Vec<&[u8]> = Vec::with_capacity(pieces.len() + large.len());
+    let mut large = large.into_iter().peekable();
+    for (i, p) in pieces.iter().enumerate() {
+        if let Some((_, a)) = large.next_if(|(at, _)| *at == i) {
+            bufs.push(a);
+        }
+        bufs.push(p);
+    }
+    io.send_vectored(&bufs)
+}
+
 /// Appends the RESP encoding of one bulk-string argument.
 fn push_bulk(out: &mut Vec<u8>, arg: &[u8]) {
     out.push(b'$');
@@ -431,6 +466,25 @@ mod tests {
     fn pair() -> (BufStream, UnixStream) {
         let (a, b) = UnixStream::pair().unwrap();
         (BufStream::new(Stream::Unix(a)), b)
+    }
+
+    #[test]
+    fn args_encode_like_redis_cmd() {
+        let big = vec![7u8; SMALL_PAYLOAD + 5];
+        let args: Vec<&[u8]> = vec![b"AI.MODELSTORE", b"m", &big, b"x", &big, &big[..3]];
+        let (mut s, mut peer) = pair();
+        send_args(&mut s, &args).unwrap();
+        let mut expected = redis::cmd("AI.MODELSTORE");
+        expected
+            .arg("m")
+            .arg(&big[..])
+            .arg("x")
+            .arg(&big[..])
+            .arg(&big[..3]);
+        let expected = expected.get_packed_command();
+        let mut got = vec![0u8; expected.len()];
+        std::io::Read::read_exact(&mut peer, &mut got).unwrap();
+        assert_eq!(got, expected);
     }
 
     #[test]

@@ -47,6 +47,17 @@ pub fn redis_server_bin() -> PathBuf {
     smartredis::orchestrator::find_redis_server(None).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// `<workspace>/build/backends`, where the install step (`scripts/fetch-backends.sh`) unpacks the model backend
+/// libraries; panics with the command to run when ONNX Runtime is not there.
+pub fn backends_path() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../build/backends");
+    assert!(
+        p.join("redisai_onnxruntime/libonnxruntime.so").exists(),
+        "ONNX Runtime is missing: run scripts/fetch-backends.sh (part of `make deps`)"
+    );
+    p.canonicalize().expect("canonical backends path")
+}
+
 /// Options for a [`RedisServer`].
 #[derive(Clone, Debug, Default)]
 pub struct ServerOptions {
@@ -63,6 +74,13 @@ impl ServerOptions {
     pub fn with_module(mut self) -> Self {
         self.module = Some(module_path());
         self
+    }
+
+    /// Loads the module with `BACKENDSPATH` set to [`backends_path`], so models can run.
+    pub fn with_backends(self) -> Self {
+        let path = backends_path().display().to_string();
+        self.with_module()
+            .module_args(["BACKENDSPATH".to_string(), path])
     }
 
     /// Load-time arguments passed after the module path.

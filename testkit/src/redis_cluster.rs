@@ -71,6 +71,13 @@ impl RedisCluster {
         Self::start(n, true)
     }
 
+    /// `n` (≥ 2) primaries with the module loaded and `BACKENDSPATH` set to [`crate::backends_path`], so
+    /// models can run.
+    pub fn with_backends(n: usize) -> RedisCluster {
+        let backends = crate::backends_path();
+        Self::start_with(n, |o| o.module(true).backends_path(backends))
+    }
+
     /// `n` (≥ 2) primaries, with or without the module.
     pub fn start(n: usize, module: bool) -> RedisCluster {
         Self::start_with(n, |o| o.module(module))

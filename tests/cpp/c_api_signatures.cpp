@@ -148,6 +148,69 @@ static_assert(std::is_same<decltype(&::_get_dataset_list_range_allocated),
 static_assert(std::is_same<decltype(&::sr_dataset_array_free),
                            SRError (*)(void***, size_t)>::value,
               "sr_dataset_array_free: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::set_model),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t, const char*, size_t, const char*, size_t, int, int, int, const char*, size_t, const char**, const size_t*, size_t, const char**, const size_t*, size_t)>::value,
+              "set_model: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::set_model_from_file),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t, const char*, size_t, const char*, size_t, int, int, int, const char*, size_t, const char**, const size_t*, size_t, const char**, const size_t*, size_t)>::value,
+              "set_model_from_file: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::set_model_multigpu),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t, const char*, size_t, int, int, int, int, int, const char*, size_t, const char**, const size_t*, size_t, const char**, const size_t*, size_t)>::value,
+              "set_model_multigpu: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::set_model_from_file_multigpu),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t, const char*, size_t, int, int, int, int, int, const char*, size_t, const char**, const size_t*, size_t, const char**, const size_t*, size_t)>::value,
+              "set_model_from_file_multigpu: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_model),
+                           SRError (*)(void*, const char*, size_t, size_t*, const char**)>::value,
+              "get_model: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::set_script),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t, const char*, size_t)>::value,
+              "set_script: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::set_script_from_file),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t, const char*, size_t)>::value,
+              "set_script_from_file: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::set_script_multigpu),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t, int, int)>::value,
+              "set_script_multigpu: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::set_script_from_file_multigpu),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t, int, int)>::value,
+              "set_script_from_file_multigpu: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::get_script),
+                           SRError (*)(void*, const char*, size_t, const char**, size_t*)>::value,
+              "get_script: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::run_script),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t, const char**, const size_t*, size_t, const char**, const size_t*, size_t)>::value,
+              "run_script: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::run_script_multigpu),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t, const char**, const size_t*, size_t, const char**, const size_t*, size_t, int, int, int)>::value,
+              "run_script_multigpu: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::run_model),
+                           SRError (*)(void*, const char*, size_t, const char**, const size_t*, size_t, const char**, const size_t*, size_t)>::value,
+              "run_model: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::run_model_multigpu),
+                           SRError (*)(void*, const char*, size_t, const char**, const size_t*, size_t, const char**, const size_t*, size_t, int, int, int)>::value,
+              "run_model_multigpu: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::delete_model),
+                           SRError (*)(void*, const char*, size_t)>::value,
+              "delete_model: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::delete_model_multigpu),
+                           SRError (*)(void*, const char*, size_t, int, int)>::value,
+              "delete_model_multigpu: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::delete_script),
+                           SRError (*)(void*, const char*, size_t)>::value,
+              "delete_script: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::delete_script_multigpu),
+                           SRError (*)(void*, const char*, size_t, int, int)>::value,
+              "delete_script_multigpu: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::model_exists),
+                           SRError (*)(void*, const char*, size_t, bool*)>::value,
+              "model_exists: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::poll_model),
+                           SRError (*)(void*, const char*, size_t, int, int, bool*)>::value,
+              "poll_model: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_set_model_chunk_size),
+                           SRError (*)(void*, int)>::value,
+              "sr_set_model_chunk_size: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::create_configoptions_from_environment),
                            SRError (*)(const char*, size_t, void**)>::value,
               "create_configoptions_from_environment: the header changed: run make bindings and review the wrappers");
