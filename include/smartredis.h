@@ -15,11 +15,6 @@
 #include <stdbool.h>
 
 /**
- * How much of a server reply or message an error text quotes.
- */
-#define QUOTE_LIMIT 256
-
-/**
  * Error codes of the C ABI, with SmartRedis 0.6.1's names and values (`srexception.h`).
  */
 typedef enum {

@@ -24,6 +24,7 @@ use smartredis::ffi::client_datasets::{
     append_to_list, get_dataset, get_dataset_list_range, get_datasets_from_list, get_list_length,
     put_dataset, sr_dataset_array_free,
 };
+use smartredis::ffi::client_models::{get_model, run_model, set_model};
 use smartredis::ffi::configoptions::{
     create_configoptions_from_environment, override_string_option, sr_configoptions_free,
 };
@@ -780,8 +781,9 @@ fn model_inputs() -> (Vec<f32>, Vec<f32>) {
     (a, b)
 }
 
-/// The Python client's model calls against our store: our C API writes the inputs, the Python client sets, gets,
-/// runs and deletes ONNX models (`interop.py models`), our C API reads the outputs back.
+/// Models both ways: our C API writes the inputs and sets a model, the Python client sets, gets, runs and deletes
+/// ONNX models and runs ours (`interop.py models`), then our C API reads the outputs back and gets and runs the
+/// model the Python client set. In a cluster both clients keep a copy on every shard under CRC16-prefixed keys.
 fn models(ssdb: &str, cluster: bool) {
     let Some(py) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -789,7 +791,7 @@ fn models(ssdb: &str, cluster: bool) {
     std::fs::write(&addmul, testkit::onnx::add_mul(testkit::onnx::ty::FLOAT)).unwrap();
     let linear = dir.path().join("linear.onnx");
     let model = testkit::onnx::linear(&[1.0, -2.0, 0.5, 3.0, 4.0, -1.5], &[0.25, -0.75], 3, 2);
-    std::fs::write(&linear, model).unwrap();
+    std::fs::write(&linear, &model).unwrap();
 
     let c = CClient::new(ssdb, cluster, "", "", false);
     let tag = "models";
@@ -814,11 +816,79 @@ fn models(ssdb: &str, cluster: bool) {
             "put_tensor",
         );
     }
+    let name = format!("{tag}_linear_rs");
+    let (backend, device) = ("ONNX", "CPU");
+    ok(
+        set_model(
+            c.0,
+            cs(&name),
+            name.len(),
+            model.as_ptr().cast(),
+            model.len(),
+            cs(backend),
+            backend.len(),
+            cs(device),
+            device.len(),
+            0,
+            0,
+            0,
+            cs(""),
+            0,
+            null_mut(),
+            std::ptr::null(),
+            0,
+            null_mut(),
+            std::ptr::null(),
+            0,
+        ),
+        "set_model",
+    );
+
     let (am, lm) = (addmul.to_string_lossy(), linear.to_string_lossy());
     run_python(&py, &["models", tag, &am, &lm], ssdb, cluster, None, false);
+
+    // The add/mul model the Python client set: its bytes, and a run of our own.
+    let name = format!("{tag}_addmul");
+    let (mut len, mut p) = (0usize, std::ptr::null());
+    ok(
+        get_model(c.0, cs(&name), name.len(), &mut len, &mut p),
+        "get_model",
+    );
+    // SAFETY: the client owns `len` bytes at `p` until the next get_model of this name.
+    let got = unsafe { std::slice::from_raw_parts(p as *const u8, len) };
+    assert!(
+        got == std::fs::read(&addmul).unwrap().as_slice(),
+        "get_model of {name}"
+    );
+    let ins = [format!("{tag}_a"), format!("{tag}_b")];
+    let outs = [format!("{tag}_sum_rs"), format!("{tag}_prod_rs")];
+    let mut in_ptrs: Vec<*const c_char> = ins.iter().map(|s| cs(s)).collect();
+    let in_lens: Vec<usize> = ins.iter().map(String::len).collect();
+    let mut out_ptrs: Vec<*const c_char> = outs.iter().map(|s| cs(s)).collect();
+    let out_lens: Vec<usize> = outs.iter().map(String::len).collect();
+    ok(
+        run_model(
+            c.0,
+            cs(&name),
+            name.len(),
+            in_ptrs.as_mut_ptr(),
+            in_lens.as_ptr(),
+            2,
+            out_ptrs.as_mut_ptr(),
+            out_lens.as_ptr(),
+            2,
+        ),
+        "run_model",
+    );
+
     let sum: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x + y).collect();
     let prod: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x * y).collect();
-    for (suffix, want) in [("sum", sum), ("prod", prod)] {
+    for (suffix, want) in [
+        ("sum", &sum),
+        ("prod", &prod),
+        ("sum_rs", &sum),
+        ("prod_rs", &prod),
+    ] {
         let name = format!("{tag}_{suffix}");
         let mut got = vec![0f32; 12];
         ok(
@@ -835,7 +905,7 @@ fn models(ssdb: &str, cluster: bool) {
             "unpack_tensor",
         );
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&got), bits(&want), "{name}: {got:?}");
+        assert_eq!(bits(&got), bits(want), "{name}: {got:?}");
     }
 }
 

@@ -217,6 +217,14 @@ def models(tag, addmul_file, linear_file):
     c.delete_model(linear)
     expect(not c.model_exists(linear), "model %s still exists after delete_model" % linear)
 
+    # The same linear model, set by our C API.
+    ours = tag + "_linear_rs"
+    expect(c.model_exists(ours), "model %s (set by our client) does not exist" % ours)
+    with open(linear_file, "rb") as f:
+        expect(c.get_model(ours) == f.read(), "get_model of %s gives other bytes than were set" % ours)
+    c.run_model(ours, [tag + "_x"], [tag + "_y_rs"])
+    expect(same(c.get_tensor(tag + "_y_rs"), x @ LINEAR_W + LINEAR_B), "linear (set by our client)")
+
 
 if __name__ == "__main__":
     roles = {"write": (write, 1), "check": (check, 1), "models": (models, 3)}
