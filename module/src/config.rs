@@ -26,6 +26,61 @@ pub struct Config {
     pub backend_memory_limit: i64,
     /// Backend library paths given with `TF|TFLITE|TORCH|ONNX <path>`, resolved against `backends_path`.
     pub backend_paths: Vec<(String, String)>,
+    /// `TENSOR_ZERO_FILL_MAX`: the largest tensor (bytes) `AI.TENSORSET` without data zero-fills.
+    pub tensor_zero_fill_max: i64,
+    /// `VALUES_REPLY_MAX`: the most elements an `AI.TENSORGET ... VALUES` reply holds.
+    pub values_reply_max: i64,
+    /// `MODEL_BLOB_MAX`: the largest model blob in bytes (0 = no cap).
+    pub model_blob_max: i64,
+}
+
+/// Default `TENSOR_ZERO_FILL_MAX`: 512 MiB, Redis's default `proto-max-bulk-len` (no larger than a BLOB).
+pub const DEFAULT_TENSOR_ZERO_FILL_MAX: i64 = 512 << 20;
+/// Default `VALUES_REPLY_MAX`: 1 Mi elements (a reply of ~10-25 MB); larger tensors are fetched as BLOB.
+pub const DEFAULT_VALUES_REPLY_MAX: i64 = 1 << 20;
+
+/// The error for an allocation that would take the server past `maxmemory` (Redis's own OOM text, which clients
+/// recognise).
+pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// Allocations smaller than this are not checked against `maxmemory` (Redis's own check before each command
+/// covers them).
+const HEADROOM_CHECK_FROM: usize = 1 << 20;
+
+/// Refuses (with [`OOM`]) an allocation of `bytes` that would take the server's used memory past `maxmemory`.
+/// The module allocates through Redis's allocator, so what it holds is already in `used_memory`. Without a
+/// server (unit tests) or without `maxmemory` there is no limit.
+pub fn check_headroom(bytes: usize) -> Result<(), &'static str> {
+    use redis_module::raw;
+    if bytes < HEADROOM_CHECK_FROM {
+        return Ok(());
+    }
+    // SAFETY: module API functions, set once the module is loaded; a NULL context is allowed for server info.
+    unsafe {
+        let (Some(ratio), Some(get), Some(field), Some(free)) = (
+            raw::RedisModule_GetUsedMemoryRatio,
+            raw::RedisModule_GetServerInfo,
+            raw::RedisModule_ServerInfoGetFieldUnsigned,
+            raw::RedisModule_FreeServerInfo,
+        ) else {
+            return Ok(());
+        };
+        if ratio() <= 0.0 {
+            return Ok(());
+        }
+        let info = get(std::ptr::null_mut(), c"memory".as_ptr());
+        if info.is_null() {
+            return Ok(());
+        }
+        let mut err = 0;
+        let used = field(info, c"used_memory".as_ptr(), &mut err);
+        let max = field(info, c"maxmemory".as_ptr(), &mut err);
+        free(std::ptr::null_mut(), info);
+        if err == 0 && max > 0 && used.saturating_add(bytes as u64) > max {
+            return Err(OOM);
+        }
+    }
+    Ok(())
 }
 
 impl Config {
@@ -40,6 +95,9 @@ impl Config {
             model_execution_timeout: 5000,
             backend_memory_limit: 0,
             backend_paths: Vec::new(),
+            tensor_zero_fill_max: DEFAULT_TENSOR_ZERO_FILL_MAX,
+            values_reply_max: DEFAULT_VALUES_REPLY_MAX,
+            model_blob_max: 0,
         }
     }
 
@@ -81,6 +139,8 @@ impl Config {
                 value.parse::<i64>().ok().filter(|&n| n >= 1000).ok_or(())?;
         } else if is(key::BACKEND_MEMORY_LIMIT) {
             self.backend_memory_limit = positive(value)?;
+        } else if let Some(r) = self.set_limit(name, value) {
+            r?;
         } else if let Some(b) = Backend::parse(name) {
             let path = self.resolve_backend_path(value);
             self.backend_paths.retain(|(n, _)| n != b.name());
@@ -89,6 +149,42 @@ impl Config {
             return Err(());
         }
         Ok(())
+    }
+
+    /// Sets one of the resource limits (`TENSOR_ZERO_FILL_MAX`, `VALUES_REPLY_MAX` > 0, `MODEL_BLOB_MAX` >= 0).
+    /// `None`: `name` is not a limit; `Some(Err)`: a bad value.
+    pub fn set_limit(&mut self, name: &str, value: &str) -> Option<Result<(), ()>> {
+        let is = |k: &str| name.eq_ignore_ascii_case(k);
+        let (slot, min) = if is(key::TENSOR_ZERO_FILL_MAX) {
+            (&mut self.tensor_zero_fill_max, 1)
+        } else if is(key::VALUES_REPLY_MAX) {
+            (&mut self.values_reply_max, 1)
+        } else if is(key::MODEL_BLOB_MAX) {
+            (&mut self.model_blob_max, 0)
+        } else {
+            return None;
+        };
+        Some(match value.parse::<i64>() {
+            Ok(n) if n >= min => {
+                *slot = n;
+                Ok(())
+            }
+            _ => Err(()),
+        })
+    }
+
+    /// The value of a resource limit by name, for `AI.CONFIG GET`.
+    pub fn limit(&self, name: &[u8]) -> Option<i64> {
+        let is = |k: &str| name.eq_ignore_ascii_case(k.as_bytes());
+        if is(key::TENSOR_ZERO_FILL_MAX) {
+            Some(self.tensor_zero_fill_max)
+        } else if is(key::VALUES_REPLY_MAX) {
+            Some(self.values_reply_max)
+        } else if is(key::MODEL_BLOB_MAX) {
+            Some(self.model_blob_max)
+        } else {
+            None
+        }
     }
 
     /// A relative backend path is resolved as `<BACKENDSPATH>/<path>`; an absolute one is kept.
@@ -187,5 +283,20 @@ mod tests {
             "ERR error processing argument: NOPE 1"
         );
         assert!(load(&["THREADS_PER_QUEUE"]).is_err());
+        let c = load(&[
+            "tensor_zero_fill_max",
+            "10",
+            "VALUES_REPLY_MAX",
+            "5",
+            "MODEL_BLOB_MAX",
+            "0",
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.tensor_zero_fill_max, c.values_reply_max, c.model_blob_max),
+            (10, 5, 0)
+        );
+        assert!(load(&["VALUES_REPLY_MAX", "0"]).is_err());
+        assert!(load(&["MODEL_BLOB_MAX", "-1"]).is_err());
     }
 }

@@ -46,7 +46,15 @@ fn init(ctx: &Context, args: &[RedisString]) -> Status {
         }
     }
     ctx.set_module_options(raw::ModuleOptions::HANDLE_IO_ERRORS);
-    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy()).collect();
+    // A path that is not valid UTF-8 would be silently altered by a lossy conversion: refuse the load instead.
+    let Ok(args) = args
+        .iter()
+        .map(|a| String::from_utf8(a.as_slice().to_vec()))
+        .collect::<Result<Vec<String>, _>>()
+    else {
+        ctx.log_warning("ERR error processing arguments: an argument is not valid UTF-8");
+        return Status::Err;
+    };
     let mut cfg = config::get();
     cfg.backends_path = config::default_backends_path();
     if let Err(e) = cfg.apply_load_args(&args) {

@@ -223,6 +223,16 @@ fn ai_config_forms_and_errors() {
             "ERR wrong number of arguments for 'ai.config' command",
         );
         e(&mut c, &["AI.CONFIG", "NOPE"], "ERR unsupported subcommand");
+        // A path that is not UTF-8 is refused, not altered (and the setting is unchanged, checked below).
+        for args in [
+            &[&b"AI.CONFIG"[..], b"BACKENDSPATH", b"/opt/\xff\xfe"][..],
+            &[b"AI.CONFIG", b"LOADBACKEND", b"ONNX", b"/opt/\xff.so"],
+        ] {
+            assert_eq!(
+                c.cmd_bytes(args),
+                err("ERR AI.CONFIG: argument is not valid UTF-8").into_bytes()
+            );
+        }
         let default_path = testkit::module_path().parent().unwrap().join("backends");
         assert_eq!(
             c.cmd(&["AI.CONFIG", "GET", "BACKENDSPATH"]),

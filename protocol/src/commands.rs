@@ -68,6 +68,12 @@ pub mod config {
     pub const MODEL_EXECUTION_TIMEOUT: &str = "MODEL_EXECUTION_TIMEOUT";
     /// ONNX memory limit in MB (load time).
     pub const BACKEND_MEMORY_LIMIT: &str = "BACKEND_MEMORY_LIMIT";
+    /// Largest tensor, in bytes, `AI.TENSORSET` without data zero-fills (ours; load time or `AI.CONFIG`).
+    pub const TENSOR_ZERO_FILL_MAX: &str = "TENSOR_ZERO_FILL_MAX";
+    /// Most elements an `AI.TENSORGET ... VALUES` reply holds (ours; load time or `AI.CONFIG`).
+    pub const VALUES_REPLY_MAX: &str = "VALUES_REPLY_MAX";
+    /// Largest model blob in bytes, 0 = no cap (ours; load time or `AI.CONFIG`).
+    pub const MODEL_BLOB_MAX: &str = "MODEL_BLOB_MAX";
 }
 
 /// Keywords of the model commands (MODELSTORE/MODELSET/MODELGET/MODELEXECUTE/MODELRUN, AI.INFO).

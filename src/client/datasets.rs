@@ -47,7 +47,12 @@ fn hash_pairs(v: &Value) -> Result<Vec<(&[u8], &[u8])>> {
             _ => None,
         }
     }
-    let bad = || Error::Runtime(format!("Unexpected reply to HGETALL: {v:?}"));
+    let bad = || {
+        Error::Runtime(format!(
+            "Unexpected reply to HGETALL: {}",
+            crate::text::quote(&v)
+        ))
+    };
     match v {
         Value::Array(items) if items.len() % 2 == 0 => items
             .chunks_exact(2)
@@ -105,7 +110,8 @@ pub(super) fn take_tensors(
             Some(Outcome::Fetched(Some(t))) => ds.insert_fetched(&n, t),
             other => {
                 return Err(Error::Internal(format!(
-                    "AI.TENSORGET of {n} gave {other:?}"
+                    "AI.TENSORGET of {n} gave {}",
+                    crate::text::quote(&other)
                 )))
             }
         }

@@ -40,7 +40,8 @@ fn int_reply(v: Value, what: &str) -> Result<i64> {
     match v {
         Value::Int(n) => Ok(n),
         other => Err(Error::Runtime(format!(
-            "Unexpected reply to {what}: {other:?}"
+            "Unexpected reply to {what}: {}",
+            crate::text::quote(&other)
         ))),
     }
 }
@@ -52,7 +53,8 @@ fn elements(v: Value, list: &str) -> Result<Vec<String>> {
         Value::Nil => Vec::new(),
         other => {
             return Err(Error::Runtime(format!(
-                "Unexpected reply to LRANGE {list}: {other:?}"
+                "Unexpected reply to LRANGE {list}: {}",
+                crate::text::quote(&other)
             )))
         }
     };
@@ -63,7 +65,8 @@ fn elements(v: Value, list: &str) -> Result<Vec<String>> {
                 Error::Runtime(format!("An element of list {list} is not valid UTF-8"))
             }),
             other => Err(Error::Runtime(format!(
-                "An element of list {list} is not a dataset key: {other:?}"
+                "An element of list {list} is not a dataset key: {}",
+                crate::text::quote(&other)
             ))),
         })
         .collect()

@@ -9,8 +9,8 @@ use std::ffi::{c_char, c_int, c_void, CString};
 
 use super::configoptions::config_options as config_options_arg;
 use super::{
-    bytes_arg, free_handle_at, guard, guard_or, handle_mut, new_handle, out_arg, slice_arg,
-    str_arg, to_cstring, CMemoryLayout, CTensorType, HandleKind,
+    bytes_arg, free_handle_at, guard, guard_or, new_handle, out_arg, slice_arg, str_arg,
+    to_cstring, CMemoryLayout, CTensorType, HandleKind,
 };
 use crate::client::{Client, Entity};
 use crate::enums::{SRMemoryLayout, SRTensorType};
@@ -88,7 +88,7 @@ impl LogSource for CClient {
 }
 
 pub(crate) fn client_arg<'a>(c_client: *mut c_void) -> Result<&'a mut CClient> {
-    handle_mut::<CClient>(c_client, "c_client")
+    super::handle_exclusive::<CClient>(c_client, "c_client")
 }
 
 pub(crate) fn store_client(

@@ -4,7 +4,7 @@
 //! frees it with [`sr_configoptions_free`] (upstream has no destructor). `CreateClient` copies it, so it may be
 //! freed right after the client is made.
 
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_char, c_void};
 use std::sync::Mutex;
 
 use super::{
@@ -16,8 +16,8 @@ use crate::error::{Result, SRError};
 /// What a ConfigOptions handle points to: the options, plus the strings handed out by [`get_string_option`].
 pub(crate) struct CConfigOptions {
     pub(crate) options: ConfigOptions,
-    /// Every distinct string returned so far; kept until the handle is freed, as upstream.
-    buffers: Mutex<Vec<CString>>,
+    /// Every distinct string returned so far (its bytes and a NUL); kept until the handle is freed, as upstream.
+    buffers: Mutex<Vec<Box<[u8]>>>,
 }
 
 impl HandleKind for CConfigOptions {
@@ -83,8 +83,9 @@ pub extern "C" fn get_integer_option(
 
 /// Stores in `*result` and `*result_len` the string value of option `option_name` (as [`get_integer_option`]).
 ///
-/// The buffer is owned by the ConfigOptions: do not modify or free it. Unlike upstream it is NUL-terminated
-/// (`*result_len` excludes the NUL), and it stays valid until the ConfigOptions is freed.
+/// The buffer is owned by the ConfigOptions: do not modify or free it. It holds the value's exact bytes (a NUL
+/// byte inside the value included, `*result_len` of them) followed by a NUL, and stays valid until the
+/// ConfigOptions is freed.
 #[no_mangle]
 pub extern "C" fn get_string_option(
     c_cfgopts: *mut c_void,
@@ -99,8 +100,11 @@ pub extern "C" fn get_string_option(
         let out = out_arg(result, "result")?;
         let out_len = out_arg(result_len, "result_len")?;
         let value = handle.options.get_string_option(name)?;
-        let text = super::to_cstring(&value);
-        let len = text.as_bytes().len();
+        let len = value.len();
+        let mut text = Vec::with_capacity(len + 1);
+        text.extend_from_slice(value.as_bytes());
+        text.push(0);
+        let text = text.into_boxed_slice();
         let mut buffers = handle
             .buffers
             .lock()
@@ -112,7 +116,7 @@ pub extern "C" fn get_string_option(
                 buffers.last().map_or(std::ptr::null(), |b| b.as_ptr())
             }
         };
-        *out = ptr.cast_mut();
+        *out = ptr.cast_mut().cast();
         *out_len = len;
         Ok(())
     })
@@ -201,6 +205,25 @@ mod tests {
         // SAFETY: the buffer is NUL-terminated and owned by `h`, which is still alive.
         let got = unsafe { std::ffi::CStr::from_ptr(out) };
         assert_eq!((got.to_str().unwrap(), len), ("v1", 2));
+        // A value with a NUL byte comes back as its exact bytes.
+        let value = b"a\0b";
+        assert_eq!(
+            override_string_option(
+                h,
+                name.as_ptr().cast(),
+                name.len(),
+                value.as_ptr().cast(),
+                value.len()
+            ),
+            SRError::SRNoError
+        );
+        assert_eq!(
+            get_string_option(h, name.as_ptr().cast(), name.len(), &mut out, &mut len),
+            SRError::SRNoError
+        );
+        // SAFETY: `len` bytes and a NUL, owned by `h`, which is still alive.
+        let got = unsafe { std::slice::from_raw_parts(out.cast::<u8>(), len + 1) };
+        assert_eq!(got, b"a\0b\0");
         let mut v = 0i64;
         assert_eq!(
             get_integer_option(h, name.as_ptr().cast(), 0, &mut v),

@@ -24,6 +24,7 @@ pub mod orchestrator;
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use crate::error::SRError;
 use crate::error::{Error, Result};
@@ -67,6 +68,9 @@ pub(crate) fn free_handle_at<T: HandleKind>(handle: *mut *mut c_void, name: &str
 
 thread_local! {
     static LAST_ERROR: RefCell<LastError> = RefCell::new(LastError::initial());
+    /// The handles this thread holds exclusively ([`handle_exclusive`]) in the exported call it is running, and
+    /// how deeply exported calls are nested on it; the outermost [`guard_or`] releases them.
+    static HELD: RefCell<(usize, Vec<usize>)> = const { RefCell::new((0, Vec::new())) };
 }
 
 /// The last error recorded on this thread: its message and where it was raised.
@@ -113,7 +117,10 @@ pub(crate) fn guard_or<T>(
     on_error: impl FnOnce(&Error) -> T,
     f: impl FnOnce() -> Result<T>,
 ) -> T {
-    let err = match catch_unwind(AssertUnwindSafe(f)) {
+    HELD.with(|h| h.borrow_mut().0 += 1);
+    let result = catch_unwind(AssertUnwindSafe(f));
+    release_held();
+    let err = match result {
         Ok(Ok(value)) => return value,
         Ok(Err(err)) => err,
         Err(panic) => {
@@ -195,6 +202,8 @@ pub(crate) trait HandleKind: Sized {
 #[repr(C)]
 struct Handle<T> {
     magic: u64,
+    /// Set while a thread uses the handle through [`handle_exclusive`].
+    busy: AtomicBool,
     value: T,
 }
 
@@ -205,10 +214,59 @@ struct Handle<T> {
 /// which makes a second free through that same variable a no-op.
 const FREED_MAGIC: u64 = 0xDEAD_DEAD_DEAD_DEAD;
 
+/// Ends one exported call on this thread; the outermost releases the handles it held exclusively.
+fn release_held() {
+    let held = HELD.with(|h| {
+        let mut h = h.borrow_mut();
+        h.0 = h.0.saturating_sub(1);
+        if h.0 == 0 {
+            std::mem::take(&mut h.1)
+        } else {
+            Vec::new()
+        }
+    });
+    for addr in held {
+        // SAFETY: `addr` is the `busy` flag of a live handle this thread acquired in this call (a handle is not
+        // freed while a call uses it).
+        unsafe { (*(addr as *const AtomicBool)).store(false, Ordering::Release) };
+    }
+}
+
+/// Borrows the object behind a handle of kind `T` for the rest of the current exported call, refusing it while
+/// another thread is using it (`"<kind> in use by another thread"`): one uncontended atomic per call, where
+/// concurrent use of one handle would otherwise corrupt it. Reentrant on the same thread.
+pub(crate) fn handle_exclusive<'a, T: HandleKind>(
+    ptr: *mut c_void,
+    name: &str,
+) -> Result<&'a mut T> {
+    check_handle::<T>(ptr, name)?;
+    let handle = ptr.cast::<Handle<T>>();
+    // SAFETY: a live `Handle<T>`; the flag is only ever accessed atomically, through shared references, and is
+    // not part of the `value` that callers borrow mutably.
+    let busy: &AtomicBool = unsafe { &*std::ptr::addr_of!((*handle).busy) };
+    let addr = busy as *const AtomicBool as usize;
+    let mine = HELD.with(|h| h.borrow().1.contains(&addr));
+    if !mine {
+        if busy
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return Err(Error::Runtime(format!(
+                "{name}: {} in use by another thread",
+                T::KIND.to_ascii_lowercase()
+            )));
+        }
+        HELD.with(|h| h.borrow_mut().1.push(addr));
+    }
+    // SAFETY: as in `handle_mut`; this thread now holds the handle alone until its exported call returns.
+    Ok(unsafe { &mut (*handle).value })
+}
+
 /// Boxes `value` and returns the handle that C owns. Free it with [`free_handle`].
 pub(crate) fn new_handle<T: HandleKind>(value: T) -> *mut c_void {
     Box::into_raw(Box::new(Handle {
         magic: T::MAGIC,
+        busy: AtomicBool::new(false),
         value,
     }))
     .cast()

@@ -288,7 +288,8 @@ pub fn is_cluster_node(conn: &mut NodeConnection) -> Result<bool> {
         Value::SimpleString(s) => s,
         other => {
             return Err(Error::Database(format!(
-                "Unexpected reply to INFO cluster: {other:?}"
+                "Unexpected reply to INFO cluster: {}",
+                crate::text::quote(&other)
             )))
         }
     };

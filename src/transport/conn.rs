@@ -123,9 +123,10 @@ impl CallError {
     /// `"Redis error when executing command: <message>"` runtime error.
     pub fn into_error(self) -> Error {
         match self {
-            CallError::Server(m) => {
-                Error::Runtime(format!("Redis error when executing command: {m}"))
-            }
+            CallError::Server(m) => Error::Runtime(format!(
+                "Redis error when executing command: {}",
+                crate::text::capped(&m)
+            )),
             CallError::Failed(e) => e,
         }
     }
@@ -255,7 +256,10 @@ impl NodeConnection {
             .map_err(|e| e.to_string())?;
         match io.value() {
             Ok(Value::SimpleString(s)) if s == "PONG" => Ok(io),
-            Ok(other) => Err(format!("unexpected reply to PING: {other:?}")),
+            Ok(other) => Err(format!(
+                "unexpected reply to PING: {}",
+                crate::text::quote(&other)
+            )),
             // A node that is loading its data, or needs AUTH, says so; report it.
             Err(ReplyError::Server(m)) => Err(m),
             Err(ReplyError::Io(e)) => Err(e.to_string()),

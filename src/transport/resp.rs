@@ -243,7 +243,7 @@ impl BufStream {
         let len = |n: i64| (n >= 0).then_some(n as usize);
         Ok(match kind {
             b'+' => Header::Simple(text()),
-            b'-' => Header::Error(text()),
+            b'-' => Header::Error(crate::text::capped(&text()).into_owned()),
             b':' => Header::Int(int()?),
             b'$' => Header::Bulk(len(int()?)),
             b'*' => Header::Array(len(int()?)),

@@ -81,7 +81,8 @@ impl Request for TensorSet<'_> {
         match io.value()? {
             redis::Value::Okay => Ok(()),
             other => Err(ReplyError::Protocol(format!(
-                "unexpected reply to AI.TENSORSET: {other:?}"
+                "unexpected reply to AI.TENSORSET: {}",
+                crate::text::quote(&other)
             ))),
         }
     }
@@ -164,7 +165,10 @@ impl Request for TensorGet<'_> {
             Header::Array(Some(n)) => n,
             Header::Error(e) => return Err(ReplyError::Server(e)),
             other => {
-                let m = format!("unexpected reply to AI.TENSORGET: {other:?}");
+                let m = format!(
+                    "unexpected reply to AI.TENSORGET: {}",
+                    crate::text::quote(&other)
+                );
                 drain(io, other)?;
                 return Err(invalid(m));
             }
@@ -182,7 +186,12 @@ impl Request for TensorGet<'_> {
             let name = match element(io)? {
                 redis::Value::BulkString(b) => b,
                 redis::Value::SimpleString(s) => s.into_bytes(),
-                other => return Err(invalid(format!("unexpected AI.TENSORGET label {other:?}"))),
+                other => {
+                    return Err(invalid(format!(
+                        "unexpected AI.TENSORGET label {}",
+                        crate::text::quote(&other)
+                    )))
+                }
             };
             match name.as_slice() {
                 l if l == label::DTYPE.as_bytes() => match element(io)? {
@@ -192,7 +201,8 @@ impl Request for TensorGet<'_> {
                     }
                     other => {
                         return Err(invalid(format!(
-                            "bad dtype in AI.TENSORGET reply: {other:?}"
+                            "bad dtype in AI.TENSORGET reply: {}",
+                            crate::text::quote(&other)
                         )))
                     }
                 },
@@ -204,7 +214,8 @@ impl Request for TensorGet<'_> {
                                 redis::Value::Int(v) if v >= 0 => d.push(v as usize),
                                 other => {
                                     return Err(invalid(format!(
-                                        "bad shape in AI.TENSORGET reply: {other:?}"
+                                        "bad shape in AI.TENSORGET reply: {}",
+                                        crate::text::quote(&other)
                                     )))
                                 }
                             }
@@ -213,7 +224,8 @@ impl Request for TensorGet<'_> {
                     }
                     other => {
                         return Err(invalid(format!(
-                            "bad shape in AI.TENSORGET reply: {other:?}"
+                            "bad shape in AI.TENSORGET reply: {}",
+                            crate::text::quote(&other)
                         )))
                     }
                 },
@@ -222,7 +234,8 @@ impl Request for TensorGet<'_> {
                         Header::Bulk(Some(len)) => len,
                         other => {
                             return Err(invalid(format!(
-                                "bad blob in AI.TENSORGET reply: {other:?}"
+                                "bad blob in AI.TENSORGET reply: {}",
+                                crate::text::quote(&other)
                             )))
                         }
                     };

@@ -13,7 +13,13 @@ pub fn ai_config(ctx: &Context, args: &[RedisString]) -> RedisResult {
         return Err(RedisError::WrongArity);
     }
     let sub = args[1].as_slice();
-    let value = args.get(2).map(|a| a.to_string_lossy());
+    // Paths and sizes must be valid UTF-8: a lossy conversion would silently change a path.
+    let utf8 = |a: &RedisString| {
+        std::str::from_utf8(a.as_slice())
+            .map(str::to_string)
+            .map_err(|_| RedisError::Str("ERR AI.CONFIG: argument is not valid UTF-8"))
+    };
+    let value = args.get(2).map(utf8).transpose()?;
     if sub.eq_ignore_ascii_case(key::LOADBACKEND.as_bytes()) {
         if args.len() < 4 {
             return Err(RedisError::WrongArity);
@@ -22,7 +28,7 @@ pub fn ai_config(ctx: &Context, args: &[RedisString]) -> RedisResult {
             return Err(RedisError::Str("ERR unsupported backend"));
         };
         let backend = kind.name();
-        let path = config::get().resolve_backend_path(&args[3].to_string_lossy());
+        let path = config::get().resolve_backend_path(&utf8(&args[3])?);
         return match backends::load(kind, &path) {
             Ok(_) => Ok(RedisValue::SimpleStringStatic("OK")),
             Err(why) => {
@@ -47,6 +53,18 @@ pub fn ai_config(ctx: &Context, args: &[RedisString]) -> RedisResult {
             .map_err(RedisError::Str)?;
         return Ok(RedisValue::SimpleStringStatic("OK"));
     }
+    if let Some(r) = config::get().set_limit(
+        &String::from_utf8_lossy(sub),
+        value.as_deref().unwrap_or(""),
+    ) {
+        return match r {
+            Ok(()) => Ok(RedisValue::SimpleStringStatic("OK")),
+            Err(()) => Err(RedisError::String(format!(
+                "ERR {}: invalid value",
+                String::from_utf8_lossy(sub).to_ascii_uppercase()
+            ))),
+        };
+    }
     if sub.eq_ignore_ascii_case(key::GET.as_bytes()) {
         let name = args.get(2).ok_or(RedisError::WrongArity)?.as_slice();
         let c = config::get();
@@ -54,6 +72,8 @@ pub fn ai_config(ctx: &Context, args: &[RedisString]) -> RedisResult {
             RedisValue::BulkString(c.backends_path.clone())
         } else if name.eq_ignore_ascii_case(key::MODEL_CHUNK_SIZE.as_bytes()) {
             RedisValue::Integer(c.model_chunk_size)
+        } else if let Some(v) = c.limit(name) {
+            RedisValue::Integer(v)
         } else {
             RedisValue::Null
         });

@@ -48,7 +48,15 @@ pub fn modelset(ctx: &Context, args: &[RedisString]) -> RedisResult {
 
 fn store(ctx: &Context, args: &[RedisString], parsed: StoreArgs) -> RedisResult {
     let parts = &args[parsed.blob_start..];
-    let mut blob = Vec::with_capacity(parts.iter().map(|a| a.as_slice().len()).sum());
+    let size: usize = parts.iter().map(|a| a.as_slice().len()).sum();
+    let max = config::get().model_blob_max;
+    if max > 0 && size as u64 > max as u64 {
+        return Err(RedisError::String(format!(
+            "ERR model blob is {size} bytes, more than MODEL_BLOB_MAX ({max})"
+        )));
+    }
+    config::check_headroom(size).map_err(RedisError::Str)?;
+    let mut blob = Vec::with_capacity(size);
     for p in parts {
         blob.extend_from_slice(p.as_slice());
     }

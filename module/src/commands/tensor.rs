@@ -67,6 +67,7 @@ pub fn tensorget(ctx: &Context, args: &[RedisString]) -> RedisResult {
         .map_err(|_| RedisError::WrongType)?
         .ok_or(RedisError::Str(msg::EMPTY_KEY))?;
     let format = parse_tensorget_format(&args[2..]).map_err(RedisError::Str)?;
+    reply::check_values(tensor, format).map_err(RedisError::Str)?;
     reply::tensor(ctx, tensor, format);
     REPLIED
 }

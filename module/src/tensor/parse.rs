@@ -27,8 +27,11 @@ pub mod msg {
         "ERR Number of string elements in data blob does not match tensor length";
     /// A STRING VALUES item with an inner NUL.
     pub const STRING_NUL: &str = "ERR C-string value contains null character";
-    /// A zero-filled tensor larger than [`super::MAX_ZERO_FILL_BYTES`] (ours; RedisAI would try to allocate it).
+    /// A zero-filled tensor larger than `TENSOR_ZERO_FILL_MAX` (ours; RedisAI would try to allocate it).
     pub const TOO_LARGE: &str = "ERR tensor is too large";
+    /// `AI.TENSORGET ... VALUES` of a tensor with more than `VALUES_REPLY_MAX` elements (ours).
+    pub const VALUES_TOO_LARGE: &str =
+        "ERR tensor has more elements than VALUES_REPLY_MAX allows in a VALUES reply: get it as BLOB";
     /// AI.TENSORGET on a missing key.
     pub const EMPTY_KEY: &str = "ERR tensor key is empty or in a different shard";
     /// AI.TENSORGET with an unknown format token.
@@ -37,10 +40,10 @@ pub mod msg {
     pub const BLOB_AND_VALUES: &str = "ERR both BLOB and VALUES specified";
 }
 
-/// The largest tensor `AI.TENSORSET key TYPE dims...` (no data) will zero-fill: 512 MiB, Redis's default
-/// `proto-max-bulk-len`, i.e. no larger than a client could send as a BLOB. A larger request answers
-/// [`msg::TOO_LARGE`] instead of aborting the server on a failed allocation.
-pub const MAX_ZERO_FILL_BYTES: usize = 512 << 20;
+/// The default largest tensor `AI.TENSORSET key TYPE dims...` (no data) will zero-fill (`TENSOR_ZERO_FILL_MAX`):
+/// 512 MiB, Redis's default `proto-max-bulk-len`, i.e. no larger than a client could send as a BLOB. A larger
+/// request answers [`msg::TOO_LARGE`] instead of aborting the server on a failed allocation.
+pub const MAX_ZERO_FILL_BYTES: usize = crate::config::DEFAULT_TENSOR_ZERO_FILL_MAX as usize;
 
 /// One command argument as the parser needs it. Implemented over `RedisModuleString` with Redis's own number
 /// parsers (`RedisModule_StringToLongLong` / `StringToDouble`) so the accepted syntax is exactly Redis's.
@@ -116,13 +119,19 @@ pub fn parse_tensorset<A: Arg>(args: &[A]) -> Result<TensorSpec, &'static str> {
             validate_blob(dtype, n, args[pos].bytes())?;
             DataSource::Blob(pos)
         }
-        Some(false) => DataSource::Built(values_to_bytes(dtype, &args[pos..])?),
+        Some(false) => {
+            let n = len.ok_or(msg::VALUES_ARITY)?;
+            crate::config::check_headroom(n.saturating_mul(dtype.size()))?;
+            DataSource::Built(values_to_bytes(dtype, &args[pos..])?)
+        }
         None => {
             let n = len.ok_or(msg::TOO_LARGE)?;
             let bytes = n.checked_mul(dtype.size()).ok_or(msg::TOO_LARGE)?;
-            if bytes > MAX_ZERO_FILL_BYTES {
+            let cap = usize::try_from(crate::config::get().tensor_zero_fill_max).unwrap_or(0);
+            if bytes > cap {
                 return Err(msg::TOO_LARGE);
             }
+            crate::config::check_headroom(bytes)?;
             // STRING: n empty strings, i.e. n NUL terminators.
             DataSource::Built(vec![0u8; bytes])
         }

@@ -30,6 +30,16 @@ pub fn ok(ctx: &Context) {
     raw::reply_with_simple_string(ctx.ctx, c"OK".as_ptr());
 }
 
+/// Refuses a VALUES reply of more than `VALUES_REPLY_MAX` elements (one element is a reply of its own, so a
+/// 32 MiB tensor would build a 128 MiB reply and stall the server): such a tensor is fetched as BLOB.
+pub fn check_values(t: &Tensor, f: GetFormat) -> Result<(), &'static str> {
+    let max = usize::try_from(crate::config::get().values_reply_max).unwrap_or(0);
+    if f.values && t.len() > max {
+        return Err(super::parse::msg::VALUES_TOO_LARGE);
+    }
+    Ok(())
+}
+
 /// Sends the tensor in the requested format.
 pub fn tensor(ctx: &Context, t: &Tensor, f: GetFormat) {
     if !f.meta {
