@@ -31,6 +31,11 @@
 #include "dataset.h"
 #include "c_client.h"
 
+/// The result of Client::get_db_cluster_info, get_ai_info and config_get: field -> value (as upstream).
+using parsed_reply_map = std::unordered_map<std::string, std::string>;
+/// The result of Client::get_db_node_info: INFO section -> field -> value (as upstream).
+using parsed_reply_nested_map = std::unordered_map<std::string, parsed_reply_map>;
+
 namespace SmartRedis {
 
 /// A client of the feature store. Move-only; the connection is closed when it is destroyed.
@@ -259,6 +264,46 @@ class Client : public SRObject
         void save(const std::string address)
         {
             internal::check(sr_save(_client, address.data(), address.size()));
+        }
+        /// INFO EVERYTHING of the node at `address`, as section -> field -> value.
+        parsed_reply_nested_map get_db_node_info(const std::string address)
+        {
+            _StringArrays a(3);
+            internal::check(sr_get_db_node_info(_client, address.data(), address.size(), &a.arrays[0],
+                                                &a.arrays[1], &a.arrays[2], &a.count));
+            parsed_reply_nested_map out;
+            for (size_t i = 0; i < a.count; i++) {
+                parsed_reply_map& section = out[a.arrays[0][i]];
+                if (a.arrays[1][i][0] != '\0') // (an empty key stands for a section without fields)
+                    section[a.arrays[1][i]] = a.arrays[2][i];
+            }
+            return out;
+        }
+        /// CLUSTER INFO of the node at `address`, as field -> value (a RuntimeException outside a cluster).
+        parsed_reply_map get_db_cluster_info(const std::string address)
+        {
+            _StringArrays a(2);
+            internal::check(sr_get_db_cluster_info(_client, address.data(), address.size(), &a.arrays[0],
+                                                   &a.arrays[1], &a.count));
+            return a.as_map();
+        }
+        /// AI.INFO of model or script `key` (no ensemble prefix) on the node at `address`, as field -> value;
+        /// `reset_stat` resets the statistics (and returns an empty map).
+        parsed_reply_map get_ai_info(const std::string& address, const std::string& key, const bool reset_stat)
+        {
+            _StringArrays a(2);
+            internal::check(sr_get_ai_info(_client, address.data(), address.size(), key.data(), key.size(),
+                                           reset_stat, &a.arrays[0], &a.arrays[1], &a.count));
+            return a.as_map();
+        }
+        /// CONFIG GET `expression` on the node at `address`, as parameter -> value (empty for an unknown one).
+        std::unordered_map<std::string, std::string> config_get(const std::string expression,
+                                                                const std::string address)
+        {
+            _StringArrays a(2);
+            internal::check(sr_config_get(_client, expression.data(), expression.size(), address.data(),
+                                          address.size(), &a.arrays[0], &a.arrays[1], &a.count));
+            return a.as_map();
         }
 
         /// Stores `model` (serialized bytes) under `name` with `backend` (TF, TFLITE, TORCH, ONNX) on `device`
@@ -518,6 +563,27 @@ class Client : public SRObject
         const void* _c_log_context() const noexcept override { return _client; }
 
     private:
+        /// The string arrays an admin call returns (sr_get_db_node_info, ...), freed when this goes away.
+        struct _StringArrays {
+            std::vector<char**> arrays;
+            size_t count = 0;
+            explicit _StringArrays(size_t n) : arrays(n, nullptr) {}
+            _StringArrays(const _StringArrays&) = delete;
+            _StringArrays& operator=(const _StringArrays&) = delete;
+            ~_StringArrays()
+            {
+                for (char**& a : arrays)
+                    (void)sr_string_array_free(&a, count);
+            }
+            /// arrays[0][i] -> arrays[1][i].
+            parsed_reply_map as_map() const
+            {
+                parsed_reply_map out;
+                for (size_t i = 0; i < count; i++)
+                    out[arrays[0][i]] = arrays[1][i];
+                return out;
+            }
+        };
         /// Pointer and length arrays over a vector of names, as the C functions take them.
         class _Names
         {

@@ -15,11 +15,6 @@
 #include <stdbool.h>
 
 /**
- * How much of a server reply or message an error text quotes.
- */
-#define QUOTE_LIMIT 256
-
-/**
  * Error codes of the C ABI, with SmartRedis 0.6.1's names and values (`srexception.h`).
  */
 typedef enum {
@@ -402,6 +397,69 @@ SRError use_list_ensemble_prefix(void *c_client, bool use_prefix_);
  * failing `client_to_string` on this thread).
  */
 const char *client_to_string(void *c_client);
+
+/**
+ * `INFO EVERYTHING` of the node at `address`: entry `i` is field `keys[i]` = `values[i]` of section
+ * `sections[i]` (e.g. "Server", "redis_version", "7.2.4"), `*count` entries sorted by section and field; a
+ * section without fields (e.g. "Keyspace" of an empty database) is one entry with an empty key and value. The
+ * three arrays and their strings are the caller's: free each array with [`sr_string_array_free`] and `*count`.
+ */
+SRError sr_get_db_node_info(void *c_client,
+                            const char *address,
+                            size_t address_length,
+                            char ***sections,
+                            char ***keys,
+                            char ***values,
+                            size_t *count);
+
+/**
+ * `CLUSTER INFO` of the node at `address` as `keys[i]` = `values[i]` (`*count` entries sorted by key; free both
+ * arrays with [`sr_string_array_free`]); a runtime error when the client is not connected to a cluster, as
+ * upstream.
+ */
+SRError sr_get_db_cluster_info(void *c_client,
+                               const char *address,
+                               size_t address_length,
+                               char ***keys,
+                               char ***values,
+                               size_t *count);
+
+/**
+ * `AI.INFO key [RESETSTAT]` on the node at `address` (no ensemble prefix; in a cluster the node's copy of the
+ * model or script) as `keys[i]` = `values[i]` (`*count` entries sorted by key; free both arrays with
+ * [`sr_string_array_free`]). With `reset_stat` the statistics are reset and the result is empty. A key without
+ * statistics is a runtime error with the server's text.
+ */
+SRError sr_get_ai_info(void *c_client,
+                       const char *address,
+                       size_t address_length,
+                       const char *key,
+                       size_t key_length,
+                       bool reset_stat,
+                       char ***keys,
+                       char ***values,
+                       size_t *count);
+
+/**
+ * `CONFIG GET expression` on the node at `address` as `keys[i]` = `values[i]` (`*count` entries sorted by key;
+ * free both arrays with [`sr_string_array_free`]); an unknown parameter gives an empty result (NULL and 0).
+ */
+SRError sr_config_get(void *c_client,
+                      const char *expression,
+                      size_t expression_length,
+                      const char *address,
+                      size_t address_length,
+                      char ***keys,
+                      char ***values,
+                      size_t *count);
+
+/**
+ * Frees an array of `count` strings returned by [`sr_get_db_node_info`], [`sr_get_db_cluster_info`],
+ * [`sr_get_ai_info`] or [`sr_config_get`] (each string and the array), then sets `*strings` to NULL.
+ * `*strings == NULL` is a no-op; `count` must be the count the call returned.
+ */
+SRError sr_string_array_free(char ***strings,
+                             size_t count);
 
 /**
  * `FLUSHDB` on the node at `address`: deletes every key it holds.

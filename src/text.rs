@@ -8,7 +8,7 @@ pub fn to_cstring(text: &str) -> CString {
 }
 
 /// How much of a server reply or message an error text quotes.
-pub const QUOTE_LIMIT: usize = 256;
+pub(crate) const QUOTE_LIMIT: usize = 256;
 
 /// `text`, cut at [`QUOTE_LIMIT`] bytes (on a character boundary) with the full length noted, so that an error
 /// quoting an unexpected reply stays short whatever the reply's size.

@@ -1,5 +1,5 @@
 //! Admin and info calls addressed to one node by `host:port` (reference §4.9): `INFO EVERYTHING`, `CLUSTER INFO`,
-//! `FLUSHDB`, `CONFIG GET`, `CONFIG SET`, `SAVE`. Upstream offers them in C++ only.
+//! `AI.INFO`, `FLUSHDB`, `CONFIG GET`, `CONFIG SET`, `SAVE`. Upstream offers them in C++ only.
 //!
 //! The address must name a node of this client: in standalone mode the `SSDB` entry it is connected to (as
 //! spelled there), in a cluster one of the primaries `CLUSTER SLOTS` reports.
@@ -123,6 +123,67 @@ impl Client {
         }
         let v = self.query_at(address, redis::cmd("CLUSTER").arg("INFO"), "CLUSTER INFO")?;
         Ok(parse_flat_info(&text_reply(v, "CLUSTER INFO")?))
+    }
+
+    /// `AI.INFO key [RESETSTAT]` on the node at `address`: the run statistics of model or script `key` (no ensemble
+    /// prefix is applied), as `field -> value` (integers and doubles as decimal text). In a cluster the key is the
+    /// node's copy, `{prefix}.key` with the node's slot prefix, as upstream, and that prefix is removed from the
+    /// `key` field of the reply. With `reset_stat` the counters are reset (and the server's reply is only `OK`,
+    /// so the map is empty).
+    pub fn get_ai_info(
+        &mut self,
+        address: &str,
+        key: &str,
+        reset_stat: bool,
+    ) -> Result<HashMap<String, String>> {
+        let node_prefix = match self.connection() {
+            Connection::Standalone(_) => None,
+            Connection::Cluster(c) => {
+                let lowest = c
+                    .slot_map()
+                    .ranges()
+                    .iter()
+                    .filter(|r| r.addr == address)
+                    .map(|r| r.lo)
+                    .min();
+                // An address that is not a primary is reported by `query_at` below.
+                lowest.and_then(smartredis_protocol::model::cluster_prefix)
+            }
+        };
+        let tag = node_prefix.map(|p| smartredis_protocol::model::cluster_key(&p, b""));
+        let full_key = [tag.as_deref().unwrap_or_default(), key.as_bytes()].concat();
+        let mut cmd = redis::Cmd::new();
+        for arg in crate::ai::info(&full_key, reset_stat) {
+            cmd.arg(&*arg);
+        }
+        let v = self.query_at(address, &cmd, "AI.INFO")?;
+        if reset_stat {
+            return ok_reply(v, "AI.INFO RESETSTAT").map(|()| HashMap::new());
+        }
+        let bad = |v: &Value| Error::Internal(format!("Unexpected reply to AI.INFO: {v:?}"));
+        let text = |v: &Value| -> Result<String> {
+            match v {
+                Value::BulkString(b) => {
+                    let b = tag.as_deref().and_then(|t| b.strip_prefix(t)).unwrap_or(b);
+                    Ok(String::from_utf8_lossy(b).into_owned())
+                }
+                Value::SimpleString(s) => Ok(s.clone()),
+                Value::Int(i) => Ok(i.to_string()),
+                Value::Double(d) => Ok(format!("{d:.6}")),
+                other => Err(bad(other)),
+            }
+        };
+        let pairs: Vec<(&Value, &Value)> = match &v {
+            Value::Array(items) if items.len() % 2 == 0 => {
+                items.chunks_exact(2).map(|p| (&p[0], &p[1])).collect()
+            }
+            Value::Map(items) => items.iter().map(|(a, b)| (a, b)).collect(),
+            other => return Err(bad(other)),
+        };
+        pairs
+            .into_iter()
+            .map(|(k, v)| Ok((text(k)?, text(v)?)))
+            .collect()
     }
 
     /// `FLUSHDB` on the node at `address`.

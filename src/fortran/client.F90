@@ -6,13 +6,14 @@
 !! actual argument (an array section) is copied into a contiguous temporary by the compiler.
 module smartredis_client
 
-  use iso_c_binding, only : c_ptr, c_null_ptr, c_char, c_size_t, c_int, c_bool, c_associated, c_loc, &
+  use iso_c_binding, only : c_ptr, c_null_ptr, c_char, c_size_t, c_int, c_bool, c_associated, c_loc, c_f_pointer, &
                             c_int8_t, c_int16_t, c_int32_t, c_int64_t, c_float, c_double
   use iso_fortran_env, only : stderr => error_unit
   use fortran_c_interop, only : enum_kind, c_string_to_fortran
   use fortran_c_interop, only : c_buffer_to_fortran
   use smartredis_configoptions, only : configoptions_type
   use smartredis_orchestrator, only : orchestrator_type
+  use smartredis_dataset, only : dataset_type
 
   implicit none
   private
@@ -50,6 +51,35 @@ module smartredis_client
     procedure :: rename_tensor
     procedure :: delete_tensor
     procedure :: copy_tensor
+
+    ! Datasets and aggregation lists (client_dataset_methods.inc).
+    procedure :: put_dataset
+    procedure :: get_dataset
+    procedure :: rename_dataset
+    procedure :: copy_dataset
+    procedure :: delete_dataset
+    procedure :: dataset_exists
+    procedure :: poll_dataset
+    procedure :: append_to_list
+    procedure :: delete_list
+    procedure :: copy_list
+    procedure :: rename_list
+    procedure :: get_list_length
+    procedure :: poll_list_length
+    procedure :: poll_list_length_gte
+    procedure :: poll_list_length_lte
+    procedure :: get_datasets_from_list
+    procedure :: get_datasets_from_list_range
+    procedure :: get_dataset_list_range => get_datasets_from_list_range
+
+    ! Admin and info calls (client_admin_methods.inc).
+    procedure :: flush_db
+    procedure :: config_get
+    procedure :: config_set
+    procedure :: save
+    procedure :: get_db_node_info
+    procedure :: get_db_cluster_info
+    procedure :: get_ai_info
 
     procedure :: set_data_source
     procedure :: use_tensor_ensemble_prefix
@@ -345,6 +375,10 @@ contains
     code = copy_tensor_c(self%client_ptr, trim(src_name), len_trim(src_name, kind=c_size_t), &
                          trim(dest_name), len_trim(dest_name, kind=c_size_t))
   end function copy_tensor
+
+#include "client_dataset_methods.inc"
+
+#include "client_admin_methods.inc"
 
   !> Reads keys with the prefix of `source_id` (one of the SSKEYIN entries).
   function set_data_source(self, source_id) result(code)

@@ -122,6 +122,24 @@ int main(void)
   CHECK_ERR(append_to_list(c, "clist", 5, c), SRParameterError, "not a valid DataSet");
   CHECK_ERR(get_datasets_from_list(c, "clist", 5, NULL, &n), SRParameterError, NULL);
   CHECK_ERR(sr_dataset_array_free(NULL, 0), SRParameterError, NULL);
+  CHECK_ERR(poll_list_length_gte(c, "clist", 5, -1, 1, 1, &ok), SRParameterError, "positive");
+  CHECK_ERR(poll_list_length_lte(c, "clist", 5, -3, 1, 1, &ok), SRParameterError, "positive");
+  ok = true;
+  CHECK_OK(poll_list_length(c, "clist", 5, N_DATASETS, 1, 0, &ok)); /* no tries: no check, false */
+  CHECK(!ok);
+  CHECK_ERR(get_list_length(c, "\xff", 1, &length), SRParameterError, "UTF-8");
+  CHECK_ERR(copy_list(c, "clist", 5, "", 0), SRParameterError, NULL);
+  CHECK_ERR(rename_list(c, "", 0, "x", 1), SRParameterError, NULL);
+  CHECK_ERR(get_list_length(NULL, "clist", 5, &length), SRParameterError, "c_client");
+  CHECK_ERR(get_dataset_list_range(c, "clist", 5, 0, 1, &range, NULL), SRParameterError, NULL);
+  {
+    /* A dataset handle where the client is expected is an error, not undefined behaviour. */
+    void* ds = NULL;
+    CHECK_OK(CDataSet("d", 1, &ds));
+    CHECK_ERR(get_list_length(ds, "clist", 5, &length), SRParameterError, "not a valid Client");
+    CHECK_ERR(get_datasets_from_list(ds, "clist", 5, &all, &n), SRParameterError, "not a valid Client");
+    CHECK_OK(DeallocateDataSet(&ds));
+  }
   CHECK_OK(delete_dataset(c, "list_ds_4", 9));
   CHECK_ERR(get_datasets_from_list(c, "clist", 5, &all, &n), SRKeyError, "list_ds_4");
 

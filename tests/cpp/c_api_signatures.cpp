@@ -82,6 +82,21 @@ static_assert(std::is_same<decltype(&::use_list_ensemble_prefix),
 static_assert(std::is_same<decltype(&::client_to_string),
                            const char* (*)(void*)>::value,
               "client_to_string: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_get_db_node_info),
+                           SRError (*)(void*, const char*, size_t, char***, char***, char***, size_t*)>::value,
+              "sr_get_db_node_info: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_get_db_cluster_info),
+                           SRError (*)(void*, const char*, size_t, char***, char***, size_t*)>::value,
+              "sr_get_db_cluster_info: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_get_ai_info),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t, bool, char***, char***, size_t*)>::value,
+              "sr_get_ai_info: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_config_get),
+                           SRError (*)(void*, const char*, size_t, const char*, size_t, char***, char***, size_t*)>::value,
+              "sr_config_get: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_string_array_free),
+                           SRError (*)(char***, size_t)>::value,
+              "sr_string_array_free: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::sr_flush_db),
                            SRError (*)(void*, const char*, size_t)>::value,
               "sr_flush_db: the header changed: run make bindings and review the wrappers");
