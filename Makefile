@@ -4,7 +4,7 @@
 CARGO   ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all deps build lint test ctest install header bindings demo bench bench-client bench-module bench-models bench-orchestrator clean
+.PHONY: all deps build lint test slurm slurm-stop ctest install header bindings demo bench bench-client bench-module bench-models bench-orchestrator bench-slurm bench-datasets clean
 
 # Where `make install` puts the program, the module, the libraries, headers, Fortran modules and CMake/pkg-config files.
 PREFIX ?= $(CURDIR)/install
@@ -33,10 +33,18 @@ lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 
-test: build lint
+test: build lint slurm
 	$(CARGO) test --release --workspace
 	$(MAKE) --no-print-directory demo
 	$(MAKE) --no-print-directory ctest
+
+# The local Slurm (3 emulated nodes) the Slurm launcher tests run against; needs root (else those tests are skipped,
+# loudly). `make slurm-stop` stops it.
+slurm:
+	scripts/slurm/test-slurm.sh
+
+slurm-stop:
+	scripts/slurm/test-slurm.sh stop
 
 # C, C++ and Fortran test programs and examples, built by CMake against target/release/libsmartredis.so, run by ctest.
 ctest: build
@@ -81,7 +89,11 @@ bench-client: build
 	    -Wl,-rpath,$(CURDIR)/target/release -o build/bench/client_bench
 	taskset -c $(BENCH_CPU) target/release/smartredis run -- build/bench/client_bench $(BENCH_ARGS)
 
-bench: bench-client bench-module bench-models bench-orchestrator
+bench: bench-client bench-module bench-models bench-orchestrator bench-slurm bench-datasets
+
+# Formation and stop times of the Slurm launcher: 3, 16 and 64 shards across the 3 emulated nodes of the local Slurm.
+bench-slurm: build slurm
+	scripts/bench-slurm.sh target/release/smartredis 3 16 64
 
 # AI.TENSORSET/TENSORGET vs SET/GET of the same bytes on one server (module/examples/tensor_bench.rs).
 bench-module: build
@@ -95,6 +107,11 @@ bench-models: build
 # Start-to-ready and stop-to-gone times of the local orchestrator for 1, 3 and 16 shards.
 bench-orchestrator: build
 	$(CARGO) bench -p smartredis --bench orchestrator
+
+# put_dataset/get_dataset (10 x 1 MiB + 20 fields) and get_datasets_from_list (64 datasets) on 3 shards and one
+# server, vs the same commands pipelined by the plain `redis` crate; time ratio and peak heap (benches/datasets.rs).
+bench-datasets: build
+	$(CARGO) bench -p smartredis --bench datasets
 
 clean:
 	$(CARGO) clean

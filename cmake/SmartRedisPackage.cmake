@@ -1,7 +1,7 @@
 # SmartRedisPackage.cmake: installs the cargo-built program, module and C library, every header, the CMake package
 # files and the pkg-config files, so that `cmake --install <build> --prefix P` gives
 #   P/bin/smartredis (the launcher), P/lib/libsmartredis_ai.so (the module; the launcher finds it there from
-#   P/bin/smartredis and from P/lib/libsmartredis.so),
+#   P/bin/smartredis and from P/lib/libsmartredis.so) and its backends in P/lib/backends/,
 #   P/lib/libsmartredis.so.<SOVERSION> (+ libsmartredis.so link), P/lib/libsmartredis.a,
 #   P/include/*.h, enum_fortran.inc and the Fortran .mod files (installed by src/fortran),
 #   P/share/cmake/smartredis/smartredisConfig{,Version}.cmake, P/lib/pkgconfig/smartredis{,-fortran}.pc.
@@ -50,6 +50,12 @@ install(FILES "${_sr_cargo_a}" DESTINATION ${SR_INSTALL_LIBDIR} OPTIONAL)
 # The launcher and the module it loads into every shard, found from the program (bin/../lib) and the library.
 install(PROGRAMS "${SMARTREDIS_CARGO_DIR}/smartredis" DESTINATION ${SR_INSTALL_BINDIR})
 install(PROGRAMS "${SMARTREDIS_CARGO_DIR}/libsmartredis_ai.so" DESTINATION ${SR_INSTALL_LIBDIR})
+# Its model backends, in its default BACKENDSPATH (<module dir>/backends): ONNX Runtime (scripts/fetch-backends.sh)
+# and the TORCH shim redisai_torch.so (module/build.rs), both placed under <source>/build/backends.
+if(EXISTS "${PROJECT_SOURCE_DIR}/build/backends")
+  install(DIRECTORY "${PROJECT_SOURCE_DIR}/build/backends/" DESTINATION ${SR_INSTALL_LIBDIR}/backends
+          USE_SOURCE_PERMISSIONS PATTERN ".wheels" EXCLUDE PATTERN "*.part" EXCLUDE)
+endif()
 
 # Headers: the C headers, the header-only C++ layer and enum_fortran.inc.
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/" DESTINATION ${SR_INSTALL_INCLUDEDIR}

@@ -156,7 +156,25 @@ class OrchestratorOptions
             internal::check(sr_orchestrator_options_set_db_identifier(_opts, id.data(), id.size()));
             return *this;
         }
-        /// Pins every shard to these CPUs.
+        /// The launcher: "local", "slurm", "pbs", "lsf", "cobalt" or "auto" (from the scheduler's job id).
+        OrchestratorOptions& set_launcher(const std::string& name)
+        {
+            internal::check(sr_orchestrator_options_set_launcher(_opts, name.data(), name.size()));
+            return *this;
+        }
+        /// Scheduler launchers: nodes (0 = one shard per node), CPUs per shard (0 = default), and for a separate
+        /// store job its walltime, account and queue ("" = not given); `batch` asks for a separate job even
+        /// inside an allocation.
+        OrchestratorOptions& set_scheduler(size_t nodes, uint32_t cpus_per_shard, const std::string& walltime,
+                                           const std::string& account, const std::string& queue, bool batch)
+        {
+            internal::check(sr_orchestrator_options_set_scheduler(_opts, nodes, cpus_per_shard,
+                                                                  walltime.data(), walltime.size(),
+                                                                  account.data(), account.size(),
+                                                                  queue.data(), queue.size(), batch));
+            return *this;
+        }
+        /// Pins every shard to these CPUs (each must exist on this machine).
         OrchestratorOptions& set_cpus(const std::vector<size_t>& cpus)
         {
             internal::check(sr_orchestrator_options_set_cpus(_opts, cpus.data(), cpus.size()));
@@ -216,6 +234,14 @@ class Orchestrator
             const char* text = nullptr;
             size_t len = 0;
             internal::check(sr_orchestrator_address(_orc, &text, &len));
+            return std::string(text, len);
+        }
+        /// What start() would run (command lines, job scripts); starts nothing.
+        std::string dry_run()
+        {
+            const char* text = nullptr;
+            size_t len = 0;
+            internal::check(sr_orchestrator_dry_run(_orc, &text, &len));
             return std::string(text, len);
         }
         /// Standalone or clustered.

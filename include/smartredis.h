@@ -15,6 +15,11 @@
 #include <stdbool.h>
 
 /**
+ * Default first client port of the shards on each node.
+ */
+#define DEFAULT_BASE_PORT 6379
+
+/**
  * Error codes of the C ABI, with SmartRedis 0.6.1's names and values (`srexception.h`).
  */
 typedef enum {
@@ -223,6 +228,13 @@ typedef enum {
    */
   LLDeveloper = 4,
 } SRLoggingLevel;
+
+/**
+ * Which launcher starts the shards.
+ */
+typedef struct LauncherKind LauncherKind;
+
+
 
 #ifdef __cplusplus
 extern "C" {
@@ -1396,9 +1408,36 @@ SRError sr_orchestrator_options_set_timeouts(void *options,
 SRError sr_orchestrator_options_set_db_identifier(void *options, const char *id, size_t id_len);
 
 /**
- * Pins every shard to these CPUs (`cpus` holds `n_cpus` CPU numbers, copied).
+ * The launcher: `local`, `slurm`, `pbs`, `lsf`, `cobalt` or `auto` (from `SLURM_JOB_ID`, `PBS_JOBID`, `LSB_JOBID`,
+ * `COBALT_JOBID`, else local); `name` is `name_len` bytes. An unknown name is a parameter error.
  */
-SRError sr_orchestrator_options_set_cpus(void *options, const size_t *cpus, size_t n_cpus);
+SRError sr_orchestrator_options_set_launcher(void *options,
+                                             const char *name,
+                                             size_t name_len);
+
+/**
+ * Scheduler launchers: `nodes` to spread the shards over (0 = one shard per node), `cpus_per_shard` (0 = the
+ * scheduler's default), and for a separate store job its `walltime`, `account` and `queue` (each `*_len` bytes;
+ * empty = not given); `batch` asks for a separate store job even inside an allocation.
+ */
+SRError sr_orchestrator_options_set_scheduler(void *options,
+                                              size_t nodes,
+                                              uint32_t cpus_per_shard,
+                                              const char *walltime,
+                                              size_t walltime_len,
+                                              const char *account,
+                                              size_t account_len,
+                                              const char *queue,
+                                              size_t queue_len,
+                                              bool batch);
+
+/**
+ * Pins every shard to these CPUs (`cpus` holds `n_cpus` CPU numbers, copied). Each must exist on this machine
+ * (checked here, so a bad index never reaches the started process).
+ */
+SRError sr_orchestrator_options_set_cpus(void *options,
+                                         const size_t *cpus,
+                                         size_t n_cpus);
 
 /**
  * Creates an orchestrator from a copy of `options` (checked here; nothing starts until
@@ -1468,7 +1507,16 @@ SRError sr_orchestrator_create_client(void *orchestrator,
                                       void **new_client);
 
 /**
- * Stops every shard (SHUTDOWN, then SIGTERM/SIGKILL by PID, bounded) and removes the state file.
+ * What [`sr_orchestrator_start`] would run (command lines, job scripts), started nothing. `*text`
+ * (NUL-terminated, `*text_len` bytes without the NUL) is owned by the handle and valid until the next call on it.
+ */
+SRError sr_orchestrator_dry_run(void *orchestrator,
+                                const char **text,
+                                size_t *text_len);
+
+/**
+ * Stops every shard (SHUTDOWN, then the launcher's SIGTERM/SIGKILL or scancel/qdel/bkill, bounded; only what
+ * checks out as this store's shards) and removes the state file.
  */
 SRError sr_orchestrator_stop(void *orchestrator);
 

@@ -13,6 +13,7 @@ PACKAGES=(
   valgrind                            # memcheck variants of the C++ and Fortran tests
   python3-pip                         # fetches the ONNX Runtime wheel (scripts/fetch-backends.sh)
   python3-venv                        # build/venv with the SmartRedis Python client (scripts/setup-venv.sh)
+  libtorch-dev                        # the module's TORCH backend (its shim is built by module/build.rs)
 )
 CBINDGEN_VERSION=0.29.4
 

@@ -11,7 +11,7 @@
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::ptr::null_mut;
 use std::sync::Mutex;
@@ -24,6 +24,7 @@ use smartredis::ffi::client_datasets::{
     append_to_list, get_dataset, get_dataset_list_range, get_datasets_from_list, get_list_length,
     put_dataset, sr_dataset_array_free,
 };
+use smartredis::ffi::client_models::{get_model, run_model, set_model};
 use smartredis::ffi::configoptions::{
     create_configoptions_from_environment, override_string_option, sr_configoptions_free,
 };
@@ -678,34 +679,37 @@ fn python() -> Option<PathBuf> {
     Some(venv.join("bin/python"))
 }
 
-/// Runs `interop.py ROLE TAG` with the given store and prefixes; panics with its output when it fails.
+/// Runs `interop.py ARGS...` against `ssdb` with prefixes `keys` (SSKEYIN, SSKEYOUT; none when `None`) and the
+/// ensemble prefix flags `prefix`; panics with its output when it fails.
 fn run_python(
-    py: &PathBuf,
-    role: &str,
-    tag: &str,
+    py: &Path,
+    args: &[&str],
     ssdb: &str,
     cluster: bool,
-    keys: (&str, &str),
+    keys: Option<(&str, &str)>,
     prefix: bool,
 ) {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/interop.py");
-    let out = Command::new(py)
-        .arg(&script)
-        .args([role, tag])
+    let mut cmd = Command::new(py);
+    cmd.arg(&script)
+        .args(args)
         .env("SSDB", ssdb)
         .env(
             "SR_DB_TYPE",
             if cluster { "Clustered" } else { "Standalone" },
         )
-        .env("SSKEYIN", keys.0)
-        .env("SSKEYOUT", keys.1)
         .env("SR_INTEROP_PREFIX", if prefix { "1" } else { "0" })
         .env("SR_LOG_LEVEL", "QUIET")
-        .output()
-        .expect("run the Python client");
+        .env_remove("SSKEYIN")
+        .env_remove("SSKEYOUT");
+    if let Some((keyin, keyout)) = keys {
+        cmd.env("SSKEYIN", keyin).env("SSKEYOUT", keyout);
+    }
+    let out = cmd.output().expect("run the Python client");
     assert!(
         out.status.success(),
-        "interop.py {role} {tag} failed ({}):\n{}{}",
+        "interop.py {} failed ({}):\n{}{}",
+        args.join(" "),
         out.status,
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
@@ -730,9 +734,23 @@ fn exchange(ssdb: &str, cluster: bool, ours_write: bool) {
         if ours_write {
             let c = CClient::new(ssdb, cluster, WRITER_KEYS.0, WRITER_KEYS.1, prefix);
             write_ours(&c, &tag);
-            run_python(&py, "check", &tag, ssdb, cluster, READER_KEYS, prefix);
+            run_python(
+                &py,
+                &["check", &tag],
+                ssdb,
+                cluster,
+                Some(READER_KEYS),
+                prefix,
+            );
         } else {
-            run_python(&py, "write", &tag, ssdb, cluster, WRITER_KEYS, prefix);
+            run_python(
+                &py,
+                &["write", &tag],
+                ssdb,
+                cluster,
+                Some(WRITER_KEYS),
+                prefix,
+            );
             let c = CClient::new(ssdb, cluster, READER_KEYS.0, READER_KEYS.1, prefix);
             check_ours(&c, &tag);
         }
@@ -752,6 +770,171 @@ fn exchange(ssdb: &str, cluster: bool, ours_write: bool) {
             }
         }
     }
+}
+
+/// The add/mul model's inputs (`model_inputs` in interop.py): exact in `f32`, and so are their sum and product.
+fn model_inputs() -> (Vec<f32>, Vec<f32>) {
+    let a = (0..12).map(|i| i as f32 * 0.375 - 2.0).collect();
+    let b = (0..12)
+        .map(|i| ((i * 7) % 11) as f32 * 1.25 - 3.0)
+        .collect();
+    (a, b)
+}
+
+/// Models both ways: our C API writes the inputs and sets a model, the Python client sets, gets, runs and deletes
+/// ONNX models and runs ours (`interop.py models`), then our C API reads the outputs back and gets and runs the
+/// model the Python client set. In a cluster both clients keep a copy on every shard under CRC16-prefixed keys.
+fn models(ssdb: &str, cluster: bool) {
+    let Some(py) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let addmul = dir.path().join("addmul.onnx");
+    std::fs::write(&addmul, testkit::onnx::add_mul(testkit::onnx::ty::FLOAT)).unwrap();
+    let linear = dir.path().join("linear.onnx");
+    let model = testkit::onnx::linear(&[1.0, -2.0, 0.5, 3.0, 4.0, -1.5], &[0.25, -0.75], 3, 2);
+    std::fs::write(&linear, &model).unwrap();
+
+    let c = CClient::new(ssdb, cluster, "", "", false);
+    let tag = "models";
+    let (a, b) = model_inputs();
+    let dims = [3usize, 4];
+    let t = SRTensorType::SRTensorTypeFloat as c_int;
+    let layout = SRMemoryLayout::SRMemLayoutContiguous as c_int;
+    for (suffix, v) in [("a", &a), ("b", &b)] {
+        let name = format!("{tag}_{suffix}");
+        let mut data = v.clone();
+        ok(
+            put_tensor(
+                c.0,
+                cs(&name),
+                name.len(),
+                data.as_mut_ptr().cast(),
+                dims.as_ptr(),
+                2,
+                t,
+                layout,
+            ),
+            "put_tensor",
+        );
+    }
+    let name = format!("{tag}_linear_rs");
+    let (backend, device) = ("ONNX", "CPU");
+    ok(
+        set_model(
+            c.0,
+            cs(&name),
+            name.len(),
+            model.as_ptr().cast(),
+            model.len(),
+            cs(backend),
+            backend.len(),
+            cs(device),
+            device.len(),
+            0,
+            0,
+            0,
+            cs(""),
+            0,
+            null_mut(),
+            std::ptr::null(),
+            0,
+            null_mut(),
+            std::ptr::null(),
+            0,
+        ),
+        "set_model",
+    );
+
+    let (am, lm) = (addmul.to_string_lossy(), linear.to_string_lossy());
+    run_python(&py, &["models", tag, &am, &lm], ssdb, cluster, None, false);
+
+    // The add/mul model the Python client set: its bytes, and a run of our own.
+    let name = format!("{tag}_addmul");
+    let (mut len, mut p) = (0usize, std::ptr::null());
+    ok(
+        get_model(c.0, cs(&name), name.len(), &mut len, &mut p),
+        "get_model",
+    );
+    // SAFETY: the client owns `len` bytes at `p` until the next get_model of this name.
+    let got = unsafe { std::slice::from_raw_parts(p as *const u8, len) };
+    assert!(
+        got == std::fs::read(&addmul).unwrap().as_slice(),
+        "get_model of {name}"
+    );
+    let ins = [format!("{tag}_a"), format!("{tag}_b")];
+    let outs = [format!("{tag}_sum_rs"), format!("{tag}_prod_rs")];
+    let mut in_ptrs: Vec<*const c_char> = ins.iter().map(|s| cs(s)).collect();
+    let in_lens: Vec<usize> = ins.iter().map(String::len).collect();
+    let mut out_ptrs: Vec<*const c_char> = outs.iter().map(|s| cs(s)).collect();
+    let out_lens: Vec<usize> = outs.iter().map(String::len).collect();
+    ok(
+        run_model(
+            c.0,
+            cs(&name),
+            name.len(),
+            in_ptrs.as_mut_ptr(),
+            in_lens.as_ptr(),
+            2,
+            out_ptrs.as_mut_ptr(),
+            out_lens.as_ptr(),
+            2,
+        ),
+        "run_model",
+    );
+
+    let sum: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x + y).collect();
+    let prod: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x * y).collect();
+    for (suffix, want) in [
+        ("sum", &sum),
+        ("prod", &prod),
+        ("sum_rs", &sum),
+        ("prod_rs", &prod),
+    ] {
+        let name = format!("{tag}_{suffix}");
+        let mut got = vec![0f32; 12];
+        ok(
+            unpack_tensor(
+                c.0,
+                cs(&name),
+                name.len(),
+                got.as_mut_ptr().cast(),
+                dims.as_ptr(),
+                2,
+                t,
+                layout,
+            ),
+            "unpack_tensor",
+        );
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&got), bits(want), "{name}: {got:?}");
+    }
+}
+
+/// The ONNX Runtime that `scripts/fetch-backends.sh` (part of `make deps`) put into the build tree.
+fn backends_path() -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build/backends");
+    assert!(
+        p.join("redisai_onnxruntime/libonnxruntime.so").exists(),
+        "ONNX Runtime is missing: run scripts/fetch-backends.sh (part of `make deps`)"
+    );
+    p
+}
+
+#[test]
+fn standalone_models() {
+    let server = RedisServer::options()
+        .with_module()
+        .module_args([
+            "BACKENDSPATH".to_string(),
+            backends_path().display().to_string(),
+        ])
+        .start();
+    models(&server.addr(), false);
+}
+
+#[test]
+fn cluster_models() {
+    let cluster = RedisCluster::start_with(3, |o| o.module(true).backends_path(backends_path()));
+    models(&cluster.nodes[0].addr(), true);
 }
 
 #[test]

@@ -4,7 +4,10 @@
 //! throughput with 8 concurrent clients against 8 direct threads sharing one session.
 //!
 //! Direct calls create the input value, run, and copy the output out, as the module's worker does; the server
-//! figures add the request, the queue hand-off, the blocked-client round trip and the output write.
+//! figures add the request, the queue hand-off, the hand-back to the main thread and the output write. Two servers
+//! are measured in the same run, interleaved: the default one, whose main thread may wait briefly inside the
+//! command for a fast run of a client calling in sequence, and one started with `SMARTREDIS_AI_WAIT_US=0`, which
+//! always blocks the client and is unblocked by the worker (RedisAI's way).
 
 #[path = "../src/backends/ort_api.rs"]
 #[allow(dead_code)]
@@ -214,33 +217,33 @@ fn main() {
         .unwrap()
         .display()
         .to_string();
-    let server = RedisServer::options()
-        .with_module()
-        .module_args([
-            "BACKENDSPATH",
-            &backends,
-            "THREADS_PER_QUEUE",
-            &CLIENTS.to_string(),
-            "INTRA_OP_PARALLELISM",
-            "1",
-        ])
-        .start();
-    let connect = || {
+    // Two servers in the same run: the default (the main thread may wait briefly for a fast run instead of
+    // blocking the client) and `SMARTREDIS_AI_WAIT_US=0` (every run blocks its client, as RedisAI does). Their
+    // measurements are interleaved in blocks, so both see the same machine load.
+    let start = || {
+        RedisServer::options()
+            .with_module()
+            .module_args([
+                "BACKENDSPATH",
+                &backends,
+                "THREADS_PER_QUEUE",
+                &CLIENTS.to_string(),
+                "INTRA_OP_PARALLELISM",
+                "1",
+            ])
+            .start()
+    };
+    let server = start();
+    std::env::set_var("SMARTREDIS_AI_WAIT_US", "0");
+    let blocking = start();
+    std::env::remove_var("SMARTREDIS_AI_WAIT_US");
+    let ports = [server.port, blocking.port];
+    let connect = |port: u16| {
         Client(BufReader::new(
-            TcpStream::connect(("127.0.0.1", server.port)).unwrap(),
+            TcpStream::connect(("127.0.0.1", port)).unwrap(),
         ))
     };
-    let mut c = connect();
-    c.call(&[b"AI.MODELSTORE", b"mlp", b"ONNX", b"CPU", b"BLOB", &model]);
-    c.call(&[
-        b"AI.TENSORSET",
-        b"x",
-        b"FLOAT",
-        b"1",
-        K.to_string().as_bytes(),
-        b"BLOB",
-        &xb,
-    ]);
+    let set_x: Vec<&[u8]> = vec![b"AI.TENSORSET", b"x", b"FLOAT", b"1", b"784", b"BLOB", &xb];
     let exec: [&[u8]; 8] = [
         b"AI.MODELEXECUTE",
         b"mlp",
@@ -251,34 +254,44 @@ fn main() {
         b"1",
         b"y",
     ];
-    assert_eq!(c.call(&exec), b"+OK\r\n");
-    assert_eq!(
-        c.call(&[b"AI.TENSORGET", b"y", b"BLOB"]),
-        want,
-        "server and direct results differ"
-    );
-    time(300, || {
-        c.call(&exec);
-    });
-    let e = stats(time(iters, || {
-        c.call(&exec);
-    }));
-    let ping = stats(time(iters, || {
-        c.call(&[b"PING"]);
-    }));
-    let full = stats(time(iters, || {
-        c.call(&[
-            b"AI.TENSORSET",
-            b"x",
-            b"FLOAT",
-            b"1",
-            K.to_string().as_bytes(),
-            b"BLOB",
-            &xb,
-        ]);
-        c.call(&exec);
-        c.call(&[b"AI.TENSORGET", b"y", b"BLOB"]);
-    }));
+    let mut cs: Vec<Client> = ports.iter().map(|&p| connect(p)).collect();
+    for c in cs.iter_mut() {
+        c.call(&[b"AI.MODELSTORE", b"mlp", b"ONNX", b"CPU", b"BLOB", &model]);
+        c.call(&set_x);
+        assert_eq!(c.call(&exec), b"+OK\r\n");
+        assert_eq!(
+            c.call(&[b"AI.TENSORGET", b"y", b"BLOB"]),
+            want,
+            "server and direct results differ"
+        );
+        time(300, || {
+            c.call(&exec);
+        });
+    }
+    // Per server: MODELEXECUTE, PING, TENSORSET + MODELEXECUTE + TENSORGET, interleaved in blocks of 100 calls.
+    let mut samples: Vec<[Vec<Duration>; 3]> = vec![Default::default(), Default::default()];
+    for _ in 0..iters / 100 {
+        for (c, s) in cs.iter_mut().zip(samples.iter_mut()) {
+            s[0].extend(time(100, || {
+                c.call(&exec);
+            }));
+            s[1].extend(time(100, || {
+                c.call(&[b"PING"]);
+            }));
+            s[2].extend(time(100, || {
+                c.call(&set_x);
+                c.call(&exec);
+                c.call(&[b"AI.TENSORGET", b"y", b"BLOB"]);
+            }));
+        }
+    }
+    let [mut a, mut b] = [samples.remove(0), samples.remove(0)];
+    let e = stats(std::mem::take(&mut a[0]));
+    let ping = stats(std::mem::take(&mut a[1]));
+    let full = stats(std::mem::take(&mut a[2]));
+    let eb = stats(std::mem::take(&mut b[0]));
+    let pingb = stats(std::mem::take(&mut b[1]));
+    let fullb = stats(std::mem::take(&mut b[2]));
 
     // Throughput: 8 clients (own keys) vs 8 threads on one session, for a fixed time each.
     let window = Duration::from_secs(3);
@@ -301,67 +314,71 @@ fn main() {
     };
     let dd = direct.clone();
     let xx = x.clone();
-    let direct_tp = run_threads(Arc::new(move |_| {
+    let direct_fn: Arc<dyn Fn(usize) + Send + Sync> = Arc::new(move |_| {
         dd.run(&xx);
-    }));
-    let port = server.port;
-    let conns: Vec<std::sync::Mutex<Client>> = (0..CLIENTS)
-        .map(|i| {
-            let mut c = Client(BufReader::new(
-                TcpStream::connect(("127.0.0.1", port)).unwrap(),
-            ));
-            c.call(&[
-                b"AI.TENSORSET",
-                format!("x{i}").as_bytes(),
-                b"FLOAT",
+    });
+    let server_fn = |port: u16| -> Arc<dyn Fn(usize) + Send + Sync> {
+        let conns: Vec<std::sync::Mutex<Client>> = (0..CLIENTS)
+            .map(|i| {
+                let mut c = connect(port);
+                c.call(&[
+                    b"AI.TENSORSET",
+                    format!("x{i}").as_bytes(),
+                    b"FLOAT",
+                    b"1",
+                    K.to_string().as_bytes(),
+                    b"BLOB",
+                    &xb,
+                ]);
+                std::sync::Mutex::new(c)
+            })
+            .collect();
+        let conns = Arc::new(conns);
+        Arc::new(move |i| {
+            let (xi, yi) = (format!("x{i}"), format!("y{i}"));
+            conns[i].lock().unwrap().call(&[
+                b"AI.MODELEXECUTE",
+                b"mlp",
+                b"INPUTS",
                 b"1",
-                K.to_string().as_bytes(),
-                b"BLOB",
-                &xb,
+                xi.as_bytes(),
+                b"OUTPUTS",
+                b"1",
+                yi.as_bytes(),
             ]);
-            std::sync::Mutex::new(c)
         })
-        .collect();
-    let conns = Arc::new(conns);
-    let server_tp = run_threads(Arc::new(move |i| {
-        let (xi, yi) = (format!("x{i}"), format!("y{i}"));
-        conns[i].lock().unwrap().call(&[
-            b"AI.MODELEXECUTE",
-            b"mlp",
-            b"INPUTS",
-            b"1",
-            xi.as_bytes(),
-            b"OUTPUTS",
-            b"1",
-            yi.as_bytes(),
-        ]);
-    }));
+    };
+    let (fa, fb) = (server_fn(ports[0]), server_fn(ports[1]));
+    // direct, A, B, direct, A, B: each figure is the mean of its two windows.
+    let mut tp = [0f64; 3];
+    for _ in 0..2 {
+        tp[0] += run_threads(direct_fn.clone()) / 2.0;
+        tp[1] += run_threads(fa.clone()) / 2.0;
+        tp[2] += run_threads(fb.clone()) / 2.0;
+    }
+    let [direct_tp, server_tp, blocking_tp] = tp;
 
     println!("MLP {K}->{H}->{M}, batch 1, {iters} calls; one intra-op thread");
-    println!("{:<44} {:>10} {:>10}", "", "median µs", "mean µs");
+    println!("{:<52} {:>10} {:>10}", "", "median µs", "mean µs");
+    let row = |name: &str, v: (f64, f64)| println!("{name:<52} {:>10.1} {:>10.1}", v.0, v.1);
+    row("ONNX Runtime direct (C API)", d);
+    row("PING (round trip alone)", ping);
+    row("AI.MODELEXECUTE (inputs stored)", e);
+    row("TENSORSET + MODELEXECUTE + TENSORGET", full);
+    row("PING, SMARTREDIS_AI_WAIT_US=0 server", pingb);
+    row("AI.MODELEXECUTE, SMARTREDIS_AI_WAIT_US=0", eb);
+    row("TENSORSET + MODELEXECUTE + TENSORGET, WAIT_US=0", fullb);
     println!(
-        "{:<44} {:>10.1} {:>10.1}",
-        "ONNX Runtime direct (C API)", d.0, d.1
-    );
-    println!(
-        "{:<44} {:>10.1} {:>10.1}",
-        "PING (round trip alone)", ping.0, ping.1
-    );
-    println!(
-        "{:<44} {:>10.1} {:>10.1}",
-        "AI.MODELEXECUTE (inputs stored)", e.0, e.1
-    );
-    println!(
-        "{:<44} {:>10.1} {:>10.1}",
-        "TENSORSET + MODELEXECUTE + TENSORGET", full.0, full.1
-    );
-    println!(
-        "overhead of AI.MODELEXECUTE: {:.1} µs per call (median), {:.2}x",
+        "overhead of AI.MODELEXECUTE: {:.1} µs per call (median), {:.2}x; with WAIT_US=0: {:.1} µs, {:.2}x",
         e.0 - d.0,
-        e.0 / d.0
+        e.0 / d.0,
+        eb.0 - d.0,
+        eb.0 / d.0
     );
     println!(
-        "throughput, {CLIENTS} concurrent: direct {direct_tp:.0}/s, AI.MODELEXECUTE {server_tp:.0}/s ({:.2}x)",
-        server_tp / direct_tp
+        "throughput, {CLIENTS} concurrent: direct {direct_tp:.0}/s, AI.MODELEXECUTE {server_tp:.0}/s ({:.2}x), \
+         with WAIT_US=0 {blocking_tp:.0}/s ({:.2}x)",
+        server_tp / direct_tp,
+        blocking_tp / direct_tp
     );
 }

@@ -7,6 +7,7 @@ use smartredis_protocol::commands as names;
 
 use crate::backends;
 use crate::model::rdb::MODEL_TYPE;
+use crate::script::rdb::SCRIPT_TYPE;
 use crate::tensor::rdb::TENSOR_TYPE;
 use crate::{commands, config, guarded, info, queue};
 
@@ -21,6 +22,12 @@ guarded! {
     cmd_modelexecute => commands::model::modelexecute,
     cmd_modelrun => commands::model::modelrun,
     cmd_info => commands::model::ai_info,
+    cmd_scriptstore => commands::script::scriptstore,
+    cmd_scriptset => commands::script::scriptset,
+    cmd_scriptget => commands::script::scriptget,
+    cmd_scriptdel => commands::script::scriptdel,
+    cmd_scriptexecute => commands::script::scriptexecute,
+    cmd_scriptrun => commands::script::scriptrun,
     cmd_dagexecute => commands::dag::dagexecute,
     cmd_dagexecute_ro => commands::dag::dagexecute_ro,
     cmd_dagrun => commands::dag::dagrun,
@@ -83,7 +90,7 @@ redis_module::redis_module! {
     name: "ai",
     version: crate::MODULE_VERSION,
     allocator: (redis_module::alloc::RedisAlloc, redis_module::alloc::RedisAlloc),
-    data_types: [TENSOR_TYPE, MODEL_TYPE],
+    data_types: [TENSOR_TYPE, MODEL_TYPE, SCRIPT_TYPE],
     init: init,
     // Registered in lower case, as RedisAI does (Redis matches command names case-insensitively).
     commands: [
@@ -95,6 +102,12 @@ redis_module::redis_module! {
         [names::MODELDEL.to_ascii_lowercase(), cmd_modeldel, "write", 1, 1, 1, ""],
         [names::MODELEXECUTE.to_ascii_lowercase(), cmd_modelexecute, "write deny-oom getkeys-api", 4, 4, 1, ""],
         [names::MODELRUN.to_ascii_lowercase(), cmd_modelrun, "write deny-oom getkeys-api", 3, 3, 1, ""],
+        [names::SCRIPTSTORE.to_ascii_lowercase(), cmd_scriptstore, "write deny-oom", 1, 1, 1, ""],
+        [names::SCRIPTSET.to_ascii_lowercase(), cmd_scriptset, "write deny-oom", 1, 1, 1, ""],
+        [names::SCRIPTGET.to_ascii_lowercase(), cmd_scriptget, "readonly", 1, 1, 1, ""],
+        [names::SCRIPTDEL.to_ascii_lowercase(), cmd_scriptdel, "write", 1, 1, 1, ""],
+        [names::SCRIPTEXECUTE.to_ascii_lowercase(), cmd_scriptexecute, "write deny-oom getkeys-api", 5, 5, 1, ""],
+        [names::SCRIPTRUN.to_ascii_lowercase(), cmd_scriptrun, "write deny-oom getkeys-api", 4, 4, 1, ""],
         [names::INFO.to_ascii_lowercase(), cmd_info, "readonly", 1, 1, 1, ""],
         [names::CONFIG.to_ascii_lowercase(), cmd_config, "write", 0, 0, 0, ""],
         [names::dag::DAGEXECUTE.to_ascii_lowercase(), cmd_dagexecute, "write deny-oom getkeys-api", 3, 3, 1, ""],

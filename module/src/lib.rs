@@ -4,8 +4,8 @@
 //! parsing, replies, RDB/AOF), `config.rs` (load-time and `AI.CONFIG` settings), `info.rs` (`INFO MODULES`),
 //! `guard.rs` (the panic guard every command runs in), `model/` (the model type, its parsing, statistics and
 //! RDB/AOF), `backends/` (the backend interface and ONNX Runtime), `queue.rs` (per-device run queues and the
-//! blocked-client plumbing), `dag/` (DAG parsing, execution on the queues and replies). Scripts are added next to
-//! these.
+//! blocked-client plumbing), `script/` (the script type, its parsing and RDB/AOF; TorchScript through the TORCH
+//! backend's shim), `dag/` (DAG parsing, execution on the queues and replies).
 
 pub mod backends;
 pub mod commands;
@@ -15,6 +15,7 @@ pub mod guard;
 pub mod info;
 pub mod model;
 pub mod queue;
+pub mod script;
 pub mod tensor;
 
 #[cfg(not(test))]

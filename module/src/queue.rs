@@ -1,14 +1,15 @@
 //! Run queues (RedisAI `src/execution/run_queue_info.c`, `background_workers.c`): one queue per device
 //! (upper-cased device string) with `THREADS_PER_QUEUE` worker threads. A command parses and resolves its inputs
 //! on the main thread, blocks its client and queues a [`Job`]; a worker runs the model and unblocks the client;
-//! the reply callback, on the main thread again, writes the outputs, replicates them and replies. Runs of a model
-//! stored with `BATCHSIZE` are batched: compatible queued runs are joined along dim 0, run once and split again.
+//! the reply callback, on the main thread again, writes the outputs, replicates them and replies. A job runs a
+//! model or a script function ([`Op`]). Runs of a model stored with `BATCHSIZE` are batched: compatible queued runs are joined along dim 0, run once and split again.
 
 use std::collections::VecDeque;
 use std::os::raw::{c_char, c_int, c_void};
 use std::os::unix::thread::JoinHandleExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use redis_module::{raw, Context, RedisError, RedisString, RedisValue};
@@ -16,6 +17,7 @@ use smartredis_protocol::commands::model as kw;
 
 use crate::config;
 use crate::model::ModelEntry;
+use crate::script::ScriptEntry;
 use crate::tensor::dtype::DType;
 use crate::tensor::rdb::TENSOR_TYPE;
 use crate::tensor::reply;
@@ -33,10 +35,48 @@ pub enum Outcome {
     TimedOut,
 }
 
-/// One model run.
+/// A script function call: the script, the function and its KEYS and ARGS strings.
+pub struct ScriptOp {
+    /// The script (kept alive even if its key is deleted meanwhile).
+    pub script: Arc<ScriptEntry>,
+    /// The function to call.
+    pub function: String,
+    /// `KEYS`, passed as strings.
+    pub keys: Vec<Vec<u8>>,
+    /// `ARGS`, passed as strings.
+    pub args: Vec<Vec<u8>>,
+}
+
+/// What a job runs.
+pub enum Op {
+    /// A model (kept alive even if its key is deleted meanwhile).
+    Model(Arc<ModelEntry>),
+    /// A script function.
+    Script(ScriptOp),
+}
+
+impl Op {
+    /// The model, for a model run.
+    pub fn model(&self) -> Option<&Arc<ModelEntry>> {
+        match self {
+            Op::Model(m) => Some(m),
+            Op::Script(_) => None,
+        }
+    }
+
+    /// The device queue this op runs on.
+    pub fn queue_name(&self) -> String {
+        match self {
+            Op::Model(m) => m.queue_name(),
+            Op::Script(s) => s.script.queue_name(),
+        }
+    }
+}
+
+/// One model run or script call.
 pub struct Job {
-    /// The model (kept alive even if its key is deleted meanwhile).
-    pub model: Arc<ModelEntry>,
+    /// What to run.
+    pub op: Op,
     /// Input tensors, shared with the keyspace (released on the main thread, in the free callback).
     pub inputs: Vec<Tensor>,
     /// Output key names.
@@ -47,8 +87,38 @@ pub struct Job {
     pub timeout: Option<Duration>,
     /// The result.
     pub outcome: Outcome,
-    bc: *mut raw::RedisModuleBlockedClient,
+    /// Where the finished job goes: the blocked client, or the main thread waiting for it in the command.
+    done: Done,
+    /// Counted in flight until released (on the main thread).
+    _in_flight: InFlight,
 }
+
+/// Where a finished job is handed back to the main thread.
+enum Done {
+    /// Unblock this client (its reply callback replies).
+    Client(*mut raw::RedisModuleBlockedClient),
+    /// The command is still waiting on the main thread (see [`submit`]).
+    Waiter(Arc<Handoff>),
+}
+
+/// A job handed from the main thread, which waits for it briefly inside the command, to a worker.
+struct Handoff {
+    slot: Mutex<Slot>,
+    /// Set (Release) once `slot` holds the finished job, so the waiter can poll without the lock.
+    ready: AtomicBool,
+}
+
+enum Slot {
+    /// The main thread is still waiting.
+    Waiting,
+    /// The worker finished first.
+    Finished(Box<Job>),
+    /// The main thread stopped waiting and blocked the client: the worker unblocks it.
+    Blocked(*mut raw::RedisModuleBlockedClient),
+}
+
+// SAFETY: as for Job: the blocked-client handle may be used from any thread.
+unsafe impl Send for Slot {}
 
 // SAFETY: the blocked-client handle may be used from any thread (UnblockClient is thread-safe); the input
 // tensors are only read off the main thread and released on it.
@@ -78,6 +148,8 @@ pub struct Queue {
     pub name: String,
     pending: Mutex<Pending>,
     ready: Condvar,
+    /// Workers running something now.
+    busy: AtomicUsize,
     threads: Mutex<Vec<libc::pthread_t>>,
 }
 
@@ -98,6 +170,7 @@ pub fn ensure(device: &str) -> Result<Arc<Queue>, String> {
         name: name.clone(),
         pending: Mutex::new(Pending::default()),
         ready: Condvar::new(),
+        busy: AtomicUsize::new(0),
         threads: Mutex::new(Vec::new()),
     });
     let n = config::get().threads_per_queue.max(1);
@@ -186,6 +259,7 @@ impl Queue {
                         .0;
                 }
             };
+            self.busy.fetch_add(1, Ordering::Relaxed);
             match taken {
                 Taken::Batch(b) => run_batch(b),
                 Taken::Task(t) => {
@@ -193,6 +267,7 @@ impl Queue {
                     let _ = catch_unwind(AssertUnwindSafe(|| t(self)));
                 }
             }
+            self.busy.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
@@ -211,6 +286,9 @@ impl Queue {
 /// The batch size of a job: dim 0 shared by all its inputs, or 0 (do not batch) when they disagree or one is a
 /// scalar.
 fn job_batch_size(job: &Job) -> u64 {
+    if job.op.model().is_none() {
+        return 0;
+    }
     let mut size = None;
     for t in &job.inputs {
         match (t.shape.first(), size) {
@@ -226,7 +304,7 @@ fn job_batch_size(job: &Job) -> u64 {
 /// Whether `b` can run in one batch with `a`: the same model object, and inputs of the same types, ranks and
 /// dimensions apart from dim 0.
 fn batchable_with(a: &Job, b: &Job) -> bool {
-    Arc::ptr_eq(&a.model, &b.model)
+    matches!((a.op.model(), b.op.model()), (Some(x), Some(y)) if Arc::ptr_eq(x, y))
         && a.inputs.len() == b.inputs.len()
         && a.inputs.iter().zip(&b.inputs).all(|(x, y)| {
             x.dtype == y.dtype && x.shape.len() == y.shape.len() && x.shape[1..] == y.shape[1..]
@@ -239,7 +317,10 @@ fn batchable_with(a: &Job, b: &Job) -> bool {
 #[allow(clippy::vec_box)]
 fn take_batch(jobs: &mut VecDeque<Box<Job>>) -> Option<Vec<Box<Job>>> {
     let first = jobs.front()?;
-    let meta = &first.model.meta;
+    let Some(model) = first.op.model() else {
+        return jobs.pop_front().map(|j| vec![j]);
+    };
+    let meta = &model.meta;
     let first_size = job_batch_size(first);
     let expired = first.timeout.is_some_and(|t| first.enqueued.elapsed() > t);
     if meta.batch_size == 0 || first_size == 0 || first_size >= meta.batch_size || expired {
@@ -297,7 +378,12 @@ fn run_batch(batch: Vec<Box<Job>>) {
     let inputs: Vec<Tensor> = (0..ninputs)
         .map(|i| concat(live.iter().map(|j| &j.inputs[i]), total))
         .collect();
-    let model = live[0].model.clone();
+    let Some(model) = live[0].op.model().cloned() else {
+        for j in live {
+            run(j);
+        }
+        return;
+    };
     let start = Instant::now();
     let refs: Vec<&Tensor> = inputs.iter().collect();
     let result = catch_unwind(AssertUnwindSafe(|| model.loaded.run(&refs)))
@@ -326,14 +412,14 @@ fn run_batch(batch: Vec<Box<Job>>) {
     match split {
         Ok(per_job) => {
             for ((mut j, outs), n) in live.into_iter().zip(per_job).zip(sizes) {
-                j.model.stats.record(us, Some(n as i64));
+                model.stats.record(us, Some(n as i64));
                 j.outcome = Outcome::Done(outs);
                 unblock(j);
             }
         }
         Err(e) => {
             for mut j in live {
-                j.model.stats.record(us, None);
+                model.stats.record(us, None);
                 j.outcome = Outcome::Failed(e.clone());
                 unblock(j);
             }
@@ -392,12 +478,26 @@ fn run(mut job: Box<Job>) {
         Outcome::TimedOut
     } else {
         let inputs: Vec<&Tensor> = job.inputs.iter().collect();
-        match run_model(&job.model, &inputs, job.output_keys.len()) {
+        let n = job.output_keys.len();
+        let result = match &job.op {
+            Op::Model(model) => run_model(model, &inputs, n),
+            Op::Script(s) => run_script(s, &inputs, n),
+        };
+        match result {
             Ok(outs) => Outcome::Done(outs),
             Err(e) => Outcome::Failed(e),
         }
     };
     unblock(job);
+}
+
+/// Runs a script call on the calling worker thread (statistics recorded by [`ScriptEntry::execute`]).
+fn run_script(s: &ScriptOp, inputs: &[&Tensor], n_outputs: usize) -> Result<Vec<Tensor>, String> {
+    catch_unwind(AssertUnwindSafe(|| {
+        s.script
+            .execute(&s.function, inputs, &s.keys, &s.args, n_outputs)
+    }))
+    .unwrap_or_else(|_| Err("ERR internal error: the backend panicked".into()))
 }
 
 /// Runs `model` once on the calling worker thread (never the main thread), checks that it produced `noutputs`
@@ -432,10 +532,25 @@ pub fn run_model(
     }
 }
 
-/// Unblocks the job's client; Redis hands the job to the reply and free callbacks on the main thread.
+/// Hands a finished job back: to the main thread if it is still waiting in the command, else by unblocking its
+/// client (Redis then hands the job to the reply and free callbacks on the main thread).
 fn unblock(job: Box<Job>) {
-    let bc = job.bc;
-    // SAFETY: `bc` came from BlockClient and is unblocked exactly once.
+    let bc = match &job.done {
+        Done::Client(bc) => *bc,
+        Done::Waiter(h) => {
+            let h = h.clone();
+            let mut slot = lock(&h.slot);
+            match &*slot {
+                Slot::Blocked(bc) => *bc,
+                _ => {
+                    *slot = Slot::Finished(job);
+                    h.ready.store(true, Ordering::Release);
+                    return;
+                }
+            }
+        }
+    };
+    // SAFETY: `bc` came from BlockClient and is unblocked exactly once (the only path that reaches here for it).
     unsafe { unblock_with(bc, job) }
 }
 
@@ -483,7 +598,76 @@ pub fn block(
     Ok(bc)
 }
 
-/// Blocks the calling client and queues the run. Fails (without blocking) if the queue cannot be created.
+/// Model runs and DAGs between their command and their reply.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a run or DAG in flight until the returned guard is dropped (on the main thread, with its reply).
+pub fn in_flight() -> InFlight {
+    IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
+    InFlight(())
+}
+
+/// See [`in_flight`].
+pub struct InFlight(());
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The client that submitted the last model run.
+static LAST_CLIENT: AtomicU64 = AtomicU64::new(0);
+
+/// The longest the main thread waits for a model run inside the command before blocking the client instead:
+/// 300 µs, or the environment variable `SMARTREDIS_AI_WAIT_US` of the server process (`0` turns waiting off, so
+/// every run blocks its client, as RedisAI does).
+fn wait_max() -> Duration {
+    static MAX: OnceLock<Duration> = OnceLock::new();
+    *MAX.get_or_init(|| {
+        let us = std::env::var("SMARTREDIS_AI_WAIT_US")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(300);
+        Duration::from_micros(us)
+    })
+}
+
+/// How long the main thread may wait for this run in the command, if at all: only when nothing else is in flight
+/// and the previous run came from the same client (a client calling in sequence, not several clients at once, whose
+/// requests would wait behind the main thread), a worker of the queue is idle and the queue is
+/// empty (so the run starts at once), the model does not batch (batching waits for other requests) and its runs
+/// are known to be short (or it has not run yet). Then waiting costs the main thread about one model run, and saves
+/// the client the blocked-client round trip (a pipe write, an event-loop wake-up and a second pass through the
+/// reply machinery), which dominates the latency of small models.
+fn wait_budget(ctx: &Context, model: &ModelEntry, queue: &Queue) -> Option<Duration> {
+    // SAFETY: a command context on the main thread.
+    let client = unsafe { raw::RedisModule_GetClientId.map_or(0, |f| f(ctx.ctx)) };
+    let same_client = LAST_CLIENT.swap(client, Ordering::Relaxed) == client;
+    if !same_client || model.meta.batch_size > 0 || IN_FLIGHT.load(Ordering::Relaxed) > 0 {
+        return None;
+    }
+    {
+        let p = lock(&queue.pending);
+        if !p.jobs.is_empty() || !p.tasks.is_empty() || queue.busy.load(Ordering::Relaxed) > 0 {
+            return None;
+        }
+    }
+    let stats = &model.stats;
+    let calls = stats.calls.load(Ordering::Relaxed);
+    let mean = stats
+        .duration_us
+        .load(Ordering::Relaxed)
+        .checked_div(calls)
+        .unwrap_or(0);
+    let budget = Duration::from_micros(2 * mean + 100);
+    (budget <= wait_max()).then_some(budget)
+}
+
+/// Queues the run. When [`wait_budget`] allows, the main thread waits for the worker inside the command and
+/// replies at once; otherwise (or if the run takes longer) the client is blocked and replied to from the
+/// blocked-client callback. Either way the model runs on a worker, never on the main thread. Fails (without
+/// blocking) if the queue cannot be created.
 pub fn submit(
     ctx: &Context,
     model: Arc<ModelEntry>,
@@ -492,15 +676,84 @@ pub fn submit(
     timeout: Option<Duration>,
 ) -> Result<(), RedisError> {
     let queue = ensure(&model.queue_name()).map_err(RedisError::String)?;
+    let job = |done| {
+        Box::new(Job {
+            op: Op::Model(model.clone()),
+            inputs,
+            output_keys,
+            enqueued: Instant::now(),
+            timeout,
+            outcome: Outcome::Pending,
+            done,
+            _in_flight: in_flight(),
+        })
+    };
+    let Some(budget) = wait_budget(ctx, &model, &queue) else {
+        let bc = block(ctx, reply_callback, free_job)?;
+        queue.push(job(Done::Client(bc)));
+        return Ok(());
+    };
+    let h = Arc::new(Handoff {
+        slot: Mutex::new(Slot::Waiting),
+        ready: AtomicBool::new(false),
+    });
+    queue.push(job(Done::Waiter(h.clone())));
+    // Spin (a yield could hand the core away for a whole time slice on a busy machine).
+    let start = Instant::now();
+    while !h.ready.load(Ordering::Acquire) && start.elapsed() < budget {
+        std::hint::spin_loop();
+    }
+    let mut slot = lock(&h.slot);
+    if let Slot::Finished(_) = &*slot {
+        let Slot::Finished(mut job) = std::mem::replace(&mut *slot, Slot::Waiting) else {
+            return Err(RedisError::Str("ERR internal error: lost job"));
+        };
+        drop(slot);
+        reply_job(ctx, &mut job);
+        return Ok(());
+    }
+    // Still running: block the client; the worker unblocks it when done.
+    match block(ctx, reply_callback, free_job) {
+        Ok(bc) => {
+            *slot = Slot::Blocked(bc);
+            Ok(())
+        }
+        Err(e) => {
+            // Cannot block: wait for the worker after all (it holds the inputs, released here on the main thread).
+            drop(slot);
+            while !h.ready.load(Ordering::Acquire) {
+                std::thread::yield_now();
+            }
+            let mut slot = lock(&h.slot);
+            if let Slot::Finished(job) = std::mem::replace(&mut *slot, Slot::Waiting) {
+                drop(job);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Blocks the calling client and queues `op` (a script call) on its device's queue; the reply callback writes the
+/// outputs. The main thread never waits for it here: a script may call back into Redis, which needs the main
+/// thread's lock. Fails (without blocking) if the queue cannot be created.
+pub fn submit_op(
+    ctx: &Context,
+    op: Op,
+    inputs: Vec<Tensor>,
+    output_keys: Vec<Vec<u8>>,
+    timeout: Option<Duration>,
+) -> Result<(), RedisError> {
+    let queue = ensure(&op.queue_name()).map_err(RedisError::String)?;
     let bc = block(ctx, reply_callback, free_job)?;
     queue.push(Box::new(Job {
-        model,
+        op,
         inputs,
         output_keys,
         enqueued: Instant::now(),
         timeout,
         outcome: Outcome::Pending,
-        bc,
+        done: Done::Client(bc),
+        _in_flight: in_flight(),
     }));
     Ok(())
 }
@@ -525,6 +778,12 @@ unsafe extern "C" fn reply_callback(
         context.reply(Err(RedisError::Str("ERR internal error: no job")));
         return raw::REDISMODULE_OK as c_int;
     };
+    reply_job(&context, job);
+    raw::REDISMODULE_OK as c_int
+}
+
+/// Main thread: writes and replicates a finished job's outputs, then replies.
+fn reply_job(context: &Context, job: &mut Job) {
     let outcome = std::mem::replace(&mut job.outcome, Outcome::Pending);
     let done = catch_unwind(AssertUnwindSafe(|| match outcome {
         Outcome::TimedOut => {
@@ -536,8 +795,8 @@ unsafe extern "C" fn reply_callback(
         Outcome::Pending => {
             context.reply(Err(RedisError::Str("ERR internal error: job not run")));
         }
-        Outcome::Done(outs) => match store_outputs(&context, &job.output_keys, outs) {
-            Ok(()) => reply::ok(&context),
+        Outcome::Done(outs) => match store_outputs(context, &job.output_keys, outs) {
+            Ok(()) => reply::ok(context),
             Err(e) => {
                 context.reply(Err(e));
             }
@@ -546,7 +805,6 @@ unsafe extern "C" fn reply_callback(
     if done.is_err() {
         context.reply(Err(RedisError::Str("ERR internal error")));
     }
-    raw::REDISMODULE_OK as c_int
 }
 
 /// Writes each output tensor to its key and replicates it as `AI.TENSORSET key DTYPE dims... BLOB data`.

@@ -126,6 +126,8 @@ pub mod script {
     pub const ARGS: &str = "ARGS";
     /// SCRIPTRUN: starts a variadic list of input tensors.
     pub const VARIADIC: &str = "$";
+    /// Labels of the `AI.SCRIPTGET` reply, in order (`"source"` follows when asked for).
+    pub const GET_LABELS: [&str; 3] = ["device", "tag", "Entry Points"];
 }
 
 /// Labels of the `AI.TENSORGET ... META` reply: `["dtype", TYPE, "shape", [d...], "blob"|"values", data]`.

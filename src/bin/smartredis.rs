@@ -14,7 +14,9 @@ use clap::{CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 use serde_json::json;
 
-use smartredis::orchestrator::{db_type_name, Orchestrator, OrchestratorOptions, ShardState};
+use smartredis::orchestrator::{
+    db_type_name, LauncherKind, Orchestrator, OrchestratorOptions, ShardState,
+};
 
 /// Start, inspect and stop a local Redis feature store for SmartRedis clients.
 ///
@@ -44,6 +46,9 @@ enum Cmd {
         /// Stay attached; Ctrl-C (SIGINT) or SIGTERM stops the store.
         #[arg(long)]
         foreground: bool,
+        /// Print what would run (command lines, job scripts) and start nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// Extra redis-server arguments (same as --server-arg).
         #[arg(last = true, value_name = "SERVER_ARGS")]
         server_args: Vec<String>,
@@ -73,7 +78,8 @@ enum Cmd {
     },
     /// Print `export SSDB=...` and `export SR_DB_TYPE=...` lines, for `eval "$(smartredis env)"`.
     ///
-    /// With a database identifier the names are SSDB_<id> and SR_DB_TYPE_<id>.
+    /// With a database identifier the names are SSDB_<id> and SR_DB_TYPE_<id>; a store started with --socket is
+    /// printed as SSDB=unix://PATH.
     Env {
         #[command(flatten)]
         dir: DirArg,
@@ -111,6 +117,28 @@ struct DirArg {
 /// What `start` and `run` start.
 #[derive(clap::Args, Debug)]
 struct StoreArgs {
+    /// Who starts the shards: local, slurm, pbs, lsf, cobalt, or auto (from SLURM_JOB_ID, PBS_JOBID, LSB_JOBID,
+    /// COBALT_JOBID) [default: local]
+    #[arg(long, value_name = "NAME", value_parser = parse_launcher)]
+    launcher: Option<LauncherKind>,
+    /// Scheduler launchers: nodes to spread the shards over [default: one shard per node]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    nodes: Option<u32>,
+    /// Scheduler launchers: run the store as a separate job even inside an allocation
+    #[arg(long)]
+    batch: bool,
+    /// Scheduler launchers: walltime of a separate store job, as the scheduler takes it (e.g. 01:00:00)
+    #[arg(long, value_name = "TIME")]
+    walltime: Option<String>,
+    /// Scheduler launchers: account (project) of a separate store job
+    #[arg(long, value_name = "NAME")]
+    account: Option<String>,
+    /// Scheduler launchers: partition or queue of a separate store job
+    #[arg(long, visible_alias = "partition", value_name = "NAME")]
+    queue: Option<String>,
+    /// Scheduler launchers: CPUs per shard
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    cpus_per_shard: Option<u32>,
     /// Working directory: logs, state, RDB/AOF, nodes-*.conf [default: . for start, a scratch one for run]
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
@@ -200,6 +228,27 @@ impl StoreArgs {
     fn options(self) -> OrchestratorOptions {
         let a = self;
         let mut o = OrchestratorOptions::new().dir(a.dir.unwrap_or_else(|| PathBuf::from(".")));
+        if let Some(l) = a.launcher {
+            o = o.launcher(l);
+        }
+        if let Some(n) = a.nodes {
+            o = o.nodes(n as usize);
+        }
+        if a.batch {
+            o = o.batch(true);
+        }
+        if let Some(v) = a.walltime {
+            o = o.walltime(v);
+        }
+        if let Some(v) = a.account {
+            o = o.account(v);
+        }
+        if let Some(v) = a.queue {
+            o = o.queue(v);
+        }
+        if let Some(n) = a.cpus_per_shard {
+            o = o.cpus_per_shard(n);
+        }
         if let Some(n) = a.shards {
             o = o.shards(n as usize);
         }
@@ -276,6 +325,11 @@ impl StoreArgs {
     }
 }
 
+fn parse_launcher(v: &str) -> Result<LauncherKind, String> {
+    LauncherKind::parse(v)
+        .map_err(|_| "expected local, slurm, pbs, lsf, cobalt or auto".to_string())
+}
+
 fn parse_octal(v: &str) -> Result<u32, String> {
     u32::from_str_radix(v, 8)
         .map_err(|_| "expected octal permissions, e.g. 700 or 0770".to_string())
@@ -346,11 +400,17 @@ fn main() -> ExitCode {
         Cmd::Start {
             store,
             foreground,
+            dry_run,
             server_args,
-        } => (
-            "start",
-            start(store.options().extra_args(server_args), foreground),
-        ),
+        } => {
+            let o = store.options().extra_args(server_args);
+            let r = if dry_run {
+                dry(o)
+            } else {
+                start(o, foreground)
+            };
+            ("start", r)
+        }
         Cmd::Status { dir, json } => ("status", status(dir.dir, json)),
         Cmd::Stop { dir, timeout } => ("stop", stop(dir.dir, timeout)),
         Cmd::Env { dir } => ("env", env(dir.dir)),
@@ -368,6 +428,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn dry(o: OrchestratorOptions) -> Result<ExitCode, String> {
+    let orc = Orchestrator::new(o).map_err(|e| e.to_string())?;
+    print!("{}", orc.dry_run().map_err(|e| e.to_string())?);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn start(o: OrchestratorOptions, foreground: bool) -> Result<ExitCode, String> {
@@ -440,12 +506,15 @@ fn status(dir: PathBuf, as_json: bool) -> Result<ExitCode, String> {
             "recorded": true,
             "dir": orc.dir(),
             "db_type": db_type_name(orc.db_type()),
+            "launcher": orc.launcher_kind().name(),
             "all_running": all,
             "env": orc.env_vars().into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect::<serde_json::Map<_, _>>(),
-            "shards": shards.iter().map(|s| json!({
+            "shards": shards.iter().zip(orc.shards()).map(|(s, r)| json!({
                 "index": s.index,
                 "address": s.address,
                 "pid": s.pid,
+                "job_id": r.job_id,
+                "step_id": r.step_id,
                 "state": s.state.to_string(),
                 "detail": s.detail,
             })).collect::<Vec<_>>(),
@@ -453,15 +522,21 @@ fn status(dir: PathBuf, as_json: bool) -> Result<ExitCode, String> {
         println!("{v}");
     } else {
         println!(
-            "{} with {} shard(s) in {}",
+            "{} with {} shard(s) in {} (launcher {})",
             db_type_name(orc.db_type()),
             shards.len(),
-            orc.dir().display()
+            orc.dir().display(),
+            orc.launcher_kind()
         );
-        for s in &shards {
+        for (s, r) in shards.iter().zip(orc.shards()) {
+            let who = match (&r.job_id, &r.step_id) {
+                (Some(j), Some(st)) => format!("step {:>7}", format!("{j}.{st}")),
+                (Some(j), None) => format!("job  {j:>7}"),
+                _ => format!("pid  {:>7}", s.pid),
+            };
             println!(
-                "shard {:>3}  {:<21}  pid {:>7}  {:<12}  {}",
-                s.index, s.address, s.pid, s.state, s.detail
+                "shard {:>3}  {:<21}  {who}  {:<12}  {}",
+                s.index, s.address, s.state, s.detail
             );
         }
     }
@@ -474,12 +549,16 @@ fn status(dir: PathBuf, as_json: bool) -> Result<ExitCode, String> {
 
 fn stop(dir: PathBuf, timeout: Option<Duration>) -> Result<ExitCode, String> {
     let timeout = timeout.unwrap_or(smartredis::orchestrator::DEFAULT_STOP_TIMEOUT);
+    if let Some(w) = smartredis::orchestrator::state::dir_warning(&dir) {
+        eprintln!("smartredis stop: {w}");
+    }
     let mut orc = match Orchestrator::attach(&dir) {
         Ok(o) => o.with_stop_timeout(timeout),
-        Err(e) => {
+        Err(e @ smartredis::orchestrator::Error::NotRunning(_)) => {
             println!("{e}; nothing to stop");
             return Ok(ExitCode::SUCCESS);
         }
+        Err(e) => return Err(e.to_string()),
     };
     let n = orc.pids().len();
     orc.stop().map_err(|e| e.to_string())?;
@@ -489,7 +568,7 @@ fn stop(dir: PathBuf, timeout: Option<Duration>) -> Result<ExitCode, String> {
 
 fn env(dir: PathBuf) -> Result<ExitCode, String> {
     let orc = Orchestrator::attach(&dir).map_err(|e| e.to_string())?;
-    for (k, v) in orc.env_vars() {
+    for (k, v) in orc.client_env_vars() {
         println!("export {k}=\"{v}\"");
     }
     Ok(ExitCode::SUCCESS)
@@ -514,10 +593,7 @@ fn run(store: StoreArgs, command: Vec<String>) -> Result<ExitCode, String> {
     }
     catch_signals();
     let mut orc = Orchestrator::launch(opts).map_err(|e| e.to_string())?;
-    let mut env = orc.env_vars();
-    if let (Some(sock), 1) = (orc.unix_socket(), orc.pids().len()) {
-        env[0].1 = smartredis::Address::Unix(sock.to_path_buf()).to_string();
-    }
+    let env = orc.client_env_vars();
     let status = if STOP_REQUESTED.load(Ordering::SeqCst) {
         Err("interrupted".to_string())
     } else {
@@ -566,5 +642,7 @@ mod tests {
         assert_eq!(parse_secs("2.5"), Ok(Duration::from_millis(2500)));
         assert!(parse_secs("-1").is_err() && parse_secs("NaN").is_err());
         assert!(parse_backend("TORCH").is_err() && parse_backend("=x").is_err());
+        assert_eq!(parse_launcher("slurm"), Ok(LauncherKind::Slurm));
+        assert!(parse_launcher("k8s").is_err());
     }
 }

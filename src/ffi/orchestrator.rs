@@ -18,7 +18,7 @@ use super::{
     HandleKind,
 };
 use crate::error::{Result, SRError};
-use crate::orchestrator::{DbType, Orchestrator, OrchestratorOptions, ShardState};
+use crate::orchestrator::{DbType, LauncherKind, Orchestrator, OrchestratorOptions, ShardState};
 
 /// Standalone or clustered, as written by [`sr_orchestrator_db_type`].
 #[repr(C)]
@@ -365,7 +365,61 @@ pub extern "C" fn sr_orchestrator_options_set_db_identifier(
     })
 }
 
-/// Pins every shard to these CPUs (`cpus` holds `n_cpus` CPU numbers, copied).
+/// The launcher: `local`, `slurm`, `pbs`, `lsf`, `cobalt` or `auto` (from `SLURM_JOB_ID`, `PBS_JOBID`, `LSB_JOBID`,
+/// `COBALT_JOBID`, else local); `name` is `name_len` bytes. An unknown name is a parameter error.
+#[no_mangle]
+pub extern "C" fn sr_orchestrator_options_set_launcher(
+    options: *mut c_void,
+    name: *const c_char,
+    name_len: usize,
+) -> SRError {
+    guard("sr_orchestrator_options_set_launcher", || {
+        let n = str_arg(name, name_len, "name")?;
+        let kind = LauncherKind::parse(n)?;
+        update(options, |o| o.launcher(kind))
+    })
+}
+
+/// Scheduler launchers: `nodes` to spread the shards over (0 = one shard per node), `cpus_per_shard` (0 = the
+/// scheduler's default), and for a separate store job its `walltime`, `account` and `queue` (each `*_len` bytes;
+/// empty = not given); `batch` asks for a separate store job even inside an allocation.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn sr_orchestrator_options_set_scheduler(
+    options: *mut c_void,
+    nodes: usize,
+    cpus_per_shard: u32,
+    walltime: *const c_char,
+    walltime_len: usize,
+    account: *const c_char,
+    account_len: usize,
+    queue: *const c_char,
+    queue_len: usize,
+    batch: bool,
+) -> SRError {
+    guard("sr_orchestrator_options_set_scheduler", || {
+        let opt = |p: *const c_char, l: usize, name: &str| -> Result<Option<String>> {
+            if l == 0 {
+                return Ok(None);
+            }
+            Ok(Some(str_arg(p, l, name)?.to_string()))
+        };
+        let walltime = opt(walltime, walltime_len, "walltime")?;
+        let account = opt(account, account_len, "account")?;
+        let queue = opt(queue, queue_len, "queue")?;
+        update(options, |mut o| {
+            o.nodes = (nodes > 0).then_some(nodes);
+            o.cpus_per_shard = (cpus_per_shard > 0).then_some(cpus_per_shard);
+            o.walltime = walltime;
+            o.account = account;
+            o.queue = queue;
+            o.batch(batch)
+        })
+    })
+}
+
+/// Pins every shard to these CPUs (`cpus` holds `n_cpus` CPU numbers, copied). Each must exist on this machine
+/// (checked here, so a bad index never reaches the started process).
 #[no_mangle]
 pub extern "C" fn sr_orchestrator_options_set_cpus(
     options: *mut c_void,
@@ -378,6 +432,7 @@ pub extern "C" fn sr_orchestrator_options_set_cpus(
         } else {
             slice_arg(cpus, n_cpus, "cpus")?
         };
+        crate::orchestrator::check_cpus(list)?;
         update(options, |o| o.cpus(list.iter().copied()))
     })
 }
@@ -548,7 +603,27 @@ pub extern "C" fn sr_orchestrator_create_client(
     })
 }
 
-/// Stops every shard (SHUTDOWN, then SIGTERM/SIGKILL by PID, bounded) and removes the state file.
+/// What [`sr_orchestrator_start`] would run (command lines, job scripts), started nothing. `*text`
+/// (NUL-terminated, `*text_len` bytes without the NUL) is owned by the handle and valid until the next call on it.
+#[no_mangle]
+pub extern "C" fn sr_orchestrator_dry_run(
+    orchestrator: *mut c_void,
+    text: *mut *const c_char,
+    text_len: *mut usize,
+) -> SRError {
+    guard("sr_orchestrator_dry_run", || {
+        let h = self::orchestrator(orchestrator)?;
+        let out = out_arg(text, "text")?;
+        let out_len = out_arg(text_len, "text_len")?;
+        h.address = super::to_cstring(&h.orc.dry_run()?);
+        *out = h.address.as_ptr();
+        *out_len = h.address.as_bytes().len();
+        Ok(())
+    })
+}
+
+/// Stops every shard (SHUTDOWN, then the launcher's SIGTERM/SIGKILL or scancel/qdel/bkill, bounded; only what
+/// checks out as this store's shards) and removes the state file.
 #[no_mangle]
 pub extern "C" fn sr_orchestrator_stop(orchestrator: *mut c_void) -> SRError {
     guard("sr_orchestrator_stop", || {
@@ -705,6 +780,31 @@ mod tests {
         assert_eq!(sr_orchestrator_free(&mut orc), SRError::SRNoError);
         assert_eq!(sr_orchestrator_options_free(&mut opts), SRError::SRNoError);
         assert_eq!(sr_orchestrator_free(null_mut()), SRError::SRParameterError);
+        // CPU indices are checked against the machine when set; launcher names are checked too.
+        let mut opts: *mut c_void = null_mut();
+        assert_eq!(sr_orchestrator_options_new(&mut opts), SRError::SRNoError);
+        let cpus = [99_999usize];
+        assert_eq!(
+            sr_orchestrator_options_set_cpus(opts, cpus.as_ptr(), 1),
+            SRError::SRParameterError
+        );
+        super::super::with_last_error(|e| {
+            assert!(e
+                .message
+                .to_string_lossy()
+                .contains("CPU 99999 does not exist"));
+        });
+        let (p, l) = s("slurm");
+        assert_eq!(
+            sr_orchestrator_options_set_launcher(opts, p, l),
+            SRError::SRNoError
+        );
+        let (p, l) = s("k8s");
+        assert_eq!(
+            sr_orchestrator_options_set_launcher(opts, p, l),
+            SRError::SRParameterError
+        );
+        assert_eq!(sr_orchestrator_options_free(&mut opts), SRError::SRNoError);
         assert_eq!(
             sr_orchestrator_options_free(null_mut()),
             SRError::SRParameterError

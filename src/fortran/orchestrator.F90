@@ -59,6 +59,8 @@ module smartredis_orchestrator
     procedure :: set_proto_max_bulk_len
     procedure :: add_server_arg
     procedure :: set_db_identifier
+    procedure :: set_launcher
+    procedure :: set_scheduler
     procedure :: get_c_pointer => options_get_c_pointer
     procedure :: destructor => options_destructor
     procedure, private :: assign_options
@@ -339,6 +341,34 @@ contains
     code = sr_orchestrator_options_set_db_identifier_c(self%options_ptr, &
                                                        trim(value), len_trim(value, kind=c_size_t))
   end function set_db_identifier
+
+  !> The launcher: "local", "slurm", "pbs", "lsf", "cobalt" or "auto" (from the scheduler's job id).
+  function set_launcher(self, value) result(code)
+    class(orchestrator_options_type), intent(in) :: self
+    character(len=*),                 intent(in) :: value
+    integer(kind=enum_kind)                      :: code
+
+    code = sr_orchestrator_options_set_launcher_c(self%options_ptr, &
+                                                  trim(value), len_trim(value, kind=c_size_t))
+  end function set_launcher
+
+  !> Scheduler launchers: nodes (0 = one shard per node), CPUs per shard (0 = default), and for a separate store
+  !! job its walltime, account and queue ("" = not given); batch asks for a separate job inside an allocation.
+  function set_scheduler(self, nodes, cpus_per_shard, walltime, account, queue, batch) result(code)
+    class(orchestrator_options_type), intent(in) :: self
+    integer,                          intent(in) :: nodes
+    integer,                          intent(in) :: cpus_per_shard
+    character(len=*),                 intent(in) :: walltime
+    character(len=*),                 intent(in) :: account
+    character(len=*),                 intent(in) :: queue
+    logical,                          intent(in) :: batch
+    integer(kind=enum_kind)                      :: code
+
+    code = sr_orchestrator_options_set_scheduler_c(self%options_ptr, int(nodes, c_size_t), &
+             int(cpus_per_shard, c_int32_t), trim(walltime), len_trim(walltime, kind=c_size_t), &
+             trim(account), len_trim(account, kind=c_size_t), trim(queue), len_trim(queue, kind=c_size_t), &
+             logical(batch, kind=c_bool))
+  end function set_scheduler
 
   !> The C handle, for passing to the C API.
   function options_get_c_pointer(self) result(ptr)

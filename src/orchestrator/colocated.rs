@@ -236,13 +236,11 @@ fn send(orc: &Orchestrator, key: &str, path: &Path, cmd: &redis::Cmd) -> Result<
         path: path.into(),
         reason,
     };
-    let port = orc
-        .ports()
+    let shard = orc
+        .shards()
         .first()
-        .copied()
         .ok_or_else(|| fail("the store is not running".into()))?;
-    let host = super::ports::connect_host(&orc.host);
-    let mut con = super::local::connect(&host, port, Duration::from_secs(5))
+    let mut con = super::local::connect(&shard.host, shard.port, Duration::from_secs(5))
         .map_err(|e| fail(e.to_string()))?;
     cmd.query::<()>(&mut con).map_err(|e| fail(e.to_string()))
 }

@@ -102,6 +102,13 @@ pub enum Error {
         /// Why it failed.
         reason: String,
     },
+    /// What a record names does not check out as this store's shard (another process now holds the PID, the
+    /// record has no identity, a different server answers on the port): nothing was signalled.
+    #[error("refusing to stop what this store did not start: {0}")]
+    NotOurs(String),
+    /// A batch system command failed or is unavailable (submit, status, cancel), in the scheduler's words.
+    #[error("scheduler: {0}")]
+    Scheduler(String),
     /// Some processes did not exit when asked to stop.
     #[error("processes still running after stop: {0:?}")]
     StopFailed(Vec<u32>),

@@ -7,7 +7,8 @@ use redis::Connection;
 use smartredis_protocol::cluster::SLOT_COUNT;
 
 use super::error::{Error, Result};
-use super::local::ShardProc;
+use super::launcher::Launcher;
+use super::state::ShardRecord;
 
 /// The slot range `[start, end]` of shard `i` among `n`, split as evenly as `redis-cli --cluster create` does.
 pub fn slot_range(i: usize, n: usize) -> (u16, u16) {
@@ -143,16 +144,16 @@ pub fn poll_until(deadline: Instant, step: Duration, mut check: impl FnMut() -> 
 
 /// Forms a cluster of `shards` (one open connection each in `cons`): assigns each its slot range, has every pair
 /// meet, and waits until every node reports `cluster_state:ok`, all slots and all nodes, within `deadline`.
-/// A shard that exits or does not become ready is named in the error, with the tail of its log.
+/// A shard that exits (as `launcher` tells) or does not become ready is named in the error, with its log's tail.
 pub(crate) fn form(
-    shards: &mut [ShardProc],
+    shards: &[ShardRecord],
     cons: &mut [Connection],
-    host: &str,
+    launcher: &mut dyn Launcher,
     deadline: Instant,
     bound: Duration,
 ) -> Result<()> {
     let n = shards.len();
-    let redis_err = |s: &ShardProc, context: &str, e| Error::Redis {
+    let redis_err = |s: &ShardRecord, context: &str, e| Error::Redis {
         shard: s.index,
         port: s.port,
         context: context.into(),
@@ -165,14 +166,14 @@ pub(crate) fn form(
     // waiting for gossip to spread them, which with many shards takes seconds.
     for (i, con) in cons.iter_mut().enumerate() {
         for other in &shards[i + 1..] {
-            meet(con, host, other.port).map_err(|e| redis_err(&shards[i], "CLUSTER MEET", e))?;
+            meet(con, &other.host, other.port)
+                .map_err(|e| redis_err(&shards[i], "CLUSTER MEET", e))?;
         }
     }
     let mut ready = vec![false; n];
     let mut last = vec![ClusterInfo::default(); n];
     let mut last_nudge = Instant::now();
-    let host = host.to_string();
-    let ports: Vec<u16> = shards.iter().map(|s| s.port).collect();
+    let mut dead: Option<(usize, String)> = None;
     let ok = poll_until(deadline, Duration::from_millis(10), || {
         for (i, con) in cons.iter_mut().enumerate() {
             if !ready[i] {
@@ -191,31 +192,51 @@ pub(crate) fn form(
             for a in (0..n).filter(|&a| !ready[a] && last[a].slots_ok < u32::from(SLOT_COUNT)) {
                 for (b, con) in cons.iter_mut().enumerate() {
                     if b != a {
-                        let _ = meet(con, &host, ports[a]);
+                        let _ = meet(con, &shards[a].host, shards[a].port);
                     }
                 }
             }
         }
-        ready.iter().all(|&r| r) || shards.iter_mut().any(|s| !s.is_alive())
+        if ready.iter().all(|&r| r) {
+            return true;
+        }
+        dead = shards
+            .iter()
+            .find_map(|s| launcher.exited(s).map(|how| (s.index, how)));
+        dead.is_some()
     });
-    if let Some(s) = shards
-        .iter_mut()
-        .find_map(|s| (!s.is_alive()).then_some(&*s))
-    {
-        return Err(s.error("exited while the cluster was forming"));
+    if let Some((i, how)) = dead {
+        return Err(shard_error(
+            &shards[i],
+            format!("exited while the cluster was forming ({how})"),
+        ));
     }
     if !ok {
         let i = ready.iter().position(|r| !r).unwrap_or(0);
         let info = &last[i];
-        return Err(shards[i].error(format!(
-            "cluster not ready within {:.1}s: cluster_state:{} cluster_slots_ok:{} known nodes {}/{n}",
-            bound.as_secs_f64(),
-            info.state,
-            info.slots_ok,
-            info.known_nodes
-        )));
+        return Err(shard_error(
+            &shards[i],
+            format!(
+                "cluster not ready within {:.1}s: cluster_state:{} cluster_slots_ok:{} known nodes {}/{n}",
+                bound.as_secs_f64(),
+                info.state,
+                info.slots_ok,
+                info.known_nodes
+            ),
+        ));
     }
     Ok(())
+}
+
+/// An error about `shard`, quoting the tail of its log.
+pub(crate) fn shard_error(shard: &ShardRecord, reason: impl Into<String>) -> Error {
+    Error::Shard {
+        shard: shard.index,
+        port: shard.port,
+        reason: reason.into(),
+        log: shard.log.clone(),
+        tail: super::local::log_tail(&shard.log, 15),
+    }
 }
 
 #[cfg(test)]

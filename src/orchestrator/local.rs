@@ -1,6 +1,7 @@
 //! Local shards: finding `redis-server` and the module, building each shard's command line, spawning it with its
 //! own log file, and watching, connecting to and killing it by PID.
 
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -8,8 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::error::{Error, Result};
-use super::options::OrchestratorOptions;
-use super::state::pid_is_server;
+use super::launcher::{Launcher, LauncherKind, Plan};
+use super::state::{process_identity, verify_process, ShardRecord};
 
 /// Name of the module library.
 pub const MODULE_FILE: &str = "libsmartredis_ai.so";
@@ -144,44 +145,30 @@ fn this_library() -> Option<PathBuf> {
     Some(PathBuf::from(name.to_string_lossy().into_owned()))
 }
 
-/// Everything resolved once per start and shared by all shards.
-#[derive(Clone, Debug)]
-pub struct Launch {
-    /// The server binary.
-    pub server: PathBuf,
-    /// The module library and its load arguments, when enabled.
-    pub module: Option<(PathBuf, Vec<String>)>,
-    /// The address shards bind.
-    pub host: String,
-    /// The working directory.
-    pub dir: PathBuf,
-    /// Whether shards run in cluster mode.
-    pub cluster: bool,
-}
-
 /// Log file of shard `index`.
 pub fn log_path(dir: &Path, index: usize) -> PathBuf {
     dir.join(format!("shard-{index}.log"))
 }
 
-/// Cluster configuration file of the shard on `port`.
+/// Cluster configuration file of the shard on `port` (local shards: one host, distinct ports).
 pub fn nodes_conf(port: u16) -> String {
     format!("nodes-{port}.conf")
 }
 
-/// The `redis-server` command line of one shard.
-pub fn shard_command(
-    opts: &OrchestratorOptions,
-    launch: &Launch,
-    index: usize,
-    port: u16,
-) -> Command {
-    let mut cmd = Command::new(&launch.server);
-    let mut args: Vec<String> = vec![
-        "--port".into(),
-        port.to_string(),
-        "--bind".into(),
-        launch.host.clone(),
+/// Cluster configuration file of scheduler shard `index` (shards on different nodes share ports and directory).
+pub fn shard_nodes_conf(index: usize) -> String {
+    format!("nodes-shard-{index}.conf")
+}
+
+/// The `redis-server` arguments of shard `index` on `port`. With `host`, it binds and announces that address;
+/// without (a scheduler's shard, whose address is found on its node), the wrapper script adds them.
+pub fn server_args(plan: &Plan, index: usize, host: Option<&str>, port: u16) -> Vec<String> {
+    let opts = &plan.opts;
+    let mut args: Vec<String> = vec!["--port".into(), port.to_string()];
+    if let Some(h) = host {
+        args.extend(["--bind".into(), h.to_string()]);
+    }
+    args.extend([
         "--protected-mode".into(),
         "no".into(),
         "--daemonize".into(),
@@ -189,7 +176,9 @@ pub fn shard_command(
         "--logfile".into(),
         String::new(),
         "--dir".into(),
-        launch.dir.display().to_string(),
+        plan.dir.display().to_string(),
+        "--proc-title-template".into(),
+        super::launcher::title_template(&plan.run_id),
         "--tcp-backlog".into(),
         "4096".into(),
         "--proto-max-bulk-len".into(),
@@ -200,7 +189,7 @@ pub fn shard_command(
         "normal 0 0 0".into(),
         "--stop-writes-on-bgsave-error".into(),
         "no".into(),
-    ];
+    ]);
     let p = &opts.persistence;
     args.extend(["--save".into(), p.rdb.clone().unwrap_or_default()]);
     args.extend(["--dbfilename".into(), format!("shard-{index}.rdb")]);
@@ -210,15 +199,21 @@ pub fn shard_command(
     ]);
     args.extend(["--appenddirname".into(), format!("appendonly-{index}")]);
     args.extend(["--appendfilename".into(), format!("shard-{index}.aof")]);
-    if launch.cluster {
+    if plan.cluster {
         args.extend(["--cluster-enabled".into(), "yes".into()]);
-        args.extend(["--cluster-config-file".into(), nodes_conf(port)]);
+        let conf = match host {
+            Some(_) => nodes_conf(port),
+            None => shard_nodes_conf(index),
+        };
+        args.extend(["--cluster-config-file".into(), conf]);
         let full = if opts.partial_coverage { "no" } else { "yes" };
         args.extend(["--cluster-require-full-coverage".into(), full.into()]);
-        args.extend([
-            "--cluster-announce-ip".into(),
-            super::ports::connect_host(&launch.host),
-        ]);
+        if let Some(h) = host {
+            args.extend([
+                "--cluster-announce-ip".into(),
+                super::ports::connect_host(h),
+            ]);
+        }
     }
     if let Some(s) = &opts.unix_socket {
         args.extend(["--unixsocket".into(), s.display().to_string()]);
@@ -236,16 +231,39 @@ pub fn shard_command(
     if let Some(v) = opts.maxclients {
         args.extend(["--maxclients".into(), v.to_string()]);
     }
-    cmd.args(&args);
-    if let Some((path, load_args)) = &launch.module {
-        cmd.arg("--loadmodule").arg(path).args(load_args);
+    if let Some((path, load_args)) = &plan.module {
+        args.extend(["--loadmodule".into(), path.display().to_string()]);
+        args.extend(load_args.iter().cloned());
     }
-    cmd.args(&opts.extra_args);
-    cmd.current_dir(&launch.dir).stdin(Stdio::null());
-    let cpus = opts.cpus.clone();
-    let die_with_parent = opts.die_with_parent;
-    // SAFETY: the closure runs between fork and exec and only makes async-signal-safe system calls
-    // (setsid, prctl, sched_setaffinity) on stack data prepared before the fork.
+    args.extend(opts.extra_args.iter().cloned());
+    args
+}
+
+/// The CPU set of `cpus`, built before any fork; indices were checked by the options (an index past
+/// `CPU_SETSIZE` is skipped rather than allowed to panic).
+fn cpu_set(cpus: &[usize]) -> Option<libc::cpu_set_t> {
+    if cpus.is_empty() {
+        return None;
+    }
+    // SAFETY: cpu_set_t is a plain bit array; all-zero is the empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let max = 8 * std::mem::size_of::<libc::cpu_set_t>();
+    for &c in cpus.iter().filter(|&&c| c < max) {
+        // SAFETY: `c` is below the set's size in bits, checked just above.
+        unsafe { libc::CPU_SET(c, &mut set) };
+    }
+    Some(set)
+}
+
+/// The local command line of one shard, bound to `host`.
+pub fn shard_command(plan: &Plan, index: usize, host: &str, port: u16) -> Command {
+    let mut cmd = Command::new(&plan.server);
+    cmd.args(server_args(plan, index, Some(host), port));
+    cmd.current_dir(&plan.dir).stdin(Stdio::null());
+    let set = cpu_set(&plan.opts.cpus);
+    let die_with_parent = plan.opts.die_with_parent;
+    // SAFETY: the closure runs between fork and exec. It allocates nothing, cannot panic, and only makes
+    // async-signal-safe system calls (setsid, prctl, sched_setaffinity) on data prepared before the fork.
     unsafe {
         cmd.pre_exec(move || {
             // Own session: a Ctrl-C meant for the launching terminal does not reach the shards; stop does.
@@ -253,12 +271,8 @@ pub fn shard_command(
             if die_with_parent {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
             }
-            if !cpus.is_empty() {
-                let mut set: libc::cpu_set_t = std::mem::zeroed();
-                for &c in &cpus {
-                    libc::CPU_SET(c, &mut set);
-                }
-                if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+            if let Some(set) = &set {
+                if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), set) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
             }
@@ -268,112 +282,158 @@ pub fn shard_command(
     cmd
 }
 
-/// A shard's process: spawned by this process (a `Child`, reaped here) or attached by PID.
-#[derive(Debug)]
-pub struct ShardProc {
-    /// Index of the shard.
-    pub index: usize,
-    /// Client port.
-    pub port: u16,
-    /// Process id.
-    pub pid: u32,
-    /// Log file.
-    pub log: PathBuf,
-    child: Option<Child>,
-    comm: String,
+/// Shards as processes on this host: spawned (and reaped) here, or known by PID and identity when attached.
+#[derive(Debug, Default)]
+pub struct LocalLauncher {
+    children: HashMap<usize, Child>,
 }
 
-impl ShardProc {
-    /// Spawns shard `index` on `port`, its stdout and stderr appended to its log file.
-    pub fn spawn(
-        opts: &OrchestratorOptions,
-        launch: &Launch,
-        index: usize,
-        port: u16,
-    ) -> Result<ShardProc> {
-        let log = log_path(&launch.dir, index);
+impl LocalLauncher {
+    /// A launcher with no shards yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn spawn(&mut self, plan: &Plan, index: usize, host: &str, port: u16) -> Result<ShardRecord> {
+        let log = log_path(&plan.dir, index);
         let file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(&log)
             .map_err(|e| Error::io(&log, e))?;
         let err = file.try_clone().map_err(|e| Error::io(&log, e))?;
-        let mut cmd = shard_command(opts, launch, index, port);
+        let mut cmd = shard_command(plan, index, host, port);
         cmd.stdout(file).stderr(err);
         let child = cmd.spawn().map_err(|e| Error::Shard {
             shard: index,
             port,
-            reason: format!("could not be spawned ({}): {e}", launch.server.display()),
+            reason: format!("could not be spawned ({}): {e}", plan.server.display()),
             log: log.clone(),
-            tail: String::new(),
+            tail: log_tail(&log, 15),
         })?;
-        let comm = launch
-            .server
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        Ok(ShardProc {
+        let pid = child.id();
+        // spawn returns after exec, so /proc shows the server (unless it already died: then it is reported below).
+        let id = process_identity(pid);
+        self.children.insert(index, child);
+        Ok(ShardRecord {
             index,
+            host: super::ports::connect_host(host),
             port,
-            pid: child.id(),
             log,
-            child: Some(child),
-            comm,
+            pid,
+            start_time: id.as_ref().map_or(0, |i| i.start_time),
+            exe: id.map(|i| i.exe).unwrap_or_default(),
+            job_id: None,
+            step_id: None,
         })
     }
 
-    /// A shard started by another process, known by its PID.
-    pub fn attached(index: usize, port: u16, pid: u32, log: PathBuf, comm: String) -> ShardProc {
-        ShardProc {
-            index,
-            port,
-            pid,
-            log,
-            child: None,
-            comm,
+    fn kill_started(&mut self) {
+        for c in self.children.values_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        self.children.clear();
+    }
+}
+
+impl Launcher for LocalLauncher {
+    fn kind(&self) -> LauncherKind {
+        LauncherKind::Local
+    }
+
+    fn start(&mut self, plan: &Plan, _deadline: Instant) -> Result<Vec<ShardRecord>> {
+        self.children.clear();
+        let host = super::ports::resolve_bind(&plan.opts.bind)?;
+        let ports = super::ports::pick_ports(&host, plan.shards(), plan.opts.port, plan.cluster)?;
+        if plan.cluster {
+            for &p in &ports {
+                let conf = plan.dir.join(nodes_conf(p));
+                match std::fs::remove_file(&conf) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(Error::io(conf, e))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(ports.len());
+        for (i, &port) in ports.iter().enumerate() {
+            match self.spawn(plan, i, &host, port) {
+                Ok(r) => out.push(r),
+                Err(e) => {
+                    self.kill_started();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn exited(&mut self, shard: &ShardRecord) -> Option<String> {
+        if let Some(c) = self.children.get_mut(&shard.index) {
+            return match c.try_wait() {
+                Ok(None) => None,
+                Ok(Some(s)) => Some(s.to_string()),
+                Err(e) => Some(format!("cannot be waited for: {e}")),
+            };
+        }
+        match process_identity(shard.pid) {
+            None => Some("process gone".into()),
+            // A record without identity (version 1) is judged by the PID alone.
+            Some(_) if shard.start_time == 0 => None,
+            Some(id) if id.start_time == shard.start_time && id.exe == shard.exe => None,
+            Some(_) => Some(format!(
+                "process gone (pid {} is another process now)",
+                shard.pid
+            )),
         }
     }
 
-    /// Whether the process is still running (reaping it if it is our child and has exited).
-    pub fn is_alive(&mut self) -> bool {
-        match &mut self.child {
-            Some(c) => matches!(c.try_wait(), Ok(None)),
-            None => pid_is_server(self.pid, &self.comm),
+    fn verify(&mut self, shard: &ShardRecord, run_id: &str) -> std::result::Result<(), String> {
+        if let Some(c) = self.children.get_mut(&shard.index) {
+            // Our own child, not yet reaped: its PID cannot have been reused.
+            return match c.try_wait() {
+                Ok(None) => Ok(()),
+                _ => Err(format!("pid {} has exited", shard.pid)),
+            };
         }
+        verify_process(shard.pid, shard.start_time, &shard.exe, run_id)
     }
 
-    /// Sends a signal to the process, if it is still running.
-    pub fn signal(&mut self, sig: libc::c_int) {
-        if self.is_alive() {
-            if let Ok(pid) = libc::pid_t::try_from(self.pid) {
-                // SAFETY: plain kill(2) on a PID we started or recorded and just checked.
+    fn terminate(&mut self, shards: &[ShardRecord], run_id: &str, hard: bool) {
+        let sig = if hard { libc::SIGKILL } else { libc::SIGTERM };
+        for s in shards {
+            if self.verify(s, run_id).is_err() {
+                continue;
+            }
+            if let Ok(pid) = libc::pid_t::try_from(s.pid) {
+                // SAFETY: kill(2) on a PID whose identity (our child, or start time + executable + run id) was
+                // just verified.
                 unsafe { libc::kill(pid, sig) };
             }
         }
     }
 
-    /// The last `n` lines of its log.
-    pub fn log_tail(&self, n: usize) -> String {
-        log_tail(&self.log, n)
-    }
-
-    /// An error about this shard, quoting the tail of its log.
-    pub fn error(&self, reason: impl Into<String>) -> Error {
-        Error::Shard {
-            shard: self.index,
-            port: self.port,
-            reason: reason.into(),
-            log: self.log.clone(),
-            tail: self.log_tail(15),
+    fn dry_run(&self, plan: &Plan) -> Result<String> {
+        let host = super::ports::resolve_bind(&plan.opts.bind)?;
+        let mut out = String::new();
+        for i in 0..plan.shards() {
+            let port = plan
+                .opts
+                .port
+                .map_or_else(|| "<free port>".to_string(), |p| (p + i as u16).to_string());
+            let mut line = vec![plan.server.display().to_string()];
+            for a in server_args(plan, i, Some(&host), 0) {
+                line.push(a);
+            }
+            if let Some(p) = line.iter().position(|a| a == "--port") {
+                line[p + 1] = port;
+            }
+            out.push_str(&super::script::shell_line(&line));
+            out.push('\n');
         }
-    }
-
-    /// How the process ended, when it has (our children only).
-    pub fn exit_status(&mut self) -> Option<String> {
-        self.child
-            .as_mut()
-            .and_then(|c| c.try_wait().ok().flatten())
-            .map(|s| s.to_string())
+        Ok(out)
     }
 }
 
@@ -393,23 +453,10 @@ pub fn connect(host: &str, port: u16, timeout: Duration) -> redis::RedisResult<r
     Ok(con)
 }
 
-/// Waits until every PID is gone, or `deadline`; returns those still alive.
-pub fn wait_gone(shards: &mut [ShardProc], deadline: Instant) -> Vec<u32> {
-    loop {
-        let alive: Vec<u32> = shards
-            .iter_mut()
-            .filter_map(|s| s.is_alive().then_some(s.pid))
-            .collect();
-        if alive.is_empty() || Instant::now() >= deadline {
-            return alive;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::orchestrator::OrchestratorOptions;
 
     fn args(cmd: &Command) -> Vec<String> {
         cmd.get_args()
@@ -423,6 +470,23 @@ mod tests {
             .and_then(|i| args.get(i + 1).cloned())
     }
 
+    fn plan(opts: OrchestratorOptions, cluster: bool) -> Plan {
+        let module = opts.module.enabled.then(|| {
+            (
+                PathBuf::from("/lib/libsmartredis_ai.so"),
+                opts.module.load_args(),
+            )
+        });
+        Plan {
+            opts,
+            server: PathBuf::from("/usr/bin/redis-server"),
+            module,
+            dir: PathBuf::from("/tmp/db"),
+            cluster,
+            run_id: "0123456789abcdef".into(),
+        }
+    }
+
     #[test]
     fn shard_command_line() {
         let opts = OrchestratorOptions::new()
@@ -432,19 +496,14 @@ mod tests {
             .aof(true)
             .maxmemory("1gb")
             .extra_args(["--io-threads", "2"]);
-        let launch = Launch {
-            server: PathBuf::from("/usr/bin/redis-server"),
-            module: Some((
-                PathBuf::from("/lib/libsmartredis_ai.so"),
-                opts.module.load_args(),
-            )),
-            host: "10.0.0.1".into(),
-            dir: PathBuf::from("/tmp/db"),
-            cluster: true,
-        };
-        let a = args(&shard_command(&opts, &launch, 2, 7002));
+        let p = plan(opts.clone(), true);
+        let a = args(&shard_command(&p, 2, "10.0.0.1", 7002));
         assert_eq!(value_of(&a, "--port").as_deref(), Some("7002"));
         assert_eq!(value_of(&a, "--bind").as_deref(), Some("10.0.0.1"));
+        assert_eq!(
+            value_of(&a, "--cluster-announce-ip").as_deref(),
+            Some("10.0.0.1")
+        );
         assert_eq!(value_of(&a, "--cluster-enabled").as_deref(), Some("yes"));
         assert_eq!(
             value_of(&a, "--cluster-config-file").as_deref(),
@@ -452,7 +511,7 @@ mod tests {
         );
         let full = |o: &OrchestratorOptions| {
             value_of(
-                &args(&shard_command(o, &launch, 2, 7002)),
+                &args(&shard_command(&plan(o.clone(), true), 2, "10.0.0.1", 7002)),
                 "--cluster-require-full-coverage",
             )
         };
@@ -470,6 +529,10 @@ mod tests {
         assert_eq!(value_of(&a, "--appendonly").as_deref(), Some("yes"));
         assert_eq!(value_of(&a, "--maxmemory").as_deref(), Some("1gb"));
         assert_eq!(
+            value_of(&a, "--proc-title-template").as_deref(),
+            Some("{title} {listen-addr} {server-mode} smartredis-run=0123456789abcdef")
+        );
+        assert_eq!(
             value_of(&a, "--proto-max-bulk-len").as_deref(),
             Some("2560mb")
         );
@@ -485,23 +548,29 @@ mod tests {
             ]
         );
         assert_eq!(&a[a.len() - 2..], ["--io-threads", "2"]);
+        // A scheduler's shard learns its address on its node: no bind, no announce.
+        let b = server_args(&p, 0, None, 6379);
+        assert!(!b
+            .iter()
+            .any(|x| x == "--bind" || x == "--cluster-announce-ip"));
     }
 
     #[test]
     fn standalone_has_no_cluster_flags() {
-        let opts = OrchestratorOptions::new().module(false);
-        let launch = Launch {
-            server: PathBuf::from("redis-server"),
-            module: None,
-            host: "127.0.0.1".into(),
-            dir: PathBuf::from("/tmp/db"),
-            cluster: false,
-        };
-        let a = args(&shard_command(&opts, &launch, 0, 6379));
+        let p = plan(OrchestratorOptions::new().module(false), false);
+        let a = args(&shard_command(&p, 0, "127.0.0.1", 6379));
         assert!(!a.iter().any(|x| x.starts_with("--cluster")));
         assert!(!a.iter().any(|x| x == "--loadmodule"));
         assert_eq!(value_of(&a, "--save").as_deref(), Some(""));
         assert_eq!(value_of(&a, "--appendonly").as_deref(), Some("no"));
+    }
+
+    #[test]
+    fn cpu_sets_are_built_before_the_fork() {
+        assert!(cpu_set(&[]).is_none());
+        let set = cpu_set(&[0, 3, 99_999]);
+        // SAFETY: both indices are below CPU_SETSIZE.
+        assert!(set.is_some_and(|s| unsafe { libc::CPU_ISSET(3, &s) && !libc::CPU_ISSET(1, &s) }));
     }
 
     #[test]

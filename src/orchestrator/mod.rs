@@ -13,12 +13,19 @@
 //! files and `nodes-<port>.conf`. A JSON state file records PIDs and ports so that another process can
 //! [`Orchestrator::attach`] to it (the `smartredis` CLI, a C program).
 
+pub mod batch;
+pub mod cobalt;
 pub mod colocated;
 mod error;
 mod formation;
+pub mod launcher;
 pub mod local;
+pub mod lsf;
 mod options;
+pub mod pbs;
 pub mod ports;
+pub mod script;
+pub mod slurm;
 pub mod state;
 
 use std::fmt;
@@ -27,14 +34,18 @@ use std::time::{Duration, Instant};
 
 pub use colocated::{Colocated, ColocatedOptions, PreloadModel, PreloadScript};
 pub use error::{Error, Result};
+pub use launcher::{Launcher, LauncherKind, Plan};
 pub use local::{find_module, find_redis_server, MODULE_FILE};
 pub use options::{
     Bind, ModuleOptions, OrchestratorOptions, Persistence, DEFAULT_PROTO_MAX_BULK_LEN,
     DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT,
 };
-pub use state::{State, STATE_FILE};
 
-use local::{Launch, ShardProc};
+/// Checks CPU indices against this machine (an option error names the bad one).
+pub fn check_cpus(cpus: &[usize]) -> Result<()> {
+    options::check_cpus(cpus, options::configured_cpus())
+}
+pub use state::{ShardRecord, State, STATE_FILE};
 
 /// Most addresses handed out in `SSDB` (as SmartSim does).
 pub(crate) const MAX_SSDB_ADDRESSES: usize = 128;
@@ -92,7 +103,7 @@ pub struct ShardStatus {
     pub index: usize,
     /// `host:port`.
     pub address: String,
-    /// Process id.
+    /// Process id (local launcher; 0 for a scheduler's shard).
     pub pid: u32,
     /// Running, unresponsive or exited.
     pub state: ShardState,
@@ -109,7 +120,7 @@ pub fn env_var_names(db_identifier: Option<&str>) -> (String, String) {
     }
 }
 
-/// A local feature store: its shards, their addresses, and how to stop them.
+/// A feature store: its shards, their addresses, and the launcher that started them and stops them.
 ///
 /// Dropping an `Orchestrator` that this process started stops it (nothing is left running by accident); call
 /// [`Orchestrator::detach`] to leave it running, e.g. for a later `smartredis stop`. One obtained with
@@ -118,9 +129,10 @@ pub fn env_var_names(db_identifier: Option<&str>) -> (String, String) {
 pub struct Orchestrator {
     opts: OrchestratorOptions,
     dir: PathBuf,
-    host: String,
     db_type: DbType,
-    shards: Vec<ShardProc>,
+    launcher: Box<dyn Launcher>,
+    shards: Vec<ShardRecord>,
+    run_id: String,
     socket: Option<PathBuf>,
     save_on_stop: bool,
     module: bool,
@@ -137,14 +149,16 @@ impl Orchestrator {
         if let Some(s) = opts.unix_socket.take() {
             opts.unix_socket = Some(if s.is_relative() { dir.join(s) } else { s });
         }
+        let launcher = launcher::launcher_for(opts.launcher, None)?;
         Ok(Orchestrator {
             db_type: if opts.shards > 1 {
                 DbType::Clustered
             } else {
                 DbType::Standalone
             },
-            host: String::new(),
+            launcher,
             shards: Vec::new(),
+            run_id: String::new(),
             socket: opts.unix_socket.clone(),
             save_on_stop: opts.persistence.enabled(),
             module: opts.module.enabled,
@@ -162,6 +176,50 @@ impl Orchestrator {
         Ok(o)
     }
 
+    /// The launcher that starts (or started) the shards.
+    pub fn launcher_kind(&self) -> LauncherKind {
+        self.launcher.kind()
+    }
+
+    fn plan(&self) -> Result<Plan> {
+        let local = self.launcher.kind() == LauncherKind::Local;
+        // A scheduler's shards run on other nodes: an explicit path is taken as given (it need not exist here);
+        // otherwise the one found here is used (the same path must hold on every node), else `redis-server`.
+        let server = match (&self.opts.redis_server, local) {
+            (Some(p), false) => p.clone(),
+            _ if local => find_redis_server(self.opts.redis_server.as_deref())?,
+            _ => find_redis_server(None).unwrap_or_else(|_| PathBuf::from("redis-server")),
+        };
+        let module = if !self.opts.module.enabled {
+            None
+        } else if let (Some(p), false) = (&self.opts.module.path, local) {
+            Some((p.clone(), self.opts.module.load_args()))
+        } else {
+            Some((
+                find_module(self.opts.module.path.as_deref())?,
+                self.opts.module.load_args(),
+            ))
+        };
+        Ok(Plan {
+            opts: self.opts.clone(),
+            server,
+            module,
+            dir: self.dir.clone(),
+            cluster: self.opts.shards > 1,
+            run_id: if self.run_id.is_empty() {
+                launcher::new_run_id()
+            } else {
+                self.run_id.clone()
+            },
+        })
+    }
+
+    /// What [`Orchestrator::start`] would run (command lines, job scripts), without starting anything.
+    pub fn dry_run(&self) -> Result<String> {
+        let plan = self.plan()?;
+        self.launcher.dry_run(&plan)
+    }
+
     /// Starts every shard, forms the cluster, and returns once the store is usable: each shard answers, (cluster)
     /// every node reports `cluster_state:ok` with all 16384 slots, and the module is loaded when enabled. Bounded by
     /// the start timeout; on failure everything started is stopped and the error names the shard and quotes its log.
@@ -171,6 +229,9 @@ impl Orchestrator {
         }
         let deadline = Instant::now() + self.opts.start_timeout;
         std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        if let Some(w) = state::dir_warning(&self.dir) {
+            eprintln!("smartredis: {w}");
+        }
         clean_stale(&self.dir)?;
         let probe = self
             .dir
@@ -178,34 +239,20 @@ impl Orchestrator {
         std::fs::write(&probe, b"").map_err(|e| Error::io(&self.dir, e))?;
         let _ = std::fs::remove_file(&probe);
 
-        let server = find_redis_server(self.opts.redis_server.as_deref())?;
-        let module = if self.opts.module.enabled {
-            Some((
-                find_module(self.opts.module.path.as_deref())?,
-                self.opts.module.load_args(),
-            ))
-        } else {
-            None
-        };
-        let host = ports::resolve_bind(&self.opts.bind)?;
-        let launch = Launch {
-            server,
-            module,
-            host: host.clone(),
-            dir: self.dir.clone(),
-            cluster: self.opts.shards > 1,
-        };
-        self.host = ports::connect_host(&host);
+        let mut plan = self.plan()?;
         // A port found free can be taken before redis-server binds it: with automatic ports, try again.
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.try_start(&launch, deadline) {
+            plan.run_id = launcher::new_run_id();
+            self.run_id = plan.run_id.clone();
+            match self.try_start(&plan, deadline) {
                 Ok(()) => return Ok(()),
                 Err(e) => {
                     self.kill_all();
                     self.remove_files();
                     self.shards.clear();
+                    let _ = self.launcher.release();
                     let port_race = matches!(&e, Error::Shard { tail, .. } if tail.contains("Address already in use"));
                     if !(port_race
                         && self.opts.port.is_none()
@@ -219,23 +266,15 @@ impl Orchestrator {
         }
     }
 
-    fn try_start(&mut self, launch: &Launch, deadline: Instant) -> Result<()> {
-        let n = self.opts.shards;
-        let ports = ports::pick_ports(&launch.host, n, self.opts.port, launch.cluster)?;
-        for &p in &ports {
-            remove_if_exists(&self.dir.join(local::nodes_conf(p)))?;
-        }
-        for (i, &port) in ports.iter().enumerate() {
-            let shard = ShardProc::spawn(&self.opts, launch, i, port)?;
-            self.shards.push(shard);
-        }
-        self.state(launch).save(&self.dir)?;
+    fn try_start(&mut self, plan: &Plan, deadline: Instant) -> Result<()> {
+        self.shards = self.launcher.start(plan, deadline)?;
+        self.state().save(&self.dir)?;
         let mut cons = self.wait_ping(deadline)?;
-        if launch.cluster {
+        if plan.cluster {
             formation::form(
-                &mut self.shards,
+                &self.shards,
                 &mut cons,
-                &self.host,
+                self.launcher.as_mut(),
                 deadline,
                 self.opts.start_timeout,
             )?;
@@ -253,37 +292,28 @@ impl Orchestrator {
                             source: e,
                         })?;
                 if !value_has_string(&list, "ai") {
-                    return Err(shard.error("does not list the module \"ai\" in MODULE LIST"));
+                    return Err(formation::shard_error(
+                        shard,
+                        "does not list the module \"ai\" in MODULE LIST",
+                    ));
                 }
             }
         }
         Ok(())
     }
 
-    fn state(&self, launch: &Launch) -> State {
+    fn state(&self) -> State {
         State {
             version: state::STATE_VERSION,
+            launcher: self.launcher.kind().name().into(),
+            run_id: self.run_id.clone(),
             db_type: self.db_type,
-            host: self.host.clone(),
-            shards: self
-                .shards
-                .iter()
-                .map(|s| state::ShardRecord {
-                    index: s.index,
-                    port: s.port,
-                    pid: s.pid,
-                    log: s.log.clone(),
-                })
-                .collect(),
+            shards: self.shards.clone(),
+            job_id: self.launcher.job_id(),
             socket: self.socket.clone(),
             save_on_stop: self.save_on_stop,
             db_identifier: self.db_identifier.clone(),
             module: self.module,
-            server_comm: launch
-                .server
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
             started_by: std::process::id(),
         }
     }
@@ -293,15 +323,17 @@ impl Orchestrator {
         let mut cons: Vec<Option<redis::Connection>> = self.shards.iter().map(|_| None).collect();
         let mut last_err: Vec<String> = vec!["no answer yet".into(); self.shards.len()];
         loop {
-            for (i, shard) in self.shards.iter_mut().enumerate() {
+            for (i, shard) in self.shards.iter().enumerate() {
                 if cons[i].is_some() {
                     continue;
                 }
-                if !shard.is_alive() {
-                    let status = shard.exit_status().unwrap_or_else(|| "exited".into());
-                    return Err(shard.error(format!("exited during start ({status})")));
+                if let Some(how) = self.launcher.exited(shard) {
+                    return Err(formation::shard_error(
+                        shard,
+                        format!("exited during start ({how})"),
+                    ));
                 }
-                match local::connect(&self.host, shard.port, CONNECT_TIMEOUT)
+                match local::connect(&shard.host, shard.port, CONNECT_TIMEOUT)
                     .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c).map(|_| c))
                 {
                     Ok(c) => cons[i] = Some(c),
@@ -313,60 +345,55 @@ impl Orchestrator {
             }
             if Instant::now() >= deadline {
                 let i = cons.iter().position(Option::is_none).unwrap_or(0);
-                return Err(self.shards[i].error(format!(
-                    "did not answer PING within {:.1}s (last error: {})",
-                    self.opts.start_timeout.as_secs_f64(),
-                    last_err[i]
-                )));
+                return Err(formation::shard_error(
+                    &self.shards[i],
+                    format!(
+                        "did not answer PING within {:.1}s (last error: {})",
+                        self.opts.start_timeout.as_secs_f64(),
+                        last_err[i]
+                    ),
+                ));
             }
             std::thread::sleep(POLL_STEP);
         }
     }
 
-    /// Attaches to the orchestrator recorded in `dir` (started by this or another process). A record whose
-    /// processes are all gone is stale: it is removed and [`Error::NotRunning`] returned.
+    /// Attaches to the orchestrator recorded in `dir` (started by this or another process, by any launcher). Only
+    /// reads: a record whose shards have all exited is kept (status reports them as exited; `stop` or the next
+    /// `start` cleans it up). No record is [`Error::NotRunning`].
     pub fn attach(dir: impl AsRef<Path>) -> Result<Orchestrator> {
         let dir = absolute(dir.as_ref())?;
         let Some(st) = State::load(&dir)? else {
             return Err(Error::NotRunning(dir));
         };
-        if st.live_pids().is_empty() {
-            clean_stale(&dir)?;
-            return Err(Error::NotRunning(dir));
-        }
-        let opts = OrchestratorOptions::new().shards(st.shards.len()).dir(&dir);
+        let kind = st.launcher_kind()?;
+        let opts = OrchestratorOptions::new()
+            .shards(st.shards.len())
+            .dir(&dir)
+            .launcher(kind);
         Ok(Orchestrator {
             db_type: st.db_type,
-            host: st.host.clone(),
-            shards: st
-                .shards
-                .iter()
-                .map(|s| {
-                    ShardProc::attached(
-                        s.index,
-                        s.port,
-                        s.pid,
-                        s.log.clone(),
-                        st.server_comm.clone(),
-                    )
-                })
-                .collect(),
-            socket: st.socket.clone(),
+            launcher: launcher::launcher_for(kind, st.job_id.clone())?,
+            shards: st.shards,
+            run_id: st.run_id,
+            socket: st.socket,
             save_on_stop: st.save_on_stop,
             module: st.module,
-            db_identifier: st.db_identifier.clone(),
+            db_identifier: st.db_identifier,
             stop_on_drop: false,
             dir,
             opts,
         })
     }
 
+    /// The shards as recorded: host, port, and how each is reached and stopped.
+    pub fn shards(&self) -> &[ShardRecord] {
+        &self.shards
+    }
+
     /// The shards' `host:port` addresses.
     pub fn addresses(&self) -> Vec<String> {
-        self.shards
-            .iter()
-            .map(|s| format!("{}:{}", self.host, s.port))
-            .collect()
+        self.shards.iter().map(ShardRecord::address).collect()
     }
 
     /// The `SSDB` value: up to 128 `host:port` addresses, comma separated.
@@ -389,7 +416,7 @@ impl Orchestrator {
         &self.dir
     }
 
-    /// Process ids of the shards.
+    /// Process ids of the shards (0 for a scheduler's shard).
     pub fn pids(&self) -> Vec<u32> {
         self.shards.iter().map(|s| s.pid).collect()
     }
@@ -402,6 +429,11 @@ impl Orchestrator {
     /// Log files of the shards.
     pub fn log_files(&self) -> Vec<PathBuf> {
         self.shards.iter().map(|s| s.log.clone()).collect()
+    }
+
+    /// The store's run id (carried by every shard), empty before a start.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
     }
 
     /// The database identifier, if any.
@@ -423,6 +455,16 @@ impl Orchestrator {
         ]
     }
 
+    /// Like [`Orchestrator::env_vars`], but a standalone store with a Unix socket is reached through it
+    /// (`SSDB=unix://PATH`): what a job script on this host needs.
+    pub fn client_env_vars(&self) -> Vec<(String, String)> {
+        let mut env = self.env_vars();
+        if let (Some(sock), 1) = (self.unix_socket(), self.shards.len()) {
+            env[0].1 = crate::Address::Unix(sock.to_path_buf()).to_string();
+        }
+        env
+    }
+
     /// A SmartRedis [`Client`](crate::Client) connected to this store, named `logger_name` in logs. `SSDB` and
     /// `SR_DB_TYPE` come from the orchestrator (the environment is neither read for them nor changed); the other
     /// client settings are read from the environment, suffixed with the database identifier when there is one.
@@ -440,25 +482,20 @@ impl Orchestrator {
         !self.shards.is_empty() && self.status().iter().all(|s| s.state == ShardState::Running)
     }
 
-    /// Per-shard status, checked now (process alive, `PING`, `cluster_state`).
+    /// Per-shard status, checked now (process or step alive, `PING`, `cluster_state`). Changes nothing.
     pub fn status(&mut self) -> Vec<ShardStatus> {
-        let host = self.host.clone();
         let clustered = self.db_type == DbType::Clustered;
+        let launcher = &mut self.launcher;
         self.shards
-            .iter_mut()
+            .iter()
             .map(|s| {
-                let address = format!("{host}:{}", s.port);
-                let (state, detail) = if !s.is_alive() {
-                    (
-                        ShardState::Exited,
-                        s.exit_status().unwrap_or_else(|| "process gone".into()),
-                    )
-                } else {
-                    probe(&host, s.port, clustered)
+                let (state, detail) = match launcher.exited(s) {
+                    Some(how) => (ShardState::Exited, how),
+                    None => probe(&s.host, s.port, clustered),
                 };
                 ShardStatus {
                     index: s.index,
-                    address,
+                    address: s.address(),
                     pid: s.pid,
                     state,
                     detail,
@@ -471,7 +508,7 @@ impl Orchestrator {
     pub fn config_set(&mut self, name: &str, value: &str) -> Result<()> {
         for s in &self.shards {
             let mut con =
-                local::connect(&self.host, s.port, CONNECT_TIMEOUT).map_err(|e| Error::Redis {
+                local::connect(&s.host, s.port, CONNECT_TIMEOUT).map_err(|e| Error::Redis {
                     shard: s.index,
                     port: s.port,
                     context: "connect".into(),
@@ -492,9 +529,12 @@ impl Orchestrator {
         Ok(())
     }
 
-    /// Stops every shard: `SHUTDOWN SAVE` (persistence on) or `SHUTDOWN NOSAVE`, then SIGTERM, then SIGKILL by PID,
-    /// all within the stop timeout; then, when no shard is left alive, removes `nodes-*.conf` and the state file
-    /// (otherwise [`Error::StopFailed`], with the files kept). Stopping a stopped one is a no-op.
+    /// Stops every shard: `SHUTDOWN SAVE` (persistence on) or `SHUTDOWN NOSAVE`, then the launcher's polite and
+    /// forceful ends (SIGTERM/SIGKILL by PID, `scancel`, ...), all within the stop timeout; then, when no shard is
+    /// left, releases the launcher's job and removes `nodes-*.conf` and the state file (otherwise
+    /// [`Error::StopFailed`], with the files kept). Nothing is shut down or signalled unless its identity (process
+    /// start time and executable, the store's run id) checks out ([`Error::NotOurs`] otherwise). Stopping a
+    /// stopped one is a no-op.
     pub fn stop(&mut self) -> Result<()> {
         if self.shards.is_empty() {
             return Ok(());
@@ -503,36 +543,62 @@ impl Orchestrator {
         let bound = self.opts.stop_timeout;
         let mode = if self.save_on_stop { "SAVE" } else { "NOSAVE" };
         let packed = redis::cmd("SHUTDOWN").arg(mode).get_packed_command();
+        let run_id = self.run_id.clone();
+        let mut refused = Vec::new();
+        let mut ours = Vec::new();
         // Keep the connections open until the processes are gone, so each SHUTDOWN is read before EOF.
         let mut cons = Vec::new();
-        for s in self.shards.iter_mut() {
-            if !s.is_alive() {
+        for s in &self.shards {
+            if self.launcher.exited(s).is_some() {
                 continue;
             }
-            let sent = local::connect(&self.host, s.port, CONNECT_TIMEOUT)
-                .and_then(|mut c| c.send_packed_command(&packed).map(|()| c));
-            match sent {
-                Ok(c) => cons.push(c),
-                Err(_) => s.signal(libc::SIGTERM),
+            if let Err(why) = self.launcher.verify(s, &run_id) {
+                refused.push(format!("shard {} ({}): {why}", s.index, s.address()));
+                continue;
+            }
+            ours.push(s.clone());
+            if let Ok(c) = local::connect(&s.host, s.port, CONNECT_TIMEOUT)
+                .and_then(|mut c| c.send_packed_command(&packed).map(|()| c))
+            {
+                cons.push(c);
             }
         }
-        let mut alive = local::wait_gone(&mut self.shards, start + bound.mul_f32(0.6));
+        let mut alive = self.wait_gone(&ours, start + bound.mul_f32(0.6));
         if !alive.is_empty() {
-            self.shards.iter_mut().for_each(|s| s.signal(libc::SIGTERM));
-            alive = local::wait_gone(&mut self.shards, start + bound.mul_f32(0.9));
+            self.launcher.terminate(&alive, &run_id, false);
+            alive = self.wait_gone(&alive, start + bound.mul_f32(0.9));
         }
         if !alive.is_empty() {
-            self.shards.iter_mut().for_each(|s| s.signal(libc::SIGKILL));
-            alive = local::wait_gone(&mut self.shards, Instant::now() + Duration::from_secs(2));
+            self.launcher.terminate(&alive, &run_id, true);
+            alive = self.wait_gone(&alive, Instant::now() + Duration::from_secs(2));
         }
         drop(cons);
+        if !refused.is_empty() {
+            return Err(Error::NotOurs(refused.join("; ")));
+        }
         // A surviving shard keeps its state file and nodes.conf, so it can still be found and stopped.
         if !alive.is_empty() {
-            return Err(Error::StopFailed(alive));
+            return Err(Error::StopFailed(alive.iter().map(|s| s.pid).collect()));
         }
+        self.launcher.release()?;
         self.remove_files();
         self.shards.clear();
         Ok(())
+    }
+
+    /// Waits until every shard of `shards` has exited, or `deadline`; returns those still running.
+    fn wait_gone(&mut self, shards: &[ShardRecord], deadline: Instant) -> Vec<ShardRecord> {
+        loop {
+            let alive: Vec<ShardRecord> = shards
+                .iter()
+                .filter(|s| self.launcher.exited(s).is_none())
+                .cloned()
+                .collect();
+            if alive.is_empty() || Instant::now() >= deadline {
+                return alive;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 
     /// Replaces the bound on [`Orchestrator::stop`] (useful after [`Orchestrator::attach`]).
@@ -548,16 +614,19 @@ impl Orchestrator {
         self.stop_on_drop = false;
     }
 
-    /// Kills every shard now (SIGKILL) and waits for them, bounded; used when a start fails (the caller then removes
+    /// Kills every shard now and waits for them, bounded; used when a start fails (the caller then removes
     /// the files and forgets the shards).
     fn kill_all(&mut self) {
-        self.shards.iter_mut().for_each(|s| s.signal(libc::SIGKILL));
-        local::wait_gone(&mut self.shards, Instant::now() + Duration::from_secs(5));
+        let shards = self.shards.clone();
+        let run_id = self.run_id.clone();
+        self.launcher.terminate(&shards, &run_id, true);
+        self.wait_gone(&shards, Instant::now() + Duration::from_secs(5));
     }
 
     fn remove_files(&self) {
         for s in &self.shards {
             let _ = remove_if_exists(&self.dir.join(local::nodes_conf(s.port)));
+            let _ = remove_if_exists(&self.dir.join(local::shard_nodes_conf(s.index)));
         }
         let _ = State::remove(&self.dir);
     }
@@ -618,17 +687,26 @@ fn probe(host: &str, port: u16, clustered: bool) -> (ShardState, String) {
     }
 }
 
-/// Removes a stale record (state file whose processes are gone) and its cluster files; a live one is an error.
+/// Removes a stale record (state file whose shards are all gone) and its cluster files; a live one is an error.
 fn clean_stale(dir: &Path) -> Result<()> {
-    let Some(st) = State::load(dir)? else {
-        return Ok(());
+    let mut orc = match Orchestrator::attach(dir) {
+        Ok(o) => o,
+        Err(Error::NotRunning(_)) => return Ok(()),
+        Err(e) => return Err(e),
     };
-    if !st.live_pids().is_empty() {
+    if orc
+        .shards
+        .clone()
+        .iter()
+        .any(|s| orc.launcher.exited(s).is_none())
+    {
         return Err(Error::AlreadyRunning(dir.to_path_buf()));
     }
-    for s in &st.shards {
+    for s in &orc.shards {
         remove_if_exists(&dir.join(local::nodes_conf(s.port)))?;
+        remove_if_exists(&dir.join(local::shard_nodes_conf(s.index)))?;
     }
+    orc.shards.clear();
     State::remove(dir)
 }
 

@@ -134,6 +134,13 @@ pub struct OrchestratorOptions {
     pub(crate) db_identifier: Option<String>,
     pub(crate) cpus: Vec<usize>,
     pub(crate) die_with_parent: bool,
+    pub(crate) launcher: super::launcher::LauncherKind,
+    pub(crate) nodes: Option<usize>,
+    pub(crate) batch: bool,
+    pub(crate) walltime: Option<String>,
+    pub(crate) account: Option<String>,
+    pub(crate) queue: Option<String>,
+    pub(crate) cpus_per_shard: Option<u32>,
     pub(crate) partial_coverage: bool,
 }
 
@@ -159,6 +166,13 @@ impl Default for OrchestratorOptions {
             db_identifier: None,
             cpus: Vec::new(),
             die_with_parent: false,
+            launcher: super::launcher::LauncherKind::Local,
+            nodes: None,
+            batch: false,
+            walltime: None,
+            account: None,
+            queue: None,
+            cpus_per_shard: None,
             partial_coverage: false,
         }
     }
@@ -352,6 +366,57 @@ impl OrchestratorOptions {
         self
     }
 
+    /// The launcher that starts the shards (default [`Local`](super::launcher::LauncherKind::Local); `Auto`
+    /// picks from `SLURM_JOB_ID`, `PBS_JOBID`, `LSB_JOBID`, `COBALT_JOBID`).
+    pub fn launcher(mut self, kind: super::launcher::LauncherKind) -> Self {
+        self.launcher = kind;
+        self
+    }
+
+    /// Scheduler launchers: how many nodes the shards spread over (default: one shard per node — inside an
+    /// allocation, at most its nodes; more shards than nodes share nodes on distinct ports).
+    pub fn nodes(mut self, n: usize) -> Self {
+        self.nodes = Some(n);
+        self
+    }
+
+    /// Scheduler launchers: run the store as a separate job even from inside an allocation (default: a separate
+    /// job only outside one).
+    pub fn batch(mut self, on: bool) -> Self {
+        self.batch = on;
+        self
+    }
+
+    /// Scheduler launchers: walltime of a separate store job (`HH:MM:SS` for Slurm/PBS, minutes or `HH:MM` for
+    /// LSF/Cobalt), passed as given.
+    pub fn walltime(mut self, t: impl Into<String>) -> Self {
+        self.walltime = Some(t.into());
+        self
+    }
+
+    /// Scheduler launchers: account (project) charged for a separate store job.
+    pub fn account(mut self, a: impl Into<String>) -> Self {
+        self.account = Some(a.into());
+        self
+    }
+
+    /// Scheduler launchers: partition (Slurm) or queue of a separate store job.
+    pub fn queue(mut self, q: impl Into<String>) -> Self {
+        self.queue = Some(q.into());
+        self
+    }
+
+    /// Scheduler launchers: CPUs given to each shard.
+    pub fn cpus_per_shard(mut self, n: u32) -> Self {
+        self.cpus_per_shard = Some(n);
+        self
+    }
+
+    /// The launcher asked for.
+    pub fn get_launcher(&self) -> super::launcher::LauncherKind {
+        self.launcher
+    }
+
     /// Let the live shards of a cluster keep serving their slots while a shard is down
     /// (`cluster-require-full-coverage no`). Default `false`, as Redis: the whole cluster answers `CLUSTERDOWN`
     /// once any slot has no live owner.
@@ -424,6 +489,28 @@ impl OrchestratorOptions {
                 ));
             }
         }
+        if self.launcher.resolve() == super::launcher::LauncherKind::Local {
+            check_cpus(&self.cpus, configured_cpus())?;
+        } else if !self.cpus.is_empty() {
+            return bad(
+                "cpus (pinning) is for the local launcher; use cpus_per_shard with a scheduler"
+                    .into(),
+            );
+        }
+        if self.nodes == Some(0) || self.cpus_per_shard == Some(0) {
+            return bad("nodes and cpus per shard must be at least 1".into());
+        }
+        for (name, v) in [
+            ("walltime", &self.walltime),
+            ("account", &self.account),
+            ("queue", &self.queue),
+        ] {
+            if let Some(v) = v {
+                if v.trim().is_empty() || v.contains(char::is_whitespace) {
+                    return bad(format!("{name} {v:?} is empty or contains spaces"));
+                }
+            }
+        }
         if let Some(id) = &self.db_identifier {
             if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return bad(format!(
@@ -435,6 +522,46 @@ impl OrchestratorOptions {
     }
 }
 
+/// Number of CPUs the machine has (configured, online or not).
+pub(crate) fn configured_cpus() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_CONF) };
+    usize::try_from(n).unwrap_or(1).max(1)
+}
+
+/// Checks CPU indices against a machine with `available` CPUs (and the kernel's `CPU_SETSIZE`), so that a bad
+/// index is an option error here rather than a failure in the forked child.
+pub(crate) fn check_cpus(cpus: &[usize], available: usize) -> Result<()> {
+    let setsize = 8 * std::mem::size_of::<libc::cpu_set_t>();
+    let limit = available.min(setsize);
+    match cpus.iter().find(|&&c| c >= limit) {
+        Some(c) => Err(Error::InvalidOption(format!(
+            "CPU {c} does not exist: this machine has CPUs 0-{} ({available} in all)",
+            limit.saturating_sub(1)
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn current_dir() -> Result<PathBuf> {
     std::env::current_dir().map_err(|e| Error::io(Path::new("."), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_indices_are_checked_against_the_machine() {
+        assert!(check_cpus(&[0, 1], 2).is_ok());
+        let e = check_cpus(&[0, 2], 2).unwrap_err().to_string();
+        assert!(
+            e.contains("CPU 2 does not exist") && e.contains("0-1"),
+            "{e}"
+        );
+        assert!(check_cpus(&[99_999], 200_000).is_err());
+        let e = OrchestratorOptions::new().cpus([1024]).validate();
+        assert!(matches!(e, Err(Error::InvalidOption(_))));
+        assert!(OrchestratorOptions::new().cpus([0]).validate().is_ok());
+    }
 }

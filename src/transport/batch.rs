@@ -11,11 +11,24 @@ use std::io;
 use redis::Value;
 
 use super::conn::Request;
-use super::resp::{BufStream, ReplyError};
+use super::resp::{BufStream, ReplyError, SMALL_PAYLOAD};
 use super::tensor::{TensorGet, TensorSet};
 use crate::cluster::Redirect;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
+
+/// Sends `packed` with each `(offset, payload)` of `splices` (in offset order) inserted at its offset.
+fn send_spliced(io: &mut BufStream, packed: &[u8], splices: &[(usize, &[u8])]) -> io::Result<()> {
+    let mut bufs: Vec<&[u8]> = Vec::with_capacity(2 * splices.len() + 1);
+    let mut start = 0;
+    for &(at, data) in splices {
+        bufs.push(&packed[start..at]);
+        bufs.push(data);
+        start = at;
+    }
+    bufs.push(&packed[start..]);
+    io.send_vectored(&bufs)
+}
 
 /// One command of a [`Batch`].
 pub enum Part<'a> {
@@ -92,31 +105,35 @@ impl Request for Batch<'_> {
     type Output = Vec<Outcome>;
 
     fn send(&self, io: &mut BufStream) -> io::Result<()> {
-        // Consecutive plain commands are packed into one write.
+        // The pipeline goes out in one vectored write: plain commands, tensor gets and small tensor payloads are
+        // packed into one buffer, large row-major payloads are spliced in from the caller's memory. Only a tensor
+        // produced while sending (Fortran order, nested rows) takes writes of its own.
         let mut packed = Vec::new();
+        let mut splices: Vec<(usize, &[u8])> = Vec::new();
         for (part, _) in &self.parts {
             match part {
                 Part::Cmd(c) => c.write_packed_command(&mut packed),
-                Part::Set(s) => {
-                    if !packed.is_empty() {
-                        io.send(&packed)?;
-                        packed.clear();
+                Part::Get(g) => packed.extend_from_slice(g.command()),
+                Part::Set(s) => match s.row_major_parts() {
+                    Some((header, data)) => {
+                        packed.extend_from_slice(header);
+                        if data.len() <= SMALL_PAYLOAD {
+                            packed.extend_from_slice(data);
+                        } else {
+                            splices.push((packed.len(), data));
+                        }
+                        packed.extend_from_slice(b"\r\n");
                     }
-                    s.send(io)?;
-                }
-                Part::Get(g) => {
-                    if !packed.is_empty() {
-                        io.send(&packed)?;
+                    None => {
+                        send_spliced(io, &packed, &splices)?;
                         packed.clear();
+                        splices.clear();
+                        s.send(io)?;
                     }
-                    g.send(io)?;
-                }
+                },
             }
         }
-        if !packed.is_empty() {
-            io.send(&packed)?;
-        }
-        Ok(())
+        send_spliced(io, &packed, &splices)
     }
 
     fn receive(&mut self, io: &mut BufStream) -> std::result::Result<Vec<Outcome>, ReplyError> {

@@ -20,6 +20,9 @@ pub(crate) const READ_BUF: usize = 64 * 1024;
 /// the caller's memory with `sendmsg`.
 pub(crate) const SMALL_PAYLOAD: usize = 16 * 1024;
 
+/// The most slices one `sendmsg` takes (Linux's `IOV_MAX`).
+const IOV_MAX: usize = 1024;
+
 /// How deeply arrays may nest in a reply (the reader recurses once per level).
 const MAX_DEPTH: usize = 128;
 
@@ -143,7 +146,7 @@ impl BufStream {
             .collect();
         let mut rest: &mut [IoSlice<'_>] = &mut slices;
         while !rest.is_empty() {
-            let count = rest.len().min(64);
+            let count = rest.len().min(IOV_MAX);
             // SAFETY: msghdr points at `count` valid IoSlices (same layout as iovec) that outlive the call.
             let n = unsafe {
                 let mut msg: libc::msghdr = std::mem::zeroed();

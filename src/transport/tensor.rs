@@ -35,6 +35,15 @@ impl<'a> TensorSet<'a> {
     }
 }
 
+impl<'a> TensorSet<'a> {
+    /// The command header and the row-major payload it is followed by (then `\r\n`), when the payload is
+    /// row-major memory that can be sent from where it is; `None` when it is produced while sending (Fortran
+    /// order, nested rows). Lets a pipeline send many commands in one write.
+    pub(crate) fn row_major_parts(&self) -> Option<(&[u8], &'a [u8])> {
+        self.tensor.row_major().map(|d| (&self.header[..], d))
+    }
+}
+
 impl Request for TensorSet<'_> {
     type Output = ();
 
@@ -133,6 +142,13 @@ fn drain(io: &mut BufStream, h: Header) -> Result<(), ReplyError> {
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+impl TensorGet<'_> {
+    /// The encoded command (lets a pipeline send many commands in one write).
+    pub(crate) fn command(&self) -> &[u8] {
+        &self.command
     }
 }
 

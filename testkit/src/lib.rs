@@ -9,8 +9,9 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use smartredis::orchestrator::local::{Launch, ShardProc};
+use smartredis::orchestrator::local::{log_tail, shard_command};
 use smartredis::orchestrator::OrchestratorOptions;
+use smartredis::orchestrator::Plan;
 
 /// How long a fresh server may take to answer `PING`.
 const START_BOUND: Duration = Duration::from_secs(20);
@@ -138,7 +139,8 @@ impl ServerOptions {
 
 /// A running `redis-server`, killed by PID on drop.
 pub struct RedisServer {
-    shard: ShardProc,
+    child: std::process::Child,
+    log: PathBuf,
     /// The TCP port it listens on (127.0.0.1).
     pub port: u16,
     /// The Unix socket it listens on, when asked for.
@@ -189,16 +191,29 @@ impl RedisServer {
         if let Some(s) = &socket {
             launcher = launcher.unix_socket(s).unix_socket_perm(0o700);
         }
-        let launch = Launch {
+        let plan = Plan {
+            opts: launcher,
             server: redis_server_bin(),
             module: opts.module.clone().map(|m| (m, opts.module_args.clone())),
-            host: "127.0.0.1".into(),
             dir: dir.clone(),
             cluster: false,
+            run_id: "testkit".into(),
         };
-        let shard = ShardProc::spawn(&launcher, &launch, 0, port).map_err(|e| e.to_string())?;
+        let log = dir.join("shard-0.log");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .map_err(|e| format!("{}: {e}", log.display()))?;
+        let err = file.try_clone().map_err(|e| e.to_string())?;
+        let child = shard_command(&plan, 0, "127.0.0.1", port)
+            .stdout(file)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| format!("spawn {}: {e}", plan.server.display()))?;
         let mut server = RedisServer {
-            shard,
+            child,
+            log,
             port,
             socket,
             dir,
@@ -211,11 +226,10 @@ impl RedisServer {
     fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + START_BOUND;
         while Instant::now() < deadline {
-            if !self.shard.is_alive() {
+            if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!(
-                    "redis-server exited with {}; log tail:\n{}",
-                    self.shard.exit_status().unwrap_or_default(),
-                    self.shard.log_tail(10)
+                    "redis-server exited with {status}; log tail:\n{}",
+                    log_tail(&self.log, 10)
                 ));
             }
             if let Ok(mut con) = self.try_connection() {
@@ -257,19 +271,21 @@ impl RedisServer {
 
     /// The server's process id.
     pub fn pid(&self) -> u32 {
-        self.shard.pid
+        self.child.id()
     }
 
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
-        self.shard.is_alive()
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// Kills the server now (SIGKILL) and waits (bounded) until it is gone and reaped.
     pub fn kill(&mut self) {
-        self.shard.signal(libc::SIGKILL);
+        if self.is_running() {
+            let _ = self.child.kill();
+        }
         let deadline = Instant::now() + START_BOUND;
-        while self.shard.is_alive() && Instant::now() < deadline {
+        while self.is_running() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(2));
         }
     }

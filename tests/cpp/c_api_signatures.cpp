@@ -400,6 +400,12 @@ static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_timeouts),
 static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_db_identifier),
                            SRError (*)(void*, const char*, size_t)>::value,
               "sr_orchestrator_options_set_db_identifier: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_launcher),
+                           SRError (*)(void*, const char*, size_t)>::value,
+              "sr_orchestrator_options_set_launcher: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_scheduler),
+                           SRError (*)(void*, size_t, uint32_t, const char*, size_t, const char*, size_t, const char*, size_t, bool)>::value,
+              "sr_orchestrator_options_set_scheduler: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_cpus),
                            SRError (*)(void*, const size_t*, size_t)>::value,
               "sr_orchestrator_options_set_cpus: the header changed: run make bindings and review the wrappers");
@@ -430,6 +436,9 @@ static_assert(std::is_same<decltype(&::sr_orchestrator_config_set),
 static_assert(std::is_same<decltype(&::sr_orchestrator_create_client),
                            SRError (*)(void*, const char*, size_t, void**)>::value,
               "sr_orchestrator_create_client: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_orchestrator_dry_run),
+                           SRError (*)(void*, const char**, size_t*)>::value,
+              "sr_orchestrator_dry_run: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::sr_orchestrator_stop),
                            SRError (*)(void*)>::value,
               "sr_orchestrator_stop: the header changed: run make bindings and review the wrappers");

@@ -178,7 +178,56 @@ def check(tag):
             check_item(ds, tag, first + j)
 
 
+def model_inputs():
+    """The add/mul model's inputs, as tests/interop.rs writes them: exact in float32, so are their sum and
+    product."""
+    i = np.arange(12, dtype=np.float32).reshape(3, 4)
+    return i * np.float32(0.375) - np.float32(2.0), ((i * 7) % 11) * np.float32(1.25) - np.float32(3.0)
+
+
+LINEAR_W = np.array([[1.0, -2.0], [0.5, 3.0], [4.0, -1.5]], dtype=np.float32)
+LINEAR_B = np.array([0.25, -0.75], dtype=np.float32)
+
+
+def models(tag, addmul_file, linear_file):
+    """Models through the Python client: set (from a file and from bytes), get, exists, run and delete; the
+    add/mul model runs on inputs our side wrote, and leaves its outputs for our side to read."""
+    c = Client(logger_name="interop-python")
+    addmul = tag + "_addmul"
+    c.set_model_from_file(addmul, addmul_file, "ONNX", "CPU")
+    expect(c.model_exists(addmul), "model %s does not exist" % addmul)
+    expect(c.poll_model(addmul, 10, 1), "poll_model " + addmul)
+    with open(addmul_file, "rb") as f:
+        blob = f.read()
+    expect(c.get_model(addmul) == blob, "get_model gives other bytes than were set")
+    a, b = model_inputs()
+    expect(same(c.get_tensor(tag + "_a"), a), "input a as read by Python")
+    c.run_model(addmul, [tag + "_a", tag + "_b"], [tag + "_sum", tag + "_prod"])
+    expect(same(c.get_tensor(tag + "_sum"), a + b), "sum: %r" % c.get_tensor(tag + "_sum"))
+    expect(same(c.get_tensor(tag + "_prod"), a * b), "prod: %r" % c.get_tensor(tag + "_prod"))
+
+    linear = tag + "_linear"
+    with open(linear_file, "rb") as f:
+        c.set_model(linear, f.read(), "ONNX", "CPU")
+    x = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.float32)
+    c.put_tensor(tag + "_x", x)
+    c.run_model(linear, [tag + "_x"], [tag + "_y"])
+    y = c.get_tensor(tag + "_y")
+    expect(same(y, x @ LINEAR_W + LINEAR_B), "linear: %r, expected %r" % (y, x @ LINEAR_W + LINEAR_B))
+    c.delete_model(linear)
+    expect(not c.model_exists(linear), "model %s still exists after delete_model" % linear)
+
+    # The same linear model, set by our C API.
+    ours = tag + "_linear_rs"
+    expect(c.model_exists(ours), "model %s (set by our client) does not exist" % ours)
+    with open(linear_file, "rb") as f:
+        expect(c.get_model(ours) == f.read(), "get_model of %s gives other bytes than were set" % ours)
+    c.run_model(ours, [tag + "_x"], [tag + "_y_rs"])
+    expect(same(c.get_tensor(tag + "_y_rs"), x @ LINEAR_W + LINEAR_B), "linear (set by our client)")
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("write", "check"):
-        fail("usage: interop.py write|check TAG")
-    {"write": write, "check": check}[sys.argv[1]](sys.argv[2])
+    roles = {"write": (write, 1), "check": (check, 1), "models": (models, 3)}
+    if len(sys.argv) < 2 or sys.argv[1] not in roles or len(sys.argv) != 2 + roles[sys.argv[1]][1]:
+        fail("usage: interop.py write|check TAG, or interop.py models TAG ADDMUL.onnx LINEAR.onnx")
+    roles[sys.argv[1]][0](*sys.argv[2:])

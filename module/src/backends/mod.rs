@@ -1,11 +1,13 @@
 //! Model backends behind one interface, each loaded on first use (RedisAI `src/backends/backends.c`).
 //!
 //! A backend is loaded by `AI.CONFIG LOADBACKEND <name> <path>`, by a load-time `<name> <path>` argument, or on
-//! the first `AI.MODELSTORE` (or RDB/AOF load) that names it, from `<BACKENDSPATH>/redisai_<x>/`. Only ONNX
-//! (ONNX Runtime's C library, opened with `dlopen`) is in this build; the others answer a clear error.
+//! the first `AI.MODELSTORE`/`AI.SCRIPTSTORE` (or RDB/AOF load) that names it, from `<BACKENDSPATH>/redisai_<x>/`.
+//! ONNX (ONNX Runtime's C library) and TORCH (the libtorch shim `redisai_torch.so`) are opened with `dlopen`; the
+//! others answer a clear error.
 
 pub mod onnx;
 pub mod ort_api;
+pub mod torch;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -47,6 +49,42 @@ pub trait BackendLibrary: Send + Sync {
     fn load_model(&self, blob: &[u8], opts: &ModelOptions) -> Result<Arc<dyn LoadedModel>, String>;
     /// Its `INFO MODULES` `backends_info` fields.
     fn info(&self) -> Vec<(&'static str, InfoValue)>;
+    /// Compiles a script (TORCH only); the error is the reply text.
+    fn compile_script(
+        &self,
+        _source: &str,
+        _opts: &ModelOptions,
+    ) -> Result<Arc<dyn LoadedScript>, String> {
+        Err(format!(
+            "ERR the {} backend does not run scripts",
+            self.kind().name()
+        ))
+    }
+}
+
+/// One call of a script function.
+pub struct ScriptCall<'a> {
+    /// The function.
+    pub function: &'a str,
+    /// Called as an entry point, `fn(tensors: List[Tensor], keys: List[str], args: List[str])`; otherwise with
+    /// the inputs positionally (RedisAI's best-effort call for scripts stored without entry points).
+    pub entry_point: bool,
+    /// Input tensors.
+    pub inputs: &'a [&'a Tensor],
+    /// `KEYS` (entry points only).
+    pub keys: &'a [Vec<u8>],
+    /// `ARGS` (entry points only).
+    pub args: &'a [Vec<u8>],
+}
+
+/// A compiled script, shared by every job that uses it (runs may be concurrent).
+pub trait LoadedScript: Send + Sync {
+    /// Whether the script defines `name`.
+    fn has_function(&self, name: &str) -> bool;
+    /// Checks that `name` exists with the entry-point signature; the error is RedisAI's text.
+    fn check_entry_point(&self, name: &str) -> Result<(), String>;
+    /// Runs a function; its tensor results, flattened. The error is the backend's message, one line.
+    fn run(&self, call: &ScriptCall) -> Result<Vec<Tensor>, String>;
 }
 
 /// A model ready to run, shared by every job that uses it (runs may be concurrent).
@@ -114,6 +152,7 @@ pub fn get_or_load(kind: Backend) -> Result<Arc<dyn BackendLibrary>, String> {
 fn open(kind: Backend, path: &str) -> Result<Arc<dyn BackendLibrary>, String> {
     match kind {
         Backend::Onnx => Ok(Arc::new(onnx::OnnxBackend::open(path)?)),
+        Backend::Torch => Ok(Arc::new(torch::open(path)?)),
         other => Err(format!(
             "the {} backend is not available in this build",
             other.name()

@@ -1,10 +1,11 @@
-//! Command handlers, one file per object kind (tensors, models, DAGs; scripts later), plus `AI.CONFIG`.
+//! Command handlers, one file per object kind (tensors, models, scripts, DAGs), plus `AI.CONFIG`.
 //! Each handler has the [`crate::guard::Handler`] shape and is registered through [`crate::guarded!`].
 
 pub mod config;
 pub mod dag;
 pub mod model;
 pub mod scan;
+pub mod script;
 pub mod tensor;
 
 use redis_module::{raw, RedisString};

@@ -111,6 +111,8 @@ struct DagJob {
     enqueued: Instant,
     timed_out: bool,
     bc: *mut raw::RedisModuleBlockedClient,
+    /// Counted in flight until released (on the main thread).
+    _in_flight: queue::InFlight,
 }
 
 // SAFETY: the blocked-client handle may be used from any thread; the DAG's held tensors are only read off the main
@@ -141,6 +143,7 @@ pub fn submit(ctx: &Context, mut dag: Dag) -> RedisResult {
         enqueued: Instant::now(),
         timed_out: false,
         bc,
+        _in_flight: queue::in_flight(),
     });
     q.spawn(Box::new(move |q| step(job, q)));
     REPLIED

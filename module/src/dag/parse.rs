@@ -16,6 +16,8 @@ use smartredis_protocol::commands::model::TIMEOUT;
 use super::{Dag, ModelRunner, Op, OpState, Runner};
 use crate::commands::model::{lookup_model, parse_error};
 use crate::model::parse::{self as model_parse, RunArgs};
+use crate::script::parse as script_parse;
+use crate::script::ScriptRunner;
 use crate::tensor::parse::{msg, parse_tensorget_format, parse_tensorset, Arg, DataSource};
 use crate::tensor::rdb::TENSOR_TYPE;
 use crate::tensor::tensor::{HeldString, Tensor, TensorData};
@@ -327,18 +329,38 @@ fn model_op(
     })
 }
 
-/// A script op. Scripts are not in this build yet, so any key answers as RedisAI does for a key that holds no
-/// script: `ERR script key is empty`, or WRONGTYPE when it holds something else.
+/// A script op: the script is read from the keyspace now (`ERR script key is empty` / WRONGTYPE), its arguments
+/// parsed by the script commands' parsers (any scope order inside a DAG), and run by a [`ScriptRunner`].
 fn script_op(ctx: &Context, op: &[RedisString], command: &str) -> Result<Parsed, RedisError> {
-    if op.len() < 3 {
+    let deprecated = command == SCRIPTRUN;
+    if op.len() < if deprecated { 4 } else { 3 } {
         return err(format!(
             "ERR wrong number of arguments for '{command}' command"
         ));
     }
-    if ctx.open_key(&op[1]).key_type() == redis_module::raw::KeyType::Empty {
-        return err("ERR script key is empty");
+    let script = crate::commands::script::lookup(ctx, &op[1])?;
+    let run = if deprecated {
+        script_parse::parse_scriptrun(op)
+    } else {
+        script_parse::parse_scriptexecute(op, true)
     }
-    Err(RedisError::WrongType)
+    .map_err(parse_error)?;
+    if run.timeout_ms.is_some() {
+        return err(OP_TIMEOUT);
+    }
+    let name = |i: &usize| op[*i].as_slice().to_vec();
+    let outputs: Vec<Vec<u8>> = run.outputs.iter().map(name).collect();
+    Ok(Parsed::Run {
+        runner: Box::new(ScriptRunner {
+            script,
+            function: String::from_utf8_lossy(op[2].as_slice()).into_owned(),
+            keys: run.keys.iter().map(name).collect(),
+            args: run.args.iter().map(name).collect(),
+            noutputs: outputs.len(),
+        }),
+        inputs: run.inputs.iter().map(name).collect(),
+        outputs,
+    })
 }
 
 /// Gives every tensor version a slot (RedisAI `MapTensorsKeysToIndices`, `ValidatePersistKeys`).

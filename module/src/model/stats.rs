@@ -47,6 +47,30 @@ impl Stats {
         }
     }
 
+    /// Zeroed counters of a script (backend TORCH; `samples` stays −1, as RedisAI reports for scripts).
+    pub fn script(key: &[u8], device: &str, tag: &[u8]) -> Stats {
+        Stats {
+            key: key.to_vec(),
+            kind: "SCRIPT",
+            backend: smartredis_protocol::Backend::Torch.name(),
+            device: device.to_string(),
+            tag: tag.to_vec(),
+            duration_us: AtomicU64::new(0),
+            samples: AtomicI64::new(-1),
+            calls: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+        }
+    }
+
+    /// Records one finished script run: its duration and whether it failed.
+    pub fn record_script(&self, duration_us: u64, ok: bool) {
+        self.duration_us.fetch_add(duration_us, Ordering::Relaxed);
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        if !ok {
+            self.errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Records one finished run: its duration, and on success the batch size it produced.
     pub fn record(&self, duration_us: u64, samples: Option<i64>) {
         self.duration_us.fetch_add(duration_us, Ordering::Relaxed);
@@ -64,7 +88,8 @@ impl Stats {
     /// `AI.INFO ... RESETSTAT`.
     pub fn reset(&self) {
         self.duration_us.store(0, Ordering::Relaxed);
-        self.samples.store(0, Ordering::Relaxed);
+        let samples = if self.kind == "SCRIPT" { -1 } else { 0 };
+        self.samples.store(samples, Ordering::Relaxed);
         self.calls.store(0, Ordering::Relaxed);
         self.errors.store(0, Ordering::Relaxed);
     }

@@ -8,6 +8,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+pub mod torch;
+
 pub use testkit::RedisServer;
 
 /// A raw RESP connection.

@@ -1,0 +1,221 @@
+//! The `AI_SCRIPT` data type: RDB v4 encoding (RedisAI `encode_v4.c` / `decode_v4.c`), AOF rewrite, COPY,
+//! MEMORY USAGE and free.
+//!
+//! RDB v4 script: `buffer device+NUL, string tag, buffer source+NUL, uint n_entry_points, buffer name+NUL × n`.
+//! Loading a script loads the TORCH backend and compiles it again, as RedisAI does.
+
+use std::os::raw::{c_int, c_void};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use redis_module::native_types::RedisType;
+use redis_module::raw;
+use smartredis_protocol::commands::{model as mkw, script as kw, SCRIPTSET, SCRIPTSTORE};
+
+use super::{build, Script, ScriptEntry};
+use crate::model::stats::{self, Stats};
+use crate::tensor::rdb::ENCVER;
+use crate::tensor::tensor::create_string;
+
+/// The registered type, named exactly as RedisAI's.
+pub static SCRIPT_TYPE: RedisType = RedisType::new(
+    "AI_SCRIPT",
+    ENCVER,
+    raw::RedisModuleTypeMethods {
+        version: raw::REDISMODULE_TYPE_METHOD_VERSION as u64,
+        rdb_load: Some(rdb_load),
+        rdb_save: Some(rdb_save),
+        aof_rewrite: Some(aof_rewrite),
+        mem_usage: Some(mem_usage),
+        digest: None,
+        free: Some(free),
+        aux_load: None,
+        aux_save: None,
+        aux_save_triggers: 0,
+        free_effort: None,
+        unlink: None,
+        copy: Some(copy),
+        defrag: None,
+        mem_usage2: None,
+        free_effort2: None,
+        unlink2: None,
+        copy2: None,
+        aux_save2: None,
+    },
+);
+
+unsafe extern "C" fn rdb_load(io: *mut raw::RedisModuleIO, encver: c_int) -> *mut c_void {
+    let loaded = catch_unwind(AssertUnwindSafe(|| load_script(io, encver)))
+        .unwrap_or_else(|_| Err("panic".into()));
+    match loaded {
+        Ok(s) => Box::into_raw(Box::new(s)).cast(),
+        Err(why) => {
+            let msg = std::ffi::CString::new(format!("Could not load a script from RDB: {why}"))
+                .unwrap_or_default();
+            // SAFETY: "%s" with one C string.
+            unsafe {
+                if let Some(log) = raw::RedisModule_LogIOError {
+                    log(io, c"warning".as_ptr(), c"%s".as_ptr(), msg.as_ptr());
+                }
+            }
+            std::ptr::null_mut()
+        }
+    }
+}
+
+fn load_buffer(io: *mut raw::RedisModuleIO) -> Result<Vec<u8>, String> {
+    let b = raw::load_string_buffer(io).map_err(|_| "short read")?;
+    Ok(b.as_ref().to_vec())
+}
+
+fn load_cstr(io: *mut raw::RedisModuleIO) -> Result<String, String> {
+    let mut b = load_buffer(io)?;
+    if b.last() == Some(&0) {
+        b.pop();
+    }
+    Ok(String::from_utf8_lossy(&b).into_owned())
+}
+
+fn load_script(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Script, String> {
+    if encver != ENCVER {
+        return Err(format!("unsupported script encoding version {encver}"));
+    }
+    let device = load_cstr(io)?;
+    let tag = load_buffer(io)?;
+    let source = load_cstr(io)?;
+    let n = raw::load_unsigned(io).map_err(|_| "short read")?;
+    if n > 1 << 20 {
+        return Err("bad entry point count".into());
+    }
+    let entry_points = (0..n)
+        .map(|_| load_cstr(io))
+        .collect::<Result<Vec<_>, _>>()?;
+    let key = key_name(io);
+    let entry = build(device, tag, source, entry_points, &key)?;
+    stats::register(&entry.stats);
+    Ok(Script(Arc::new(entry)))
+}
+
+fn key_name(io: *mut raw::RedisModuleIO) -> Vec<u8> {
+    // SAFETY: GetKeyNameFromIO returns the key being loaded (or NULL); the string is owned by Redis.
+    let k = unsafe { raw::RedisModule_GetKeyNameFromIO.map(|f| f(io)) }.unwrap_or(std::ptr::null());
+    string_bytes(k as *mut raw::RedisModuleString)
+}
+
+fn string_bytes(s: *mut raw::RedisModuleString) -> Vec<u8> {
+    if s.is_null() {
+        return Vec::new();
+    }
+    let mut len = 0usize;
+    let p = raw::string_ptr_len(s, &mut len);
+    if p.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: Redis guarantees `len` bytes at `p`.
+    unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) }.to_vec()
+}
+
+fn with_nul(s: &str) -> Vec<u8> {
+    let mut v = s.as_bytes().to_vec();
+    v.push(0);
+    v
+}
+
+unsafe extern "C" fn rdb_save(io: *mut raw::RedisModuleIO, value: *mut c_void) {
+    // SAFETY: Redis passes back a value this module created with Box<Script>.
+    let s = unsafe { &*value.cast::<Script>() }.0.clone();
+    raw::save_slice(io, &with_nul(&s.device));
+    raw::save_slice(io, &s.tag);
+    raw::save_slice(io, &with_nul(&s.source));
+    raw::save_unsigned(io, s.entry_points.len() as u64);
+    for e in &s.entry_points {
+        raw::save_slice(io, &with_nul(e));
+    }
+}
+
+/// The command and arguments after the key that recreate `s`: `AI.SCRIPTSTORE key device TAG t ENTRY_POINTS n
+/// fn... SOURCE src`, or, for a script stored without entry points, `AI.SCRIPTSET key device TAG t SOURCE src`
+/// (RedisAI writes SCRIPTSTORE there, which its own parser then refuses).
+pub fn store_command(s: &ScriptEntry) -> (&'static str, Vec<Vec<u8>>) {
+    let mut a: Vec<Vec<u8>> = vec![
+        s.device.clone().into_bytes(),
+        mkw::TAG.into(),
+        s.tag.clone(),
+    ];
+    let cmd = if s.entry_points.is_empty() {
+        SCRIPTSET
+    } else {
+        a.push(kw::ENTRY_POINTS.into());
+        a.push(s.entry_points.len().to_string().into_bytes());
+        a.extend(s.entry_points.iter().map(|e| e.clone().into_bytes()));
+        SCRIPTSTORE
+    };
+    a.push(kw::SOURCE.into());
+    a.push(s.source.clone().into_bytes());
+    (cmd, a)
+}
+
+unsafe extern "C" fn aof_rewrite(
+    io: *mut raw::RedisModuleIO,
+    key: *mut raw::RedisModuleString,
+    value: *mut c_void,
+) {
+    // SAFETY: as in rdb_save.
+    let s = unsafe { &*value.cast::<Script>() }.0.clone();
+    let (cmd, args) = store_command(&s);
+    let cmd = std::ffi::CString::new(cmd).unwrap_or_default();
+    let mut args: Vec<*mut raw::RedisModuleString> =
+        args.iter().map(|a| create_string(a)).collect();
+    // SAFETY: "sv" = RedisModuleString*, (RedisModuleString**, size_t).
+    unsafe {
+        if let Some(emit) = raw::RedisModule_EmitAOF {
+            emit(
+                io,
+                cmd.as_ptr(),
+                c"sv".as_ptr(),
+                key,
+                args.as_mut_ptr(),
+                args.len(),
+            );
+        }
+        if let Some(free) = raw::RedisModule_FreeString {
+            for a in args {
+                free(std::ptr::null_mut(), a);
+            }
+        }
+    }
+}
+
+unsafe extern "C" fn mem_usage(value: *const c_void) -> usize {
+    // SAFETY: as in rdb_save.
+    let s = unsafe { &*value.cast::<Script>() };
+    std::mem::size_of::<ScriptEntry>() + s.0.source.len()
+}
+
+unsafe extern "C" fn free(value: *mut c_void) {
+    if !value.is_null() {
+        // SAFETY: created with Box::into_raw(Box<Script>), freed once.
+        drop(unsafe { Box::from_raw(value.cast::<Script>()) });
+    }
+}
+
+/// `COPY`: the same compiled script under a new key, with statistics of its own.
+unsafe extern "C" fn copy(
+    _from: *mut raw::RedisModuleString,
+    to: *mut raw::RedisModuleString,
+    value: *const c_void,
+) -> *mut c_void {
+    // SAFETY: as in rdb_save.
+    let s = unsafe { &*value.cast::<Script>() }.0.clone();
+    let key = string_bytes(to);
+    let entry = ScriptEntry {
+        device: s.device.clone(),
+        tag: s.tag.clone(),
+        source: s.source.clone(),
+        entry_points: s.entry_points.clone(),
+        loaded: s.loaded.clone(),
+        stats: Arc::new(Stats::script(&key, &s.device, &s.tag)),
+    };
+    stats::register(&entry.stats);
+    Box::into_raw(Box::new(Script(Arc::new(entry)))).cast()
+}
