@@ -15,11 +15,6 @@
 #include <stdbool.h>
 
 /**
- * Default first client port of the shards on each node.
- */
-#define DEFAULT_BASE_PORT 6379
-
-/**
  * Error codes of the C ABI, with SmartRedis 0.6.1's names and values (`srexception.h`).
  */
 typedef enum {

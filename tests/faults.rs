@@ -212,7 +212,9 @@ fn aof_server(dir: &std::path::Path, port: Option<u16>) -> RedisServer {
     let mut o = RedisServer::options()
         .with_module()
         .dir(dir)
-        .args(["--appendonly", "yes"]);
+        // `always`: the AOF write happens before the reply goes out. With `everysec`, Redis may postpone the
+        // write while an fsync is slow and still reply, so a crash could lose an acknowledged write.
+        .args(["--appendonly", "yes", "--appendfsync", "always"]);
     if let Some(p) = port {
         o = o.port(p);
     }

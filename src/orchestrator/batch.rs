@@ -21,7 +21,7 @@ pub const JOB_SCRIPT: &str = "smartredis-store.sh";
 /// Where a separate store job's own output goes.
 pub const JOB_OUTPUT: &str = "smartredis-store.out";
 /// Default first client port of the shards on each node.
-pub const DEFAULT_BASE_PORT: u16 = 6379;
+pub(crate) const DEFAULT_BASE_PORT: u16 = 6379;
 
 /// One shard's place: its node (a name, or a shell expression inside a job script) and its port.
 #[derive(Clone, Debug, PartialEq, Eq)]
