@@ -92,13 +92,11 @@ impl Direct {
             let input = aligned(28 * 28 * 4);
             let output = aligned(10 * 4);
             let mut bufs = [std::ptr::null_mut(); 2];
-            for (i, (mem, dims)) in [
-                (&mut *input as *mut [u8], &[1, 28, 28, 1][..]),
-                (&mut *output as *mut [u8], &[1, 10][..]),
-            ]
-            .into_iter()
-            .enumerate()
-            {
+            let io: [(*mut u8, usize, &[i32]); 2] = [
+                (input.as_mut_ptr(), input.len(), &[1, 28, 28, 1]),
+                (output.as_mut_ptr(), output.len(), &[1, 10]),
+            ];
+            for (i, (ptr, len, dims)) in io.into_iter().enumerate() {
                 let ty = LiteRtRankedTensorType {
                     element_type: 1,
                     layout: LiteRtLayout::new(dims),
@@ -107,8 +105,8 @@ impl Direct {
                     "buffer",
                     (api.CreateTensorBufferFromHostMemory)(
                         &ty,
-                        (*mem).as_mut_ptr().cast(),
-                        (*mem).len(),
+                        ptr.cast(),
+                        len,
                         None,
                         &mut bufs[i],
                     ),

@@ -188,9 +188,11 @@ fn from_litert_type(t: c_int) -> Option<DType> {
     DType::ALL.into_iter().find(|&d| litert_type(d) == Some(t))
 }
 
-/// One host buffer bound to a LiteRT tensor buffer of a fixed type and shape.
+/// One host buffer bound to a LiteRT tensor buffer of a fixed type and shape; the LiteRT buffer is destroyed
+/// before the memory is freed.
 struct HostBuffer {
     handle: *mut LiteRtTensorBufferT,
+    destroy: unsafe extern "C" fn(*mut LiteRtTensorBufferT),
     mem: Aligned,
     dtype: DType,
     shape: Vec<i64>,
@@ -226,10 +228,18 @@ impl HostBuffer {
         lrt.check("LiteRtCreateTensorBufferFromHostMemory", st)?;
         Ok(HostBuffer {
             handle,
+            destroy: lrt.api.DestroyTensorBuffer,
             mem,
             dtype,
             shape: dims.iter().map(|&d| i64::from(d)).collect(),
         })
+    }
+}
+
+impl Drop for HostBuffer {
+    fn drop(&mut self) {
+        // SAFETY: created by LiteRtCreateTensorBufferFromHostMemory, destroyed once; `mem` is freed after this.
+        unsafe { (self.destroy)(self.handle) };
     }
 }
 
@@ -264,12 +274,12 @@ unsafe impl Send for Compiled {}
 impl Drop for Compiled {
     fn drop(&mut self) {
         let a = &self.lrt.api;
-        // SAFETY: each handle was created by LiteRT and is destroyed once, buffers before the compiled model,
-        // the compiled model before the model, and the model before its bytes (`_blob`, dropped after this).
+        // Buffers before the compiled model.
+        self.ins.clear();
+        self.outs.clear();
+        // SAFETY: each handle was created by LiteRT and is destroyed once, the compiled model before the model,
+        // and the model before its bytes (`_blob`, dropped after this).
         unsafe {
-            for b in self.ins.drain(..).chain(self.outs.drain(..)) {
-                (a.DestroyTensorBuffer)(b.handle);
-            }
             if !self.compiled.is_null() {
                 (a.DestroyCompiledModel)(self.compiled);
             }
@@ -444,10 +454,8 @@ impl TfliteModel {
         if same && c.outs.len() == c.output_types.len() {
             return Ok(());
         }
-        for b in c.ins.drain(..).chain(c.outs.drain(..)) {
-            // SAFETY: created by LiteRT, destroyed once.
-            unsafe { (a.DestroyTensorBuffer)(b.handle) };
-        }
+        c.ins.clear();
+        c.outs.clear();
         let mut ins = Vec::with_capacity(inputs.len());
         for (i, t) in inputs.iter().enumerate() {
             if t.shape.len() > MAX_RANK {
@@ -525,10 +533,8 @@ impl LoadedModel for TfliteModel {
         if let Err(e) = self.prepare(c, inputs) {
             // Start from fresh buffers and shapes next time.
             c.resized.clear();
-            for b in c.ins.drain(..).chain(c.outs.drain(..)) {
-                // SAFETY: created by LiteRT, destroyed once.
-                unsafe { (self.lrt.api.DestroyTensorBuffer)(b.handle) };
-            }
+            c.ins.clear();
+            c.outs.clear();
             return Err(e);
         }
         for (b, t) in c.ins.iter_mut().zip(inputs) {
