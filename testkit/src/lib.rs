@@ -4,7 +4,8 @@
 //! directory, optionally with the RedisAI-compatible module loaded, waits until the server on its port reports the
 //! PID it spawned (`INFO server`; another test's server can take a port found free), and kills it by
 //! PID when dropped — also when the test that owns it panics. [`RedisCluster`] is a thin wrapper over the launcher
-//! (`smartredis::orchestrator`).
+//! (`smartredis::orchestrator`). [`onnx`] writes small ONNX models; [`torch`] builds and runs TorchScript directly in
+//! libtorch for reference results.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -337,4 +338,5 @@ impl Drop for RedisServer {
 
 pub mod onnx;
 mod redis_cluster;
+pub mod torch;
 pub use redis_cluster::{ClusterNode, RedisCluster};

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-pub mod torch;
+pub use testkit::torch;
 
 pub use testkit::RedisServer;
 

@@ -4,19 +4,17 @@
 //! [`Shim::run_model`] / [`Shim::run_script`] give the reference results the store's answers are checked against.
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// `<repo>/build/backends`, where the build places the shim (and the install step ONNX Runtime).
+/// [`crate::backends_path`] as a string, the form a `BACKENDSPATH` argument takes; the build places the shim there
+/// too.
 pub fn backends_path() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../build/backends")
-        .to_string_lossy()
-        .into_owned()
+    crate::backends_path().to_string_lossy().into_owned()
 }
 
 /// The shim's path; panics with the fix when it was not built.
 pub fn shim_path() -> PathBuf {
-    let p = Path::new(&backends_path()).join("redisai_torch/redisai_torch.so");
+    let p = crate::backends_path().join("redisai_torch/redisai_torch.so");
     assert!(
         p.exists(),
         "{} is missing: install libtorch-dev (scripts/install-deps.sh) and rebuild the module",
