@@ -8,9 +8,18 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::address::Address;
+use crate::ai;
 
 use super::error::{Error, Result};
 use super::{env_var_names, Orchestrator, OrchestratorOptions};
+
+/// Pieces in which a preloaded model travels in `AI.MODELSTORE ... BLOB chunk...` (under Redis's 512 MiB
+/// `proto-max-bulk-len`, so a model of any size can be preloaded).
+const PRELOAD_CHUNK_SIZE: usize = 64 * 1024 * 1024;
+
+/// How long a preload may take once sent: the store loads a backend library on its first model or script
+/// (libtorch takes seconds on a busy machine) and builds the model's session before it answers.
+const PRELOAD_REPLY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Longest Unix socket path the kernel accepts (`sun_path` is 108 bytes with the NUL).
 const MAX_SOCKET_PATH: usize = 107;
@@ -230,7 +239,8 @@ fn read(key: &str, path: &Path) -> Result<Vec<u8>> {
     })
 }
 
-fn send(orc: &Orchestrator, key: &str, path: &Path, cmd: &redis::Cmd) -> Result<()> {
+/// Sends one command built by [`crate::ai`] to the store's only shard.
+fn send(orc: &Orchestrator, key: &str, path: &Path, args: &ai::Args<'_>) -> Result<()> {
     let fail = |reason: String| Error::Preload {
         key: key.into(),
         path: path.into(),
@@ -242,32 +252,47 @@ fn send(orc: &Orchestrator, key: &str, path: &Path, cmd: &redis::Cmd) -> Result<
         .ok_or_else(|| fail("the store is not running".into()))?;
     let mut con = super::local::connect(&shard.host, shard.port, Duration::from_secs(5))
         .map_err(|e| fail(e.to_string()))?;
+    for set in [
+        redis::Connection::set_read_timeout,
+        redis::Connection::set_write_timeout,
+    ] {
+        set(&con, Some(PRELOAD_REPLY_TIMEOUT)).map_err(|e| fail(e.to_string()))?;
+    }
+    let mut cmd = redis::Cmd::new();
+    for a in args {
+        cmd.arg(&a[..]);
+    }
     cmd.query::<()>(&mut con).map_err(|e| fail(e.to_string()))
 }
 
 fn preload_model(orc: &Orchestrator, m: &PreloadModel) -> Result<()> {
     let blob = read(&m.key, &m.path)?;
-    let mut cmd = redis::cmd("AI.MODELSTORE");
-    cmd.arg(&m.key)
-        .arg(m.backend.to_ascii_uppercase())
-        .arg(&m.device);
-    if m.batch_size > 0 {
-        cmd.arg("BATCHSIZE").arg(m.batch_size);
-        if m.min_batch_size > 0 {
-            cmd.arg("MINBATCHSIZE").arg(m.min_batch_size);
-        }
-    }
-    if !m.inputs.is_empty() || !m.outputs.is_empty() {
-        cmd.arg("INPUTS").arg(m.inputs.len()).arg(&m.inputs);
-        cmd.arg("OUTPUTS").arg(m.outputs.len()).arg(&m.outputs);
-    }
-    cmd.arg("BLOB").arg(blob);
-    send(orc, &m.key, &m.path, &cmd)
+    let backend = m.backend.to_ascii_uppercase();
+    let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+    let spec = ai::ModelSpec {
+        backend: &backend,
+        device: &m.device,
+        tag: "",
+        batch_size: count(m.batch_size),
+        min_batch_size: if m.batch_size > 0 {
+            count(m.min_batch_size)
+        } else {
+            0
+        },
+        min_batch_timeout: 0,
+        inputs: &m.inputs,
+        outputs: &m.outputs,
+    };
+    let args = ai::modelstore(m.key.as_bytes(), &spec, &blob, PRELOAD_CHUNK_SIZE);
+    send(orc, &m.key, &m.path, &args)
 }
 
 fn preload_script(orc: &Orchestrator, s: &PreloadScript) -> Result<()> {
-    let source = read(&s.key, &s.path)?;
-    let mut cmd = redis::cmd("AI.SCRIPTSET");
-    cmd.arg(&s.key).arg(&s.device).arg("SOURCE").arg(source);
-    send(orc, &s.key, &s.path, &cmd)
+    let source = String::from_utf8(read(&s.key, &s.path)?).map_err(|_| Error::Preload {
+        key: s.key.clone(),
+        path: s.path.clone(),
+        reason: "the script source is not UTF-8 text".into(),
+    })?;
+    let args = ai::scriptset(s.key.as_bytes(), &s.device, &source);
+    send(orc, &s.key, &s.path, &args)
 }
