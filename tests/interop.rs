@@ -3,8 +3,10 @@
 //! round, on a standalone server and a 3-shard cluster, with the ensemble prefixes (`SSKEYOUT`/`SSKEYIN`) on and
 //! off. Tensors of every type (written from row-major and from column-major memory, read back in both layouts), a
 //! dataset with every tensor type, every metadata scalar type and string metadata, and an aggregation list built
-//! by one side and consumed by the other; every value must match bit for bit (NaN payloads included). The Python
-//! half is `tests/interop/interop.py`; both halves generate the same values (`bits`).
+//! by one side and consumed by the other; every value must match bit for bit (NaN payloads included). Models (ONNX)
+//! and scripts (TORCH) set by one side are fetched byte for byte and run by the other. This file is the one home of
+//! interoperability with the Python client. The Python half is `tests/interop/interop.py`; both halves generate the
+//! same values (`bits`).
 //!
 //! A missing venv is created on first use; when that fails the tests fail. `SR_SKIP_INTEROP=1` skips them,
 //! loudly, on machines without network.
@@ -24,7 +26,10 @@ use smartredis::ffi::client_datasets::{
     append_to_list, get_dataset, get_dataset_list_range, get_datasets_from_list, get_list_length,
     put_dataset, sr_dataset_array_free,
 };
-use smartredis::ffi::client_models::{get_model, run_model, set_model};
+use smartredis::ffi::client_models::{
+    delete_script, get_model, get_script, model_exists, run_model, run_script, set_model,
+    set_script,
+};
 use smartredis::ffi::configoptions::{
     create_configoptions_from_environment, override_string_option, sr_configoptions_free,
 };
@@ -796,26 +801,8 @@ fn models(ssdb: &str, cluster: bool) {
     let c = CClient::new(ssdb, cluster, "", "", false);
     let tag = "models";
     let (a, b) = model_inputs();
-    let dims = [3usize, 4];
-    let t = SRTensorType::SRTensorTypeFloat as c_int;
-    let layout = SRMemoryLayout::SRMemLayoutContiguous as c_int;
-    for (suffix, v) in [("a", &a), ("b", &b)] {
-        let name = format!("{tag}_{suffix}");
-        let mut data = v.clone();
-        ok(
-            put_tensor(
-                c.0,
-                cs(&name),
-                name.len(),
-                data.as_mut_ptr().cast(),
-                dims.as_ptr(),
-                2,
-                t,
-                layout,
-            ),
-            "put_tensor",
-        );
-    }
+    put_f32(&c, &format!("{tag}_a"), &a);
+    put_f32(&c, &format!("{tag}_b"), &b);
     let name = format!("{tag}_linear_rs");
     let (backend, device) = ("ONNX", "CPU");
     ok(
@@ -890,22 +877,144 @@ fn models(ssdb: &str, cluster: bool) {
         ("prod_rs", &prod),
     ] {
         let name = format!("{tag}_{suffix}");
-        let mut got = vec![0f32; 12];
+        let want: Vec<u32> = want.iter().map(|x| x.to_bits()).collect();
+        assert_eq!(unpack_bits(&c, &name), want, "{name}");
+    }
+}
+
+/// Puts a `[3, 4]` float tensor through our C API.
+fn put_f32(c: &CClient, name: &str, data: &[f32]) {
+    let mut data = data.to_vec();
+    ok(
+        put_tensor(
+            c.0,
+            cs(name),
+            name.len(),
+            data.as_mut_ptr().cast(),
+            [3usize, 4].as_ptr(),
+            2,
+            SRTensorType::SRTensorTypeFloat as c_int,
+            SRMemoryLayout::SRMemLayoutContiguous as c_int,
+        ),
+        "put_tensor",
+    );
+}
+
+/// Reads a `[3, 4]` float tensor through our C API, as bit patterns (every expected value is exact in `f32`).
+fn unpack_bits(c: &CClient, name: &str) -> Vec<u32> {
+    let mut got = vec![0f32; 12];
+    ok(
+        unpack_tensor(
+            c.0,
+            cs(name),
+            name.len(),
+            got.as_mut_ptr().cast(),
+            [3usize, 4].as_ptr(),
+            2,
+            SRTensorType::SRTensorTypeFloat as c_int,
+            SRMemoryLayout::SRMemLayoutContiguous as c_int,
+        ),
+        "unpack_tensor",
+    );
+    got.iter().map(|x| x.to_bits()).collect()
+}
+
+/// Runs script `name`'s `function` on one input into one output through our C API.
+fn run_script1(c: &CClient, name: &str, function: &str, input: &str, output: &str) {
+    let (mut ins, mut outs) = ([cs(input)], [cs(output)]);
+    ok(
+        run_script(
+            c.0,
+            cs(name),
+            name.len(),
+            cs(function),
+            function.len(),
+            ins.as_mut_ptr(),
+            [input.len()].as_ptr(),
+            1,
+            outs.as_mut_ptr(),
+            [output.len()].as_ptr(),
+            1,
+        ),
+        "run_script",
+    );
+}
+
+/// Scripts both ways, on `tests/data/data_processing_script.txt` (`pre_process(x) = 2x`, `post_process(y) = y + 1`):
+/// our C API writes the input and sets a script; the Python client gets ours byte for byte and runs it, sets its own
+/// copy and runs that (`interop.py scripts`); our C API then gets and runs the Python client's script and reads
+/// every output. In a cluster both clients keep a copy on every shard under CRC16-prefixed keys.
+fn scripts(ssdb: &str, cluster: bool) {
+    let Some(py) = python() else { return };
+    let file =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/data_processing_script.txt");
+    let source = std::fs::read_to_string(&file).unwrap();
+    let c = CClient::new(ssdb, cluster, "", "", false);
+    let tag = "scripts";
+    let (a, _) = model_inputs();
+    put_f32(&c, &format!("{tag}_a"), &a);
+    let (ours, device) = (format!("{tag}_script_rs"), "CPU");
+    ok(
+        set_script(
+            c.0,
+            cs(&ours),
+            ours.len(),
+            cs(device),
+            device.len(),
+            cs(&source),
+            source.len(),
+        ),
+        "set_script",
+    );
+
+    run_python(
+        &py,
+        &["scripts", tag, &file.to_string_lossy()],
+        ssdb,
+        cluster,
+        None,
+        false,
+    );
+
+    // The script the Python client set: its source, and a run of our own.
+    let theirs = format!("{tag}_script");
+    let (mut p, mut len) = (std::ptr::null(), 0usize);
+    ok(
+        get_script(c.0, cs(&theirs), theirs.len(), &mut p, &mut len),
+        "get_script",
+    );
+    // SAFETY: the client owns `len` bytes at `p` until the next get_script of this name.
+    let got = unsafe { std::slice::from_raw_parts(p as *const u8, len) };
+    assert!(got == source.as_bytes(), "get_script of {theirs}");
+    run_script1(
+        &c,
+        &theirs,
+        "pre_process",
+        &format!("{tag}_a"),
+        &format!("{tag}_pre_ours"),
+    );
+
+    let bits = |v: Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let twice = bits(a.iter().map(|x| 2.0 * x).collect());
+    let plus_one = bits(a.iter().map(|x| x + 1.0).collect());
+    for (suffix, want) in [
+        ("pre_rs", &twice),
+        ("post", &plus_one),
+        ("pre_ours", &twice),
+    ] {
+        let name = format!("{tag}_{suffix}");
+        assert_eq!(&unpack_bits(&c, &name), want, "{name}");
+    }
+    for name in [&ours, &theirs] {
+        ok(delete_script(c.0, cs(name), name.len()), "delete_script");
+    }
+    for name in [&ours, &theirs] {
+        let mut exists = true;
         ok(
-            unpack_tensor(
-                c.0,
-                cs(&name),
-                name.len(),
-                got.as_mut_ptr().cast(),
-                dims.as_ptr(),
-                2,
-                t,
-                layout,
-            ),
-            "unpack_tensor",
+            model_exists(c.0, cs(name), name.len(), &mut exists),
+            "model_exists",
         );
-        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&got), bits(want), "{name}: {got:?}");
+        assert!(!exists, "{name} still exists after delete_script");
     }
 }
 
@@ -929,12 +1038,14 @@ fn standalone_models() {
         ])
         .start();
     models(&server.addr(), false);
+    scripts(&server.addr(), false);
 }
 
 #[test]
 fn cluster_models() {
     let cluster = RedisCluster::start_with(3, |o| o.module(true).backends_path(backends_path()));
     models(&cluster.nodes[0].addr(), true);
+    scripts(&cluster.nodes[0].addr(), true);
 }
 
 #[test]

@@ -3,6 +3,8 @@ drives our C API on the other side and generates the same values (keep the gener
 
     python interop.py write TAG   # tensors, a dataset and an aggregation list, named after TAG
     python interop.py check TAG   # reads what the other side wrote under TAG; exits non-zero on any difference
+    python interop.py models TAG ADDMUL.onnx LINEAR.onnx   # models both ways (tests/interop.rs `models`)
+    python interop.py scripts TAG SCRIPT.txt               # scripts both ways (tests/interop.rs `scripts`)
 
 The environment carries SSDB, SR_DB_TYPE, SSKEYIN, SSKEYOUT and SR_INTEROP_PREFIX (1: every ensemble prefix flag
 on, 0: all off).
@@ -226,8 +228,35 @@ def models(tag, addmul_file, linear_file):
     expect(same(c.get_tensor(tag + "_y_rs"), x @ LINEAR_W + LINEAR_B), "linear (set by our client)")
 
 
+def scripts(tag, script_file):
+    """Scripts through the Python client (tests/data/data_processing_script.txt: pre_process(x) = 2x,
+    post_process(y) = y + 1): the script our side set is fetched byte for byte and run; a copy is set and run here,
+    and left for our side to fetch and run."""
+    c = Client(logger_name="interop-python")
+    with open(script_file) as f:
+        source = f.read()
+    a, _ = model_inputs()
+    expect(same(c.get_tensor(tag + "_a"), a), "script input as read by Python")
+
+    ours = tag + "_script_rs"
+    expect(c.model_exists(ours), "script %s (set by our client) does not exist" % ours)
+    expect(c.get_script(ours) == source, "get_script of %s gives another source than was set" % ours)
+    c.run_script(ours, "pre_process", [tag + "_a"], [tag + "_pre_rs"])
+    expect(same(c.get_tensor(tag + "_pre_rs"), a * np.float32(2)), "pre_process of the script our side set")
+
+    theirs = tag + "_script"
+    c.set_script(theirs, source, "CPU")
+    expect(c.model_exists(theirs), "script %s does not exist" % theirs)
+    expect(c.get_script(theirs) == source, "get_script gives another source than was set")
+    c.run_script(theirs, "post_process", [tag + "_a"], [tag + "_post"])
+    expect(same(c.get_tensor(tag + "_post"), a + np.float32(1)), "post_process: %r" % c.get_tensor(tag + "_post"))
+
+
 if __name__ == "__main__":
-    roles = {"write": (write, 1), "check": (check, 1), "models": (models, 3)}
+    roles = {"write": (write, 1), "check": (check, 1), "models": (models, 3), "scripts": (scripts, 2)}
     if len(sys.argv) < 2 or sys.argv[1] not in roles or len(sys.argv) != 2 + roles[sys.argv[1]][1]:
-        fail("usage: interop.py write|check TAG, or interop.py models TAG ADDMUL.onnx LINEAR.onnx")
+        fail(
+            "usage: interop.py write|check TAG, interop.py models TAG ADDMUL.onnx LINEAR.onnx, or interop.py scripts "
+            "TAG SCRIPT.txt"
+        )
     roles[sys.argv[1]][0](*sys.argv[2:])
