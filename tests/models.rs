@@ -1,8 +1,9 @@
 //! The client's model API against a real server with the module and ONNX Runtime: set/get/exists/poll/run/delete,
 //! chunked uploads, multi-GPU argument rules, error texts from the server, concurrent runs, standalone (TCP and
 //! Unix socket) and a 3-shard cluster (copies on every shard under SmartRedis's CRC16-prefixed keys, runs through
-//! temporary keys that are cleaned up), and the colocated store's model preloading. Models are built in the test
-//! (testkit::onnx) and every result is checked against the same computation done here.
+//! temporary keys that are cleaned up), the colocated store's model preloading, and a 200 MiB model in chunks. Models
+//! (a linear layer, an MLP, an MNIST-sized CNN) are built in the test (testkit::onnx) and every result is checked
+//! against the same computation done here.
 
 mod common;
 
@@ -94,6 +95,85 @@ fn runtime_text(r: smartredis::Result<()>) -> String {
     }
 }
 
+/// `[c_out, h-2, w-2]` valid 3×3 convolution of `x: [c_in, h, w]` with `w: [c_out, c_in, 3, 3]`, plus bias, relu,
+/// then 2×2 max pooling (floor).
+fn conv_relu_pool(x: &[f32], c_in: usize, h: usize, w: &[f32], b: &[f32]) -> Vec<f32> {
+    let (c_out, o, p) = (b.len(), h - 2, (h - 2) / 2);
+    let mut conv = vec![0f32; c_out * o * o];
+    for co in 0..c_out {
+        for r in 0..o {
+            for c in 0..o {
+                let mut s = b[co];
+                for ci in 0..c_in {
+                    for i in 0..3 {
+                        for j in 0..3 {
+                            s += x[(ci * h + r + i) * h + c + j]
+                                * w[((co * c_in + ci) * 3 + i) * 3 + j];
+                        }
+                    }
+                }
+                conv[(co * o + r) * o + c] = s.max(0.0);
+            }
+        }
+    }
+    let mut out = vec![0f32; c_out * p * p];
+    for co in 0..c_out {
+        for r in 0..p {
+            for c in 0..p {
+                let at = |i: usize, j: usize| conv[(co * o + 2 * r + i) * o + 2 * c + j];
+                out[(co * p + r) * p + c] = at(0, 0).max(at(0, 1)).max(at(1, 0)).max(at(1, 1));
+            }
+        }
+    }
+    out
+}
+
+/// The CNN of testkit::onnx::cnn computed here, one `[1, 28, 28]` image at a time: log-probabilities `[10]`.
+fn cnn_reference(w: &onnx::CnnWeights<'_>, image: &[f32]) -> Vec<f32> {
+    let p1 = conv_relu_pool(image, 1, 28, w.c1w, w.c1b);
+    let p2 = conv_relu_pool(&p1, 8, 13, w.c2w, w.c2b);
+    let logits: Vec<f32> = (0..10)
+        .map(|j| w.fb[j] + (0..400).map(|i| p2[i] * w.fw[j * 400 + i]).sum::<f32>())
+        .collect();
+    let max = logits.iter().cloned().fold(f32::MIN, f32::max);
+    let lse = max + logits.iter().map(|v| (v - max).exp()).sum::<f32>().ln();
+    logits.iter().map(|v| v - lse).collect()
+}
+
+/// An MNIST-sized ONNX CNN on a batch of 3 images, checked against the same network computed here.
+fn onnx_cnn(c: &mut Client) {
+    let (c1w, c1b) = (values(8 * 9, 21), values(8, 22));
+    let (c2w, c2b) = (values(16 * 8 * 9, 23), values(16, 24));
+    let (fw, fb) = (values(10 * 400, 25), values(10, 26));
+    let scale = |v: Vec<f32>, s: f32| v.into_iter().map(|x| x * s).collect::<Vec<_>>();
+    let (c1w, c2w, fw) = (scale(c1w, 0.33), scale(c2w, 0.12), scale(fw, 0.05));
+    let w = onnx::CnnWeights {
+        c1w: &c1w,
+        c1b: &c1b,
+        c2w: &c2w,
+        c2b: &c2b,
+        fw: &fw,
+        fb: &fb,
+    };
+    c.set_model(
+        "cnn",
+        &onnx::cnn(&w),
+        "ONNX",
+        "CPU",
+        &ModelOptions::default(),
+    )
+    .unwrap();
+    let images: Vec<f32> = values(3 * 784, 27).into_iter().map(|v| v.abs()).collect();
+    put(c, "cnn_x", &[3, 1, 28, 28], &images);
+    c.run_model("cnn", &["cnn_x"], &["cnn_y"]).unwrap();
+    let want: Vec<f32> = images
+        .chunks(784)
+        .flat_map(|im| cnn_reference(&w, im))
+        .collect();
+    assert_close(&unpack(c, "cnn_y", &[3, 10]), &want);
+    c.delete_model("cnn").unwrap();
+}
+
 /// The whole model API on one client.
 fn model_api(c: &mut Client) {
     let lin = linear();
@@ -168,6 +248,7 @@ fn model_api(c: &mut Client) {
     assert!(!c.poll_model("lin", 1, 2).unwrap());
     c.delete_model("lin_file").unwrap();
     c.delete_model("mlp").unwrap();
+    onnx_cnn(c);
 }
 
 /// Failures come back with the server's own text, and the server stays up.
@@ -570,11 +651,13 @@ fn c_api_model_calls() {
 }
 
 #[test]
-fn colocated_store_preloads_models() {
+fn colocated_store_preloads_models_and_scripts() {
     let tmp = tempfile::tempdir().unwrap();
     let lin = linear();
     let path = tmp.path().join("lin.onnx");
     std::fs::write(&path, &lin.bytes).unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/data_processing_script.txt");
     let preload = PreloadModel {
         key: "pre".into(),
         path,
@@ -593,13 +676,85 @@ fn colocated_store_preloads_models() {
                     .backends_path(testkit::backends_path()),
             )
             .set_env(false)
-            .model(preload),
+            .model(preload)
+            .script("proc", &script, "CPU"),
     )
     .unwrap();
     let mut c = store.client("colocated").unwrap();
     assert!(c.model_exists("pre").unwrap());
     assert_eq!(c.get_model("pre").unwrap(), lin.bytes);
     run_linear(&mut c, "pre", &lin, 3, "pre");
+    assert_eq!(
+        c.get_script("proc").unwrap(),
+        std::fs::read_to_string(&script).unwrap()
+    );
+}
+
+/// A 200 MiB model (one ONNX initializer of 5120 x 10240 floats) travels in 16 MiB pieces both ways: one
+/// `AI.MODELSTORE ... BLOB` with 13 chunks, an `AI.MODELGET ... BLOB` answered with 13 chunks, the bytes back
+/// exactly and one run checked; above the module's `MODEL_BLOB_MAX` the same model is refused with the server's
+/// text. One round trip each, a few seconds in the release build.
+#[test]
+fn two_hundred_mib_model_in_chunks() {
+    const CHUNK: usize = 16 << 20;
+    let server = RedisServer::options().with_backends().start();
+    let cfg = common::config(&server.addr(), "Standalone");
+    // Storing means building an ONNX Runtime session from 200 MiB: allow for a busy machine.
+    cfg.override_integer_option("SR_CMD_TIMEOUT", 120).unwrap();
+    let mut c = Client::new(Some(&cfg), "big_model").unwrap();
+    let (k, m) = (5120usize, 10240usize);
+    let w: Vec<f32> = (0..k * m)
+        .map(|n| ((n * 7919) % 1999) as f32 / 1000.0 - 1.0)
+        .collect();
+    let b = values(m, 11);
+    let bytes = onnx::linear(&w, &b, k as i64, m as i64);
+    assert!(bytes.len() > 200 << 20, "{} bytes", bytes.len());
+    c.set_model_chunk_size(CHUNK as i32).unwrap();
+    c.set_model("big", &bytes, "ONNX", "CPU", &ModelOptions::default())
+        .unwrap();
+
+    let chunks: Vec<Vec<u8>> = redis::cmd("AI.MODELGET")
+        .arg("big")
+        .arg("BLOB")
+        .query(&mut server.connection())
+        .unwrap();
+    assert_eq!(
+        chunks.len(),
+        bytes.len().div_ceil(CHUNK),
+        "pieces of the reply"
+    );
+    assert!(chunks.iter().all(|p| p.len() <= CHUNK));
+    drop(chunks);
+    let back = c.get_model("big").unwrap();
+    assert!(
+        back == bytes,
+        "the model came back different ({} bytes)",
+        back.len()
+    );
+    drop(back);
+
+    let x = values(k, 12);
+    put(&mut c, "big_x", &[1, k], &x);
+    c.run_model("big", &["big_x"], &["big_y"]).unwrap();
+    assert_close(&unpack(&mut c, "big_y", &[1, m]), &affine(&x, &w, &b, k, m));
+    c.delete_model("big").unwrap();
+
+    let cap = 100 << 20;
+    let _: () = redis::cmd("AI.CONFIG")
+        .arg("MODEL_BLOB_MAX")
+        .arg(cap)
+        .query(&mut server.connection())
+        .unwrap();
+    let refused = runtime_text(c.set_model("big", &bytes, "ONNX", "CPU", &ModelOptions::default()));
+    assert!(
+        refused.contains(&format!(
+            "model blob is {} bytes, more than MODEL_BLOB_MAX ({cap})",
+            bytes.len()
+        )),
+        "{refused}"
+    );
+    assert!(!c.model_exists("big").unwrap());
+    assert!(c.tensor_exists("big_x").unwrap(), "the server is still up");
 }
 
 /// `w[i][j] = 0.1 (i+1) - 0.05 j`, `b[j] = 0.5 j`: the weights of the committed model, easy to recompute in C,
