@@ -3,6 +3,10 @@
 //! the SmartRedis flow script → model → script → unpack, standalone and on a 3-shard cluster (script copies on every
 //! shard, runs through temporaries). The script is `tests/data/data_processing_script.txt` (`pre_process(x) = 2x`,
 //! `post_process(y) = y + 1`); the model is testkit::onnx's linear layer; results are checked numerically.
+//!
+//! It also generates and checks the files of the MNIST flow the C, C++ and Fortran `script_flow` tests run
+//! (`tests/data/mnist_*`): an MNIST-sized TorchScript CNN, SmartRedis-style processing functions, and the expected
+//! results, computed by running the committed model directly in libtorch (through the module's TORCH shim).
 
 mod common;
 
@@ -10,6 +14,7 @@ use std::path::Path;
 
 use smartredis::tensor::{TensorMut, TensorRef};
 use smartredis::{Client, Error, ModelOptions};
+use testkit::torch::Shim;
 use testkit::{onnx, RedisCluster, RedisServer};
 
 const K: usize = 5;
@@ -148,4 +153,135 @@ fn cluster_of_three() {
             .unwrap();
         assert!(keys.is_empty(), "temporaries left: {keys:?}");
     }
+}
+
+/// The MNIST-sized CNN: conv 1→8 3×3, relu, maxpool 2, conv 8→16 3×3, relu, maxpool 2, linear 400→10,
+/// log_softmax; input `[n, 1, 28, 28]`, output `[n, 10]`.
+const MNIST_CNN: &str = "def forward(self, x):
+    x = torch.max_pool2d(torch.relu(torch.conv2d(x, self.c1w, self.c1b)), [2, 2])
+    x = torch.max_pool2d(torch.relu(torch.conv2d(x, self.c2w, self.c2b)), [2, 2])
+    x = torch.linear(torch.flatten(x, 1), self.fw, self.fb)
+    return torch.log_softmax(x, 1)
+";
+/// Images in the flow's input.
+const MNIST_IMAGES: usize = 2;
+
+/// `n` deterministic values in `[-scale, scale)`.
+fn weights(n: usize, seed: u32, scale: f32) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(2654435761).wrapping_add(12345);
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(1103515245).wrapping_add(12345);
+            scale * (((s >> 8) % 2000) as f32 / 1000.0 - 1.0)
+        })
+        .collect()
+}
+
+/// The CNN as a TorchScript archive, its weights scaled by fan-in.
+fn mnist_cnn(shim: &Shim) -> Vec<u8> {
+    let (c1w, c1b) = (weights(8 * 9, 1, 0.33), weights(8, 2, 0.1));
+    let (c2w, c2b) = (weights(16 * 8 * 9, 3, 0.12), weights(16, 4, 0.1));
+    let (fw, fb) = (weights(10 * 400, 5, 0.05), weights(10, 6, 0.1));
+    shim.build_module(
+        MNIST_CNN,
+        &[
+            ("c1w", &[8, 1, 3, 3], &c1w),
+            ("c1b", &[8], &c1b),
+            ("c2w", &[16, 8, 3, 3], &c2w),
+            ("c2b", &[16], &c2b),
+            ("fw", &[10, 400], &fw),
+            ("fb", &[10], &fb),
+        ],
+    )
+}
+
+/// Pixel `i` (row-major in 28 × 28) of image `n`, in 0..=255; the C, C++ and Fortran tests compute the same.
+fn mnist_pixel(n: usize, i: usize) -> f32 {
+    ((i * 37 + n * 101) % 256) as f32
+}
+
+fn mnist_file(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+/// The expected results of the flow on the committed files, run directly in libtorch: `pre_process` of the
+/// images, the CNN's log-probabilities (one line per image) and `post_process`'s labels (their argmax).
+fn mnist_expected(shim: &Shim, model: &[u8], script: &str) -> (Vec<f32>, Vec<i64>) {
+    let dims = [MNIST_IMAGES as i64, 1, 28, 28];
+    let raw: Vec<f32> = (0..MNIST_IMAGES)
+        .flat_map(|n| (0..784).map(move |i| mnist_pixel(n, i)))
+        .collect();
+    let pre = shim.run_script(script, "pre_process", &[(&dims, &raw)]);
+    let out = shim.run_model(model, &[(&pre[0].0, &pre[0].1)]);
+    assert_eq!(out[0].0, [MNIST_IMAGES as i64, 10]);
+    let labels = out[0]
+        .1
+        .chunks(10)
+        .map(|row| (0..10).fold(0, |best, j| if row[j] > row[best] { j } else { best }) as i64)
+        .collect();
+    (out[0].1.clone(), labels)
+}
+
+/// The expected-results file: a comment line, one line of 10 log-probabilities per image, a line of labels.
+fn mnist_expected_text(out: &[f32], labels: &[i64]) -> String {
+    let mut text = String::from(
+        "# tests/scripts.rs (committed_mnist_flow_files_are_current) wrote this: log-probabilities per image, labels\n",
+    );
+    for row in out.chunks(10) {
+        let line: Vec<String> = row.iter().map(|v| format!("{v:.8e}")).collect();
+        text += &(line.join(" ") + "\n");
+    }
+    let line: Vec<String> = labels.iter().map(i64::to_string).collect();
+    text + &line.join(" ") + "\n"
+}
+
+/// The MNIST flow files are what the generator writes, and the expected results are the committed model's, run
+/// directly in libtorch; `SR_WRITE_TEST_MODELS=1` rewrites `tests/data/mnist_cnn.pt` and
+/// `tests/data/mnist_expected.txt`.
+#[test]
+fn committed_mnist_flow_files_are_current() {
+    let shim = Shim::open();
+    let script = std::fs::read_to_string(mnist_file("mnist_script.txt")).unwrap();
+    if std::env::var_os("SR_WRITE_TEST_MODELS").is_some() {
+        let model = mnist_cnn(&shim);
+        let (out, labels) = mnist_expected(&shim, &model, &script);
+        std::fs::write(mnist_file("mnist_cnn.pt"), &model).unwrap();
+        std::fs::write(
+            mnist_file("mnist_expected.txt"),
+            mnist_expected_text(&out, &labels),
+        )
+        .unwrap();
+    }
+    let model = std::fs::read(mnist_file("mnist_cnn.pt"))
+        .expect("tests/data/mnist_cnn.pt (SR_WRITE_TEST_MODELS=1 writes it)");
+    let (out, labels) = mnist_expected(&shim, &model, &script);
+    let fresh = mnist_cnn(&shim);
+    assert_eq!(
+        mnist_expected(&shim, &fresh, &script),
+        (out.clone(), labels.clone()),
+        "the committed CNN is not the generator's: run with SR_WRITE_TEST_MODELS=1 and commit the result"
+    );
+    // Compared as numbers: another CPU may round the last bit of a convolution differently.
+    let committed = std::fs::read_to_string(mnist_file("mnist_expected.txt")).unwrap();
+    let lines: Vec<&str> = committed.lines().skip(1).collect();
+    let numbers = |l: &str| -> Vec<f64> { l.split(' ').map(|v| v.parse().unwrap()).collect() };
+    assert_eq!(lines.len(), MNIST_IMAGES + 1, "{committed}");
+    let file_out: Vec<f64> = lines[..MNIST_IMAGES]
+        .iter()
+        .flat_map(|l| numbers(*l))
+        .collect();
+    assert_eq!(file_out.len(), out.len());
+    for (f, o) in file_out.iter().zip(&out) {
+        assert!(
+            (f - *o as f64).abs() <= 1e-5 * (1.0 + f.abs()),
+            "{f} vs {o}: run with SR_WRITE_TEST_MODELS=1 and commit the result"
+        );
+    }
+    let file_labels: Vec<i64> = numbers(lines[MNIST_IMAGES])
+        .iter()
+        .map(|&v| v as i64)
+        .collect();
+    assert_eq!(file_labels, labels, "labels");
 }
