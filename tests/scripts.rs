@@ -270,7 +270,7 @@ fn committed_mnist_flow_files_are_current() {
     assert_eq!(lines.len(), MNIST_IMAGES + 1, "{committed}");
     let file_out: Vec<f64> = lines[..MNIST_IMAGES]
         .iter()
-        .flat_map(|l| numbers(*l))
+        .flat_map(|l| numbers(l))
         .collect();
     assert_eq!(file_out.len(), out.len());
     for (f, o) in file_out.iter().zip(&out) {
