@@ -8,8 +8,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::torch::{backends_path, Shim};
 use common::{bulk, err, wait_for, Raw, RedisServer, Rng};
+use testkit::torch::{backends_path, Shim};
 
 const BOUND: Duration = Duration::from_secs(60);
 

@@ -8,8 +8,6 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-pub use testkit::torch;
-
 pub use testkit::RedisServer;
 
 /// A raw RESP connection.
