@@ -9,8 +9,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::torch::{backends_path, Shim};
 use common::{err, wait_for, Raw, RedisServer};
+use testkit::torch::{backends_path, Shim};
 
 const BOUND: Duration = Duration::from_secs(60);
 
