@@ -2,11 +2,13 @@
 //!
 //! A backend is loaded by `AI.CONFIG LOADBACKEND <name> <path>`, by a load-time `<name> <path>` argument, or on
 //! the first `AI.MODELSTORE`/`AI.SCRIPTSTORE` (or RDB/AOF load) that names it, from `<BACKENDSPATH>/redisai_<x>/`.
-//! ONNX (ONNX Runtime's C library) and TORCH (the libtorch shim `redisai_torch.so`) are opened with `dlopen`; the
-//! others answer a clear error.
+//! ONNX (ONNX Runtime's C library), TORCH (the libtorch shim `redisai_torch.so`) and TF (TensorFlow's C library) are
+//! opened with `dlopen`; the others answer a clear error.
 
 pub mod onnx;
 pub mod ort_api;
+pub mod tf;
+pub mod tf_api;
 pub mod torch;
 
 use std::path::Path;
@@ -31,6 +33,10 @@ pub struct ModelOptions {
     pub intra_op_threads: i64,
     /// Inter-op threads (0 = the backend's default).
     pub inter_op_threads: i64,
+    /// Input names given with `INPUTS` (TF only; empty otherwise).
+    pub inputs: Vec<String>,
+    /// Output names given with `OUTPUTS` (TF only; empty otherwise).
+    pub outputs: Vec<String>,
 }
 
 /// One `INFO MODULES` field of a backend.
@@ -153,6 +159,7 @@ fn open(kind: Backend, path: &str) -> Result<Arc<dyn BackendLibrary>, String> {
     match kind {
         Backend::Onnx => Ok(Arc::new(onnx::OnnxBackend::open(path)?)),
         Backend::Torch => Ok(Arc::new(torch::open(path)?)),
+        Backend::Tf => Ok(Arc::new(tf::open(path)?)),
         other => Err(format!(
             "the {} backend is not available in this build",
             other.name()
@@ -179,7 +186,7 @@ mod tests {
 
     #[test]
     fn unavailable_backends_say_so() {
-        let e = load(Backend::Tf, "/nowhere").err().unwrap();
+        let e = load(Backend::Tflite, "/nowhere").err().unwrap();
         assert!(e.contains("not available in this build"), "{e}");
     }
 }
