@@ -50,6 +50,13 @@ fn unpack(c: &mut Client, name: &str, dims: &[usize]) -> Vec<f32> {
     out
 }
 
+/// A client with a command timeout long enough for the first TF model store (it loads TensorFlow).
+fn client(ssdb: &str, db_type: &str) -> Client {
+    let cfg = common::config(ssdb, db_type);
+    cfg.override_integer_option("SR_CMD_TIMEOUT", 60).unwrap();
+    Client::new(Some(&cfg), "test").unwrap()
+}
+
 fn names(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
@@ -119,14 +126,14 @@ fn tf_models(c: &mut Client, tag: &str) {
 #[test]
 fn tf_models_standalone() {
     let server = RedisServer::options().with_backends().start();
-    let mut c = common::client(&server.addr(), "Standalone");
+    let mut c = client(&server.addr(), "Standalone");
     tf_models(&mut c, "s");
 }
 
 #[test]
 fn tf_models_on_a_cluster() {
     let cluster = RedisCluster::with_backends(3);
-    let mut c = common::client(&cluster.ssdb(), "Clustered");
+    let mut c = client(&cluster.ssdb(), "Clustered");
     // Inputs land on different shards; each run copies them next to a model copy.
     for tag in ["a", "b", "foo"] {
         tf_models(&mut c, tag);
