@@ -4,7 +4,7 @@
 CARGO   ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all deps build lint test slurm slurm-stop ctest check-memory fuzz install header bindings demo bench bench-client bench-module bench-models bench-tflite bench-orchestrator bench-slurm bench-datasets clean
+.PHONY: all deps build lint test slurm slurm-stop ctest check-memory fuzz install header bindings demo bench bench-client bench-module bench-models bench-tf bench-tflite bench-orchestrator bench-slurm bench-datasets clean
 
 # Where `make install` puts the program, the module, the libraries, headers, Fortran modules and CMake/pkg-config files.
 PREFIX ?= $(CURDIR)/install
@@ -128,7 +128,7 @@ bench-client: build
 	    -Wl,-rpath,$(CURDIR)/target/release -o build/bench/client_bench
 	taskset -c $(BENCH_CPU) target/release/smartredis run -- build/bench/client_bench $(BENCH_ARGS)
 
-bench: bench-client bench-module bench-models bench-tflite bench-orchestrator bench-slurm bench-datasets
+bench: bench-client bench-module bench-models bench-tf bench-tflite bench-orchestrator bench-slurm bench-datasets
 
 # Formation and stop times of the Slurm launcher: 3, 16 and 64 shards across the 3 emulated nodes of the local Slurm.
 bench-slurm: build slurm
@@ -142,6 +142,11 @@ bench-module: build
 # (module/examples/model_bench.rs).
 bench-models: build
 	$(CARGO) run --release -p smartredis-ai --example model_bench
+
+# AI.MODELEXECUTE of the TF CNN (tests/data/tf/cnn.pb) vs the same graph run directly through TensorFlow's C API
+# (module/examples/tf_bench.rs).
+bench-tf: build
+	$(CARGO) run --release -p smartredis-ai --example tf_bench
 
 # AI.MODELEXECUTE of the TFLITE CNN (tests/data/mnist_cnn.tflite) vs the same model run directly through LiteRT
 # (module/examples/tflite_bench.rs).

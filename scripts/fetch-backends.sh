@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Fetches the model backends the module loads at run time into the build tree (cached, never committed):
 # ONNX Runtime's C library from the `onnxruntime` wheel on PyPI, unpacked into
-# build/backends/redisai_onnxruntime/ (the module's BACKENDSPATH layout). Nothing is downloaded when it is there.
+# build/backends/redisai_onnxruntime/ (the module's BACKENDSPATH layout), and TensorFlow's (scripts/fetch-tf.sh).
+# Nothing is downloaded when it is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+scripts/fetch-tf.sh
 
 ORT_VERSION=1.32.0
 dest=build/backends/redisai_onnxruntime

@@ -11,7 +11,7 @@ PACKAGES=(
   python3                             # scripts/gen-bindings.py and the Fortran generator checks
   libopenmpi-dev openmpi-bin          # the MPI examples (examples/parallel)
   valgrind                            # memcheck variants of the C++ and Fortran tests
-  python3-pip                         # fetches the ONNX Runtime wheel (scripts/fetch-backends.sh)
+  python3-pip                         # fetches the ONNX Runtime and TensorFlow wheels (scripts/fetch-backends.sh)
   python3-venv                        # build/venv with the SmartRedis Python client (scripts/setup-venv.sh)
   libtorch-dev                        # the module's TORCH backend (its shim is built by module/build.rs)
 )
@@ -38,7 +38,7 @@ if ! command -v cbindgen >/dev/null 2>&1 || [ "$(cbindgen --version 2>/dev/null)
   cargo install cbindgen --version "$CBINDGEN_VERSION" --locked --quiet
 fi
 
-# Model backends the module loads at run time (ONNX Runtime), unpacked into build/backends/ once.
+# Model backends the module loads at run time (ONNX Runtime, TensorFlow), unpacked into build/backends/ once.
 "$(dirname "$0")/fetch-backends.sh"
 # LiteRT for the TFLITE backend, into build/backends/redisai_tflite/ once.
 "$(dirname "$0")/fetch-litert.sh"

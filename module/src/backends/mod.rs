@@ -2,12 +2,14 @@
 //!
 //! A backend is loaded by `AI.CONFIG LOADBACKEND <name> <path>`, by a load-time `<name> <path>` argument, or on
 //! the first `AI.MODELSTORE`/`AI.SCRIPTSTORE` (or RDB/AOF load) that names it, from `<BACKENDSPATH>/redisai_<x>/`.
-//! ONNX (ONNX Runtime's C library), TORCH (the libtorch shim `redisai_torch.so`) and TFLITE (LiteRT's
-//! `libLiteRt.so`) are opened with `dlopen`; the others answer a clear error.
+//! ONNX (ONNX Runtime's C library), TORCH (the libtorch shim `redisai_torch.so`), TF (TensorFlow's C library) and
+//! TFLITE (LiteRT's `libLiteRt.so`) are opened with `dlopen`.
 
 pub mod litert_api;
 pub mod onnx;
 pub mod ort_api;
+pub mod tf;
+pub mod tf_api;
 pub mod tflite;
 pub mod torch;
 
@@ -33,6 +35,10 @@ pub struct ModelOptions {
     pub intra_op_threads: i64,
     /// Inter-op threads (0 = the backend's default).
     pub inter_op_threads: i64,
+    /// Input names given with `INPUTS` (TF only; empty otherwise).
+    pub inputs: Vec<String>,
+    /// Output names given with `OUTPUTS` (TF only; empty otherwise).
+    pub outputs: Vec<String>,
 }
 
 /// One `INFO MODULES` field of a backend.
@@ -155,11 +161,8 @@ fn open(kind: Backend, path: &str) -> Result<Arc<dyn BackendLibrary>, String> {
     match kind {
         Backend::Onnx => Ok(Arc::new(onnx::OnnxBackend::open(path)?)),
         Backend::Torch => Ok(Arc::new(torch::open(path)?)),
+        Backend::Tf => Ok(Arc::new(tf::open(path)?)),
         Backend::Tflite => Ok(Arc::new(tflite::TfliteBackend::open(path)?)),
-        other => Err(format!(
-            "the {} backend is not available in this build",
-            other.name()
-        )),
     }
 }
 
@@ -181,8 +184,10 @@ mod tests {
     }
 
     #[test]
-    fn unavailable_backends_say_so() {
-        let e = load(Backend::Tf, "/nowhere").err().unwrap();
-        assert!(e.contains("not available in this build"), "{e}");
+    fn missing_libraries_say_where_they_were_looked_for() {
+        for kind in [Backend::Tf, Backend::Tflite] {
+            let e = load(kind, "/nowhere").err().unwrap();
+            assert!(e.contains("/nowhere") && e.contains("not found"), "{e}");
+        }
     }
 }

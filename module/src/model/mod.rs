@@ -48,7 +48,7 @@ pub struct ModelEntry {
 }
 
 impl ModelEntry {
-    /// Input names: the backend's (for ONNX, the graph's).
+    /// Input names: the backend's (for ONNX, the graph's; for TF, those given with `INPUTS`).
     pub fn inputs(&self) -> &[String] {
         self.loaded.inputs()
     }
@@ -84,6 +84,8 @@ pub fn build(meta: ModelMeta, blob: Vec<u8>, key: &[u8]) -> Result<ModelEntry, S
             device: meta.device.to_ascii_uppercase(),
             intra_op_threads: c.intra_op_parallelism,
             inter_op_threads: c.inter_op_parallelism,
+            inputs: meta.inputs.clone(),
+            outputs: meta.outputs.clone(),
         }
     };
     let loaded = backend.load_model(&blob, &opts)?;

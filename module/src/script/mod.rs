@@ -58,6 +58,8 @@ pub fn build(
             device: device.to_ascii_uppercase(),
             intra_op_threads: c.intra_op_parallelism,
             inter_op_threads: c.inter_op_parallelism,
+            inputs: Vec::new(),
+            outputs: Vec::new(),
         }
     };
     let loaded = backend.compile_script(&source, &opts)?;

@@ -1,0 +1,555 @@
+//! The TF backend: frozen GraphDefs (AI.MODELSTORE ... TF CPU INPUTS n ... OUTPUTS m ... BLOB) run through
+//! TensorFlow's C library (`build/backends/redisai_tensorflow/`, fetched by scripts/fetch-tf.sh), against a real
+//! redis-server with the module. The models and the outputs TensorFlow computed for fixed inputs are committed
+//! under tests/data/tf/ (written by scripts/models/make_tf_models.py); every result here is compared with them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::torch::Shim;
+use common::{err, wait_for, Raw, RedisServer};
+
+const BOUND: Duration = Duration::from_secs(60);
+
+fn backends_path() -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../build/backends");
+    assert!(
+        p.join("redisai_tensorflow/libtensorflow_cc.so.2").exists(),
+        "TensorFlow is missing: run scripts/fetch-tf.sh (part of `make deps`)"
+    );
+    p.to_string_lossy().into_owned()
+}
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/tf")
+        .join(name)
+}
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(data(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn read_f32(name: &str) -> Vec<f32> {
+    read(name)
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+fn server_with(args: &[&str]) -> RedisServer {
+    let mut a = vec!["BACKENDSPATH".to_string(), backends_path()];
+    a.extend(args.iter().map(|s| s.to_string()));
+    RedisServer::options().with_module().module_args(a).start()
+}
+
+fn cmd(c: &mut Raw, args: &[&[u8]]) -> String {
+    String::from_utf8_lossy(&c.cmd_bytes(args)).into_owned()
+}
+
+/// `AI.MODELSTORE key TF CPU <extra...> INPUTS n in... OUTPUTS m out... BLOB blob`.
+fn store(
+    c: &mut Raw,
+    key: &str,
+    extra: &[&str],
+    ins: &[&str],
+    outs: &[&str],
+    blob: &[u8],
+) -> String {
+    let (ni, no) = (ins.len().to_string(), outs.len().to_string());
+    let mut args: Vec<&[u8]> = vec![b"AI.MODELSTORE", key.as_bytes(), b"TF", b"CPU"];
+    args.extend(extra.iter().map(|s| s.as_bytes()));
+    args.push(b"INPUTS");
+    args.push(ni.as_bytes());
+    args.extend(ins.iter().map(|s| s.as_bytes()));
+    args.push(b"OUTPUTS");
+    args.push(no.as_bytes());
+    args.extend(outs.iter().map(|s| s.as_bytes()));
+    args.push(b"BLOB");
+    args.push(blob);
+    cmd(c, &args)
+}
+
+fn store_linear(c: &mut Raw, key: &str) -> String {
+    store(
+        c,
+        key,
+        &[],
+        &["x", "b"],
+        &["y", "scaled"],
+        &read("linear.pb"),
+    )
+}
+
+fn execute(c: &mut Raw, key: &str, ins: &[&str], outs: &[&str]) -> String {
+    let (ni, no) = (ins.len().to_string(), outs.len().to_string());
+    let mut args = vec!["AI.MODELEXECUTE", key, "INPUTS", &ni];
+    args.extend(ins);
+    args.push("OUTPUTS");
+    args.push(&no);
+    args.extend(outs);
+    c.cmd(&args)
+}
+
+fn set_f32(c: &mut Raw, key: &str, dims: &[i64], data: &[f32]) {
+    let dims: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
+    let blob: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let mut args: Vec<&[u8]> = vec![b"AI.TENSORSET", key.as_bytes(), b"FLOAT"];
+    args.extend(dims.iter().map(|d| d.as_bytes()));
+    args.push(b"BLOB");
+    args.push(&blob);
+    assert_eq!(cmd(c, &args), "+OK\r\n");
+}
+
+/// The payload of a bulk-string reply.
+fn bulk_payload(reply: &[u8]) -> Vec<u8> {
+    assert_eq!(
+        reply[0],
+        b'$',
+        "not a bulk string: {}",
+        String::from_utf8_lossy(reply)
+    );
+    let nl = reply.iter().position(|&b| b == b'\n').unwrap();
+    let n: usize = std::str::from_utf8(&reply[1..nl - 1])
+        .unwrap()
+        .parse()
+        .unwrap();
+    reply[nl + 1..nl + 1 + n].to_vec()
+}
+
+fn get_f32(c: &mut Raw, key: &str) -> Vec<f32> {
+    bulk_payload(&c.cmd_bytes(&[b"AI.TENSORGET", key.as_bytes(), b"BLOB"]))
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+fn assert_close(got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= 1e-5 * (1.0 + w.abs()),
+            "element {i}: got {g}, want {w}"
+        );
+    }
+}
+
+fn info_field(c: &mut Raw, section: &str, field: &str) -> Option<String> {
+    c.cmd(&["INFO", section])
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
+}
+
+/// Runs the linear model stored under `key` on the committed inputs and checks both outputs.
+fn check_linear(c: &mut Raw, key: &str) {
+    set_f32(c, "x", &[4, 3], &read_f32("linear_x.f32"));
+    set_f32(c, "b", &[4, 2], &read_f32("linear_b.f32"));
+    assert_eq!(execute(c, key, &["x", "b"], &["y", "s"]), "+OK\r\n");
+    assert_eq!(
+        c.cmd(&["AI.TENSORGET", "y", "META"]),
+        "*4\r\n$5\r\ndtype\r\n$5\r\nFLOAT\r\n$5\r\nshape\r\n*2\r\n:4\r\n:2\r\n"
+    );
+    assert_close(&get_f32(c, "y"), &read_f32("linear_y.f32"));
+    assert_close(&get_f32(c, "s"), &read_f32("linear_scaled.f32"));
+}
+
+#[test]
+fn tf_models_match_tensorflow() {
+    let server = server_with(&["INTRA_OP_PARALLELISM", "1", "INTER_OP_PARALLELISM", "1"]);
+    let mut c = Raw::new(&server);
+    // Nothing is loaded before the first TF model.
+    assert_eq!(info_field(&mut c, "ai", "ai_TensorFlow_version"), None);
+
+    let lin = read("linear.pb");
+    assert_eq!(
+        store(
+            &mut c,
+            "m",
+            &["TAG", "v1"],
+            &["x", "b"],
+            &["y", "scaled"],
+            &lin
+        ),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        info_field(&mut c, "ai", "ai_TensorFlow_version").as_deref(),
+        Some("2.21.0")
+    );
+    // TF stores the names given.
+    assert_eq!(
+        c.cmd(&["AI.MODELGET", "m", "META"]),
+        "*16\r\n$7\r\nbackend\r\n$2\r\nTF\r\n$6\r\ndevice\r\n$3\r\nCPU\r\n$3\r\ntag\r\n$2\r\nv1\r\n\
+         $9\r\nbatchsize\r\n:0\r\n$12\r\nminbatchsize\r\n:0\r\n$6\r\ninputs\r\n*2\r\n$1\r\nx\r\n$1\r\nb\r\n\
+         $7\r\noutputs\r\n*2\r\n$1\r\ny\r\n$6\r\nscaled\r\n$15\r\nminbatchtimeout\r\n:0\r\n"
+    );
+    assert_eq!(
+        bulk_payload(&c.cmd_bytes(&[b"AI.MODELGET", b"m", b"BLOB"])),
+        lin
+    );
+    check_linear(&mut c, "m");
+    // The deprecated AI.MODELRUN too.
+    assert_eq!(
+        c.cmd(&[
+            "AI.MODELRUN",
+            "m",
+            "INPUTS",
+            "x",
+            "b",
+            "OUTPUTS",
+            "y2",
+            "s2"
+        ]),
+        "+OK\r\n"
+    );
+    assert_close(&get_f32(&mut c, "y2"), &read_f32("linear_y.f32"));
+    let info = c.cmd(&["AI.INFO", "m"]);
+    assert!(
+        info.contains("$2\r\nTF\r\n")
+            && info.contains("$7\r\nsamples\r\n:8\r\n$5\r\ncalls\r\n:2\r\n"),
+        "{info}"
+    );
+
+    // `name:index` names an output of an operation; outputs in another order than the graph's.
+    assert_eq!(
+        store(&mut c, "m2", &[], &["x:0", "b"], &["scaled:0", "y"], &lin),
+        "+OK\r\n"
+    );
+    assert_eq!(execute(&mut c, "m2", &["x", "b"], &["s3", "y3"]), "+OK\r\n");
+    assert_close(&get_f32(&mut c, "s3"), &read_f32("linear_scaled.f32"));
+    assert_close(&get_f32(&mut c, "y3"), &read_f32("linear_y.f32"));
+
+    // The MNIST-sized CNN: all four images at once, then the first one alone.
+    assert_eq!(
+        store(&mut c, "cnn", &[], &["input"], &["output"], &read("cnn.pb")),
+        "+OK\r\n"
+    );
+    let img = read_f32("cnn_input.f32");
+    let want = read_f32("cnn_output.f32");
+    set_f32(&mut c, "img", &[4, 28, 28, 1], &img);
+    assert_eq!(execute(&mut c, "cnn", &["img"], &["out"]), "+OK\r\n");
+    assert_close(&get_f32(&mut c, "out"), &want);
+    set_f32(&mut c, "img1", &[1, 28, 28, 1], &img[..784]);
+    assert_eq!(execute(&mut c, "cnn", &["img1"], &["out1"]), "+OK\r\n");
+    assert_close(&get_f32(&mut c, "out1"), &want[..10]);
+}
+
+#[test]
+fn tf_runs_are_batched() {
+    let server = server_with(&[]);
+    let mut c = Raw::new(&server);
+    assert_eq!(
+        store(
+            &mut c,
+            "cnn",
+            &["BATCHSIZE", "4", "MINBATCHSIZE", "4"],
+            &["input"],
+            &["output"],
+            &read("cnn.pb")
+        ),
+        "+OK\r\n"
+    );
+    let img = read_f32("cnn_input.f32");
+    let want = read_f32("cnn_output.f32");
+    for i in 0..4 {
+        set_f32(
+            &mut c,
+            &format!("img{i}"),
+            &[1, 28, 28, 1],
+            &img[i * 784..(i + 1) * 784],
+        );
+    }
+    // Four one-image runs from four clients: MINBATCHSIZE 4 holds them until all four are queued, then the model
+    // runs once on the four rows and each client gets its own.
+    let port = server.port;
+    let clients: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let mut c = Raw::connect(port);
+                let (inp, out) = (format!("img{i}"), format!("out{i}"));
+                execute(&mut c, "cnn", &[&inp], &[&out])
+            })
+        })
+        .collect();
+    for t in clients {
+        assert_eq!(t.join().unwrap(), "+OK\r\n");
+    }
+    for i in 0..4 {
+        let got = get_f32(&mut c, &format!("out{i}"));
+        assert_close(&got, &want[i * 10..(i + 1) * 10]);
+    }
+    let info = c.cmd(&["AI.INFO", "cnn"]);
+    assert!(
+        info.contains("$7\r\nsamples\r\n:4\r\n$5\r\ncalls\r\n:4\r\n"),
+        "{info}"
+    );
+}
+
+#[test]
+fn tf_errors_are_clear_and_the_server_stays_up() {
+    let server = server_with(&[]);
+    let mut c = Raw::new(&server);
+    let lin = read("linear.pb");
+    let ping = |c: &mut Raw| assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
+
+    // Store-time argument rules (RedisAI's): INPUTS and OUTPUTS are required for TF.
+    assert_eq!(
+        cmd(
+            &mut c,
+            &[b"AI.MODELSTORE", b"m", b"TF", b"CPU", b"BLOB", &lin]
+        ),
+        err("ERR INPUTS not specified for TF")
+    );
+    assert_eq!(
+        cmd(
+            &mut c,
+            &[
+                b"AI.MODELSTORE",
+                b"m",
+                b"TF",
+                b"CPU",
+                b"INPUTS",
+                b"1",
+                b"x",
+                b"BLOB",
+                &lin
+            ]
+        ),
+        err("ERR OUTPUTS not specified for TF")
+    );
+    // Bad blobs: TensorFlow's own message.
+    let r = store(&mut c, "m", &[], &["x"], &["y"], b"not a graph");
+    assert!(r.starts_with('-') && r.contains("GraphDef"), "{r}");
+    ping(&mut c);
+    let mut truncated = lin.clone();
+    truncated.truncate(lin.len() / 2);
+    let r = store(&mut c, "m", &[], &["x"], &["y"], &truncated);
+    assert!(r.starts_with('-'), "{r}");
+    ping(&mut c);
+    // Names that are not in the graph, not a Placeholder (inputs) or not an output of the operation.
+    for (ins, outs, want) in [
+        (
+            &["x", "nope"][..],
+            &["y"][..],
+            "ERR Input node named \"nope\" not found in TF graph.",
+        ),
+        (
+            &["x", "W"],
+            &["y"],
+            "ERR Input node named \"W\" not found in TF graph.",
+        ),
+        (
+            &["x", "b:1"],
+            &["y"],
+            "ERR Input node named \"b:1\" not found in TF graph.",
+        ),
+        (
+            &["x", "b"],
+            &["nope"],
+            "ERR Output node named \"nope\" not found in TF graph",
+        ),
+        (
+            &["x", "b"],
+            &["y:3"],
+            "ERR Output node named \"y:3\" not found in TF graph",
+        ),
+    ] {
+        assert_eq!(store(&mut c, "m", &[], ins, outs, &lin), err(want));
+    }
+    assert_eq!(c.cmd(&["EXISTS", "m"]), ":0\r\n");
+    let r = cmd(
+        &mut c,
+        &[
+            b"AI.MODELSTORE",
+            b"g",
+            b"TF",
+            b"GPU",
+            b"INPUTS",
+            b"1",
+            b"x",
+            b"OUTPUTS",
+            b"1",
+            b"y",
+            b"BLOB",
+            &lin,
+        ],
+    );
+    assert!(r.starts_with("-ERR GPU"), "{r}");
+
+    // Run-time errors: wrong input count, wrong shapes, unsupported types.
+    assert_eq!(store_linear(&mut c, "lin"), "+OK\r\n");
+    set_f32(&mut c, "x", &[4, 3], &read_f32("linear_x.f32"));
+    assert_eq!(
+        execute(&mut c, "lin", &["x"], &["y", "s"]),
+        err("Number of keys given as INPUTS here does not match model definition")
+    );
+    set_f32(&mut c, "bad", &[4, 5], &[0.0; 20]);
+    let r = execute(&mut c, "lin", &["bad", "x"], &["y", "s"]);
+    assert!(r.starts_with('-') && r.matches('\n').count() == 1, "{r}");
+    assert!(
+        r.contains("Matrix size-incompatible") || r.contains("shape"),
+        "{r}"
+    );
+    assert_eq!(
+        c.cmd(&["AI.TENSORSET", "str", "STRING", "4", "3"]),
+        "+OK\r\n"
+    );
+    let r = execute(&mut c, "lin", &["str", "x"], &["y", "s"]);
+    assert!(r.starts_with('-') && r.contains("STRING"), "{r}");
+    assert!(c
+        .cmd(&["AI.INFO", "lin"])
+        .contains("$6\r\nerrors\r\n:2\r\n"));
+    ping(&mut c);
+    check_linear(&mut c, "lin");
+}
+
+#[test]
+fn tf_models_persist() {
+    let args = vec!["BACKENDSPATH".to_string(), backends_path()];
+    let mut server = RedisServer::options()
+        .with_module()
+        .module_args(args.clone())
+        .start();
+    let _keep = server.keep_dir();
+    let dir = server.dir.clone();
+    let mut c = Raw::new(&server);
+    let lin = read("linear.pb");
+    assert_eq!(
+        store(
+            &mut c,
+            "m",
+            &["TAG", "t", "BATCHSIZE", "8"],
+            &["x", "b"],
+            &["y", "scaled"],
+            &lin
+        ),
+        "+OK\r\n"
+    );
+    let meta = c.cmd(&["AI.MODELGET", "m", "META"]);
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), "+OK\r\n");
+    assert_eq!(c.cmd(&["AI.MODELGET", "m", "META"]), meta);
+    assert_eq!(
+        bulk_payload(&c.cmd_bytes(&[b"AI.MODELGET", b"m", b"BLOB"])),
+        lin
+    );
+    check_linear(&mut c, "m");
+    assert_eq!(c.cmd(&["SAVE"]), "+OK\r\n");
+    server.shutdown(false);
+
+    let server = RedisServer::options()
+        .with_module()
+        .module_args(args.clone())
+        .dir(&dir)
+        .start();
+    let mut c = Raw::new(&server);
+    assert_eq!(c.cmd(&["AI.MODELGET", "m", "META"]), meta);
+    check_linear(&mut c, "m");
+
+    // AOF rewrite: the model comes back as AI.MODELSTORE with its INPUTS and OUTPUTS.
+    let aof = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
+    let mut server = RedisServer::options()
+        .with_module()
+        .module_args(args.clone())
+        .args(aof)
+        .start();
+    let _keep = server.keep_dir();
+    let dir = server.dir.clone();
+    let mut c = Raw::new(&server);
+    assert_eq!(store_linear(&mut c, "m"), "+OK\r\n");
+    let idle = |c: &mut Raw| {
+        info_field(c, "persistence", "aof_rewrite_in_progress").as_deref() == Some("0")
+            && info_field(c, "persistence", "aof_rewrite_scheduled").as_deref() == Some("0")
+    };
+    assert!(wait_for(BOUND, || idle(&mut c)));
+    assert_eq!(
+        c.cmd(&["BGREWRITEAOF"]),
+        "+Background append only file rewriting started\r\n"
+    );
+    assert!(wait_for(BOUND, || idle(&mut c)));
+    server.shutdown(false);
+    let server = RedisServer::options()
+        .with_module()
+        .module_args(args)
+        .args(aof)
+        .dir(&dir)
+        .start();
+    let mut c = Raw::new(&server);
+    check_linear(&mut c, "m");
+}
+
+#[test]
+fn a_missing_tf_library_is_a_clear_error_and_loadbackend_finds_it() {
+    let server = RedisServer::options()
+        .with_module()
+        .module_args(["BACKENDSPATH", "/nonexistent"])
+        .start();
+    let mut c = Raw::new(&server);
+    let r = store_linear(&mut c, "m");
+    assert!(
+        r.starts_with("-ERR Could not load backend TF: the TF backend is not available (")
+            && r.contains("scripts/fetch-tf.sh"),
+        "{r}"
+    );
+    assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
+    // An explicit path: the library's directory.
+    let dir = format!("{}/redisai_tensorflow", backends_path());
+    assert_eq!(c.cmd(&["AI.CONFIG", "LOADBACKEND", "TF", &dir]), "+OK\r\n");
+    assert_eq!(store_linear(&mut c, "m"), "+OK\r\n");
+    check_linear(&mut c, "m");
+}
+
+#[test]
+fn tf_onnx_and_torch_models_in_one_server() {
+    let shim = Shim::open();
+    let server = server_with(&[]);
+    let mut c = Raw::new(&server);
+    assert_eq!(store_linear(&mut c, "tf"), "+OK\r\n");
+    // ONNX: y = x · w + b with the same x.
+    let w = [0.5f32, -1.0, 2.0, 0.25, 1.5, -0.5];
+    let b = [0.1f32, -0.2];
+    let onnx = testkit::onnx::linear(&w, &b, 3, 2);
+    assert_eq!(
+        cmd(
+            &mut c,
+            &[b"AI.MODELSTORE", b"onnx", b"ONNX", b"CPU", b"BLOB", &onnx]
+        ),
+        "+OK\r\n"
+    );
+    let torch = shim.build_module(
+        "def forward(self, x):\n    return torch.matmul(x, self.w) + self.b\n",
+        &[("w", &[3, 2], &w), ("b", &[2], &b)],
+    );
+    assert_eq!(
+        cmd(
+            &mut c,
+            &[
+                b"AI.MODELSTORE",
+                b"torch",
+                b"TORCH",
+                b"CPU",
+                b"BLOB",
+                &torch
+            ]
+        ),
+        "+OK\r\n"
+    );
+    check_linear(&mut c, "tf");
+    let x = read_f32("linear_x.f32");
+    let want: Vec<f32> = x
+        .chunks(3)
+        .flat_map(|r| (0..2).map(move |j| (0..3).map(|k| r[k] * w[k * 2 + j]).sum::<f32>() + b[j]))
+        .collect();
+    for m in ["onnx", "torch"] {
+        assert_eq!(execute(&mut c, m, &["x"], &["o"]), "+OK\r\n");
+        assert_close(&get_f32(&mut c, "o"), &want);
+    }
+    for field in [
+        "ai_TensorFlow_version",
+        "ai_onnxruntime_version",
+        "ai_torch_version",
+    ] {
+        assert!(info_field(&mut c, "ai", field).is_some(), "{field}");
+    }
+}
