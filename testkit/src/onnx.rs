@@ -262,3 +262,61 @@ pub fn mean_rows(k: i64) -> Vec<u8> {
         )
         .model()
 }
+
+/// The weights of [`mnist_cnn`], in PyTorch's layouts: conv1 `[8, 1, 3, 3]` + `[8]`, conv2 `[16, 8, 3, 3]` +
+/// `[16]`, linear `[10, 400]` + `[10]`.
+pub struct CnnWeights<'a> {
+    pub c1w: &'a [f32],
+    pub c1b: &'a [f32],
+    pub c2w: &'a [f32],
+    pub c2b: &'a [f32],
+    pub fw: &'a [f32],
+    pub fb: &'a [f32],
+}
+
+/// An MNIST-sized CNN: conv 1→8 3×3, relu, maxpool 2, conv 8→16 3×3, relu, maxpool 2, linear 400→10,
+/// log_softmax. `input: [N, 1, 28, 28]` float gives `output: [N, 10]`.
+pub fn mnist_cnn(w: &CnnWeights) -> Vec<u8> {
+    let pool = [
+        Attr::Ints("kernel_shape", vec![2, 2]),
+        Attr::Ints("strides", vec![2, 2]),
+    ];
+    Graph::default()
+        .input(
+            "input",
+            ty::FLOAT,
+            &[Dim::Sym("N"), Dim::N(1), Dim::N(28), Dim::N(28)],
+        )
+        .output("output", ty::FLOAT, &[Dim::Sym("N"), Dim::N(10)])
+        .init_f32("c1w", &[8, 1, 3, 3], w.c1w)
+        .init_f32("c1b", &[8], w.c1b)
+        .init_f32("c2w", &[16, 8, 3, 3], w.c2w)
+        .init_f32("c2b", &[16], w.c2b)
+        .init_f32("fw", &[10, 400], w.fw)
+        .init_f32("fb", &[10], w.fb)
+        .node(
+            "Conv",
+            &["input", "c1w", "c1b"],
+            &["c1"],
+            &[Attr::Ints("kernel_shape", vec![3, 3])],
+        )
+        .node("Relu", &["c1"], &["r1"], &[])
+        .node("MaxPool", &["r1"], &["p1"], &pool)
+        .node(
+            "Conv",
+            &["p1", "c2w", "c2b"],
+            &["c2"],
+            &[Attr::Ints("kernel_shape", vec![3, 3])],
+        )
+        .node("Relu", &["c2"], &["r2"], &[])
+        .node("MaxPool", &["r2"], &["p2"], &pool)
+        .node("Flatten", &["p2"], &["f"], &[Attr::Int("axis", 1)])
+        .node(
+            "Gemm",
+            &["f", "fw", "fb"],
+            &["g"],
+            &[Attr::Int("transB", 1)],
+        )
+        .node("LogSoftmax", &["g"], &["output"], &[Attr::Int("axis", 1)])
+        .model()
+}
