@@ -196,13 +196,16 @@ fn median_us(mut t: Vec<Duration>) -> f64 {
     t[t.len() / 2].as_secs_f64() * 1e6
 }
 
+/// A direct call of a model on one input.
+type DirectFn<'a> = Box<dyn Fn(&[f32]) -> Vec<f32> + Sync + 'a>;
+
 /// One benchmarked model: how to call it directly and its name and shapes in the store.
 struct Case<'a> {
     label: &'static str,
     key: &'static str,
     dims: Vec<usize>,
     out: usize,
-    direct: Box<dyn Fn(&[f32]) -> Vec<f32> + Sync + 'a>,
+    direct: DirectFn<'a>,
 }
 
 /// Results of one case: direct, and per server (default, then workers not spinning).
