@@ -334,15 +334,16 @@ impl Queue {
     }
 }
 
-/// How long a worker spins for the next job after a run: 100 µs, or the environment variable
-/// `SMARTREDIS_AI_SPIN_US` of the server process (`0` turns spinning off).
+/// How long a worker spins for the next job after a run: the environment variable `SMARTREDIS_AI_SPIN_US` of the
+/// server process, off (0) by default: on a machine with fewer free cores than busy threads the spinning worker
+/// takes the core the main thread and the clients need (measured: 2x slower `run_model` on a loaded 2-core host).
 fn spin_max() -> Duration {
     static MAX: OnceLock<Duration> = OnceLock::new();
     *MAX.get_or_init(|| {
         let us = std::env::var("SMARTREDIS_AI_SPIN_US")
             .ok()
             .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(100);
+            .unwrap_or(0);
         Duration::from_micros(us)
     })
 }
