@@ -138,10 +138,10 @@ bench-slurm: build slurm
 bench-module: build
 	$(CARGO) run --release -p smartredis-ai --example tensor_bench
 
-# AI.MODELEXECUTE of a small ONNX MLP vs the same model run directly through ONNX Runtime
-# (module/examples/model_bench.rs).
+# The client's run_model (and put + run + get) for an ONNX MLP, an ONNX CNN and a TorchScript CNN vs the same
+# models run directly through ONNX Runtime / libtorch, latency and 8-client throughput (benches/models.rs).
 bench-models: build
-	$(CARGO) run --release -p smartredis-ai --example model_bench
+	$(CARGO) bench -p smartredis --bench models
 
 # AI.MODELEXECUTE of the TF CNN (tests/data/tf/cnn.pb) vs the same graph run directly through TensorFlow's C API
 # (module/examples/tf_bench.rs).

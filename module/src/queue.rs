@@ -150,6 +150,12 @@ pub struct Queue {
     ready: Condvar,
     /// Workers running something now.
     busy: AtomicUsize,
+    /// Jobs and tasks in `pending` (written under its lock, read by a spinning worker without it).
+    waiting: AtomicUsize,
+    /// Workers parked on `ready` (changed under the `pending` lock): no wake-up call is made when none is.
+    parked: AtomicUsize,
+    /// Whether a worker is spinning for the next job (see [`Queue::spin_for_work`]).
+    spinning: AtomicBool,
     threads: Mutex<Vec<libc::pthread_t>>,
 }
 
@@ -171,6 +177,9 @@ pub fn ensure(device: &str) -> Result<Arc<Queue>, String> {
         pending: Mutex::new(Pending::default()),
         ready: Condvar::new(),
         busy: AtomicUsize::new(0),
+        waiting: AtomicUsize::new(0),
+        parked: AtomicUsize::new(0),
+        spinning: AtomicBool::new(false),
         threads: Mutex::new(Vec::new()),
     });
     let n = config::get().threads_per_queue.max(1);
@@ -225,7 +234,7 @@ impl Queue {
         loop {
             let taken = {
                 let mut p = lock(&self.pending);
-                loop {
+                let taken = loop {
                     // The older of the front task and the front model run goes first.
                     let task_first = match (p.tasks.front(), p.jobs.front()) {
                         (Some((t, _)), Some(j)) => *t <= j.enqueued,
@@ -241,7 +250,9 @@ impl Queue {
                         if let Some((_, t)) = p.tasks.pop_front() {
                             break Taken::Task(t);
                         }
+                        self.parked.fetch_add(1, Ordering::SeqCst);
                         p = self.ready.wait(p).unwrap_or_else(|e| e.into_inner());
+                        self.parked.fetch_sub(1, Ordering::SeqCst);
                         continue;
                     }
                     if let Some(b) = take_batch(&mut p.jobs) {
@@ -252,12 +263,21 @@ impl Queue {
                         break Taken::Task(t);
                     }
                     // Poll every millisecond, as RedisAI's workers do.
+                    self.parked.fetch_add(1, Ordering::SeqCst);
                     p = self
                         .ready
                         .wait_timeout(p, Duration::from_millis(1))
                         .unwrap_or_else(|e| e.into_inner())
                         .0;
+                    self.parked.fetch_sub(1, Ordering::SeqCst);
+                };
+                // More waiting (several requests came while one worker spun, so none was woken): wake the next.
+                let more = p.jobs.len() + p.tasks.len();
+                self.waiting.store(more, Ordering::SeqCst);
+                if more > 0 && self.parked.load(Ordering::SeqCst) > 0 {
+                    self.ready.notify_one();
                 }
+                taken
             };
             self.busy.fetch_add(1, Ordering::Relaxed);
             match taken {
@@ -268,19 +288,64 @@ impl Queue {
                 }
             }
             self.busy.fetch_sub(1, Ordering::Relaxed);
+            self.spin_for_work();
+        }
+    }
+
+    /// After a run, one worker of the queue at a time spins for up to [`spin_max`] before it parks: a client
+    /// calling in sequence sends its next request about one round trip after its reply, and a job queued while a
+    /// worker spins starts at once, without the wake-up of a parked thread (a system call, and on a busy machine a
+    /// wait for the scheduler). A queue that stays idle costs nothing: the spin only follows a run.
+    fn spin_for_work(&self) {
+        let max = spin_max();
+        if max.is_zero() || self.spinning.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let start = Instant::now();
+        while self.waiting.load(Ordering::SeqCst) == 0 && start.elapsed() < max {
+            std::hint::spin_loop();
+        }
+        // Cleared before the worker takes the lock again, so a job queued without a wake-up because a worker was
+        // spinning is seen by this one (see `queue_and_wake`).
+        self.spinning.store(false, Ordering::SeqCst);
+    }
+
+    /// Adds to the pending queue under its lock, then wakes a parked worker unless one is spinning (which will
+    /// take it) or none is parked.
+    fn queue_and_wake(&self, add: impl FnOnce(&mut Pending)) {
+        let mut p = lock(&self.pending);
+        add(&mut p);
+        self.waiting
+            .store(p.jobs.len() + p.tasks.len(), Ordering::SeqCst);
+        let wake = !self.spinning.load(Ordering::SeqCst) && self.parked.load(Ordering::SeqCst) > 0;
+        drop(p);
+        if wake {
+            self.ready.notify_one();
         }
     }
 
     fn push(&self, job: Box<Job>) {
-        lock(&self.pending).jobs.push_back(job);
-        self.ready.notify_one();
+        self.queue_and_wake(|p| p.jobs.push_back(job));
     }
 
     /// Queues a task (a DAG step, a script run) to run on one of this queue's workers.
     pub fn spawn(&self, task: Task) {
-        lock(&self.pending).tasks.push_back((Instant::now(), task));
-        self.ready.notify_one();
+        self.queue_and_wake(|p| p.tasks.push_back((Instant::now(), task)));
     }
+}
+
+/// How long a worker spins for the next job after a run: the environment variable `SMARTREDIS_AI_SPIN_US` of the
+/// server process, off (0) by default: on a machine with fewer free cores than busy threads the spinning worker
+/// takes the core the main thread and the clients need (measured: 2x slower `run_model` on a loaded 2-core host).
+fn spin_max() -> Duration {
+    static MAX: OnceLock<Duration> = OnceLock::new();
+    *MAX.get_or_init(|| {
+        let us = std::env::var("SMARTREDIS_AI_SPIN_US")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        Duration::from_micros(us)
+    })
 }
 
 /// The batch size of a job: dim 0 shared by all its inputs, or 0 (do not batch) when they disagree or one is a
@@ -443,7 +508,7 @@ fn concat<'a>(parts: impl Iterator<Item = &'a Tensor>, rows: usize) -> Tensor {
     Tensor {
         dtype,
         shape,
-        data: TensorData::Owned(data),
+        data: TensorData::owned(data),
     }
 }
 
@@ -467,7 +532,7 @@ fn slice_rows(t: &Tensor, start: usize, n: usize) -> Tensor {
     Tensor {
         dtype: t.dtype,
         shape,
-        data: TensorData::Owned(data),
+        data: TensorData::owned(data),
     }
 }
 

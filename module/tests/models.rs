@@ -1298,3 +1298,50 @@ fn replicas_get_models_and_outputs_but_never_run_models() {
     assert!(r.cmd(&["AI.INFO", "mdl"]).contains("$5\r\ncalls\r\n:0\r\n"));
     assert!(m.cmd(&["AI.INFO", "mdl"]).contains("$5\r\ncalls\r\n:1\r\n"));
 }
+
+/// Threads of the server process.
+fn threads(server: &RedisServer) -> usize {
+    std::fs::read_dir(format!("/proc/{}/task", server.pid()))
+        .unwrap()
+        .count()
+}
+
+/// `INTRA_OP_PARALLELISM` reaches ONNX Runtime: each session gets its own intra-op pool of that size (the calling
+/// worker and n - 1 pool threads), seen as new threads of the server when a model is stored.
+/// `INTER_OP_PARALLELISM` is passed along too; ONNX Runtime uses it only in its parallel execution mode, which
+/// RedisAI's sessions (and ours) do not enable, so it creates no threads here.
+#[test]
+fn intra_op_parallelism_reaches_the_backend() {
+    let lin = linear(3);
+    let x = [0.5f32; K];
+    let mut extra = Vec::new();
+    for n in ["1", "4"] {
+        let server = server_with(&["INTRA_OP_PARALLELISM", n, "INTER_OP_PARALLELISM", "2"]);
+        let mut c = Raw::new(&server);
+        // The first model loads the backend (its own threads); the second adds only its session's pool.
+        assert_eq!(store(&mut c, "first", &lin.model), "+OK\r\n");
+        let before = threads(&server);
+        assert_eq!(store(&mut c, "second", &lin.model), "+OK\r\n");
+        extra.push(threads(&server) - before);
+        set_f32(&mut c, "x", &[1, K], &x);
+        assert_eq!(
+            c.cmd(&[
+                "AI.MODELEXECUTE",
+                "second",
+                "INPUTS",
+                "1",
+                "x",
+                "OUTPUTS",
+                "1",
+                "y"
+            ]),
+            "+OK\r\n"
+        );
+        assert_close(&get_f32(&mut c, "y"), &affine(&x, &lin.w, &lin.b, 1, K, M));
+        assert_eq!(
+            info_field(&mut c, "MODULES", "ai_intra_op_parallelism").as_deref(),
+            Some(n)
+        );
+    }
+    assert_eq!(extra, [0, 3], "pool threads added by a session");
+}

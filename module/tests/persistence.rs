@@ -150,7 +150,12 @@ fn debug_reload_keeps_tensors() {
 
 /// RedisAI's own v4 `DUMP` payloads from `tests/flow/test_serializations.py`.
 const REDISAI_V4_INT32: &[u8] = b"\x07\x81\x00\x8f\xd3\x10\xd4\x8eD\x04\x02\x00\x02 \x02\x02\x02\x02\x02\x01\x05\x08\x01\x00\x00\x00\x02\x00\x00\x00\x00\t\x00Viy\xab4\xbe\xdd\x82";
-const REDISAI_V4_STRING: &[u8] = b"\x07\x81\x00\x8f\xd3\x10\xd4\x8eD\x04\x02\x07\x02\x08\x02\x01\x02\x02\x05\x12str_val1\x00str_val2\x00\x00\t\x00\xf9;\xe0\xd12.\x06z";
+/// Its STRING vector there predates the element offsets RedisAI 1.2.7 writes and requires after the data: refused.
+const REDISAI_V4_STRING_NO_OFFSETS: &[u8] = b"\x07\x81\x00\x8f\xd3\x10\xd4\x8eD\x04\x02\x07\x02\x08\x02\x01\x02\x02\x05\x12str_val1\x00str_val2\x00\x00\t\x00\xf9;\xe0\xd12.\x06z";
+
+/// RedisAI 1.2.7's `DUMP` of `AI.TENSORSET k STRING 2 VALUES str_val1 str_val2` up to its trailer
+/// (`encode_v4.c`): code 7, 8 bits, 1 dim of 2, the data, then the element offsets 0 and 9.
+const REDISAI_127_STRING_BODY: &[u8] = b"\x07\x81\x00\x8f\xd3\x10\xd4\x8eD\x04\x02\x07\x02\x08\x02\x01\x02\x02\x05\x12str_val1\x00str_val2\x00\x02\x00\x02\x09";
 
 /// RedisAI's v0 and v1 INT32 `[2, 1]` tensor payloads (same file).
 const REDISAI_V0_INT32: &[u8] = b"\x07\x81\x00\x8f\xd3\x10\xd4\x8eD\x00\x02\x01\x02\x00\x02 \x02\x00\x02\x01\x02\x02\x02\x02\x02\x01\x02\x01\x02\x01\x02\x00\x05\x08\x01\x00\x00\x00\x02\x00\x00\x00\x00\t\x00^p\x94ty\xf8\xd7y";
@@ -206,26 +211,54 @@ fn restores_redisai_v4_dumps_and_dumps_the_same_layout() {
             bulk("values")
         )
     );
+    let redisai_string = with_trailer(REDISAI_127_STRING_BODY);
     assert_eq!(
-        c.cmd_bytes(&[b"RESTORE", b"s", b"0", REDISAI_V4_STRING]),
+        c.cmd_bytes(&[b"RESTORE", b"s", b"0", &redisai_string]),
         b"+OK\r\n"
     );
     assert_eq!(
         c.cmd(&["AI.TENSORGET", "s", "VALUES"]),
         format!("*2\r\n{}{}", bulk("str_val1"), bulk("str_val2"))
     );
+    assert_eq!(
+        c.cmd(&[
+            "AI.TENSORSET",
+            "s2",
+            "STRING",
+            "2",
+            "VALUES",
+            "str_val1",
+            "str_val2"
+        ]),
+        "+OK\r\n"
+    );
     // Our DUMP of the same tensors is byte-identical to RedisAI's (same type id, encver and layout; the
     // trailer carries the RDB version and CRC of this Redis, so compare up to the data).
-    for (key, vector) in [("t", REDISAI_V4_INT32), ("s", REDISAI_V4_STRING)] {
+    let int32_body = &REDISAI_V4_INT32[..REDISAI_V4_INT32.len() - 11];
+    for (key, body) in [
+        ("t", int32_body),
+        ("s", REDISAI_127_STRING_BODY),
+        ("s2", REDISAI_127_STRING_BODY),
+    ] {
         let dump = c.cmd_bytes(&[b"DUMP", key.as_bytes()]);
-        let body = &vector[..vector.len() - 10];
         let payload = &dump[dump.iter().position(|&b| b == b'\n').unwrap() + 1..];
         assert!(
-            payload.starts_with(body),
+            payload.starts_with(&[body, b"\x00"].concat()),
             "{key}: {:?}",
             String::from_utf8_lossy(&dump)
         );
+        // And it restores.
+        let payload = &payload[..payload.len() - 2];
+        assert_eq!(
+            c.cmd_bytes(&[b"RESTORE", key.as_bytes(), b"0", payload, b"REPLACE"]),
+            b"+OK\r\n"
+        );
     }
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), "+OK\r\n");
+    assert_eq!(
+        c.cmd(&["AI.TENSORGET", "s2", "VALUES"]),
+        format!("*2\r\n{}{}", bulk("str_val1"), bulk("str_val2"))
+    );
     // Payloads with a valid checksum but impossible contents are refused by our loader; the server stays up.
     let header = &REDISAI_V4_INT32[..10];
     let int32 = |dims: &[u8], data: &[u8]| {
@@ -246,6 +279,8 @@ fn restores_redisai_v4_dumps_and_dumps_the_same_layout() {
         int32(b"\x02\x81\xff", b""),                                     // ndim out of range
         [header, b"\x02\x07\x02\x08\x02\x01\x02\x02\x05\x03a\0b"].concat(), // STRING without final NUL
         [header, b"\x02\x00\x02 \x02\x01\x02\x01"].concat(),                // short read
+        [&REDISAI_127_STRING_BODY[..38], b"\x02\x00\x02\x08"].concat(), // offset not at an element
+        REDISAI_127_STRING_BODY[..38].to_vec(),                         // offsets missing
     ] {
         let payload = with_trailer(&body);
         assert_eq!(
@@ -258,6 +293,11 @@ fn restores_redisai_v4_dumps_and_dumps_the_same_layout() {
         with_trailer(&REDISAI_V4_INT32[..REDISAI_V4_INT32.len() - 11]),
         REDISAI_V4_INT32
     );
+    assert_eq!(
+        c.cmd_bytes(&[b"RESTORE", b"old", b"0", REDISAI_V4_STRING_NO_OFFSETS]),
+        b"-ERR Bad data format\r\n"
+    );
+    assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
     assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
 }
 

@@ -275,7 +275,7 @@ pub struct CnnWeights<'a> {
 }
 
 /// An MNIST-sized CNN: conv 1→8 3×3, relu, maxpool 2, conv 8→16 3×3, relu, maxpool 2, flatten, linear 400→10,
-/// log_softmax; input `x: [N, 1, 28, 28]`, output `y: [N, 10]`.
+/// log_softmax; input `input: [N, 1, 28, 28]`, output `output: [N, 10]`.
 pub fn cnn(w: &CnnWeights<'_>) -> Vec<u8> {
     let pool = [
         Attr::Ints("kernel_shape", vec![2, 2]),
@@ -283,18 +283,18 @@ pub fn cnn(w: &CnnWeights<'_>) -> Vec<u8> {
     ];
     Graph::default()
         .input(
-            "x",
+            "input",
             ty::FLOAT,
             &[Dim::Sym("N"), Dim::N(1), Dim::N(28), Dim::N(28)],
         )
-        .output("y", ty::FLOAT, &[Dim::Sym("N"), Dim::N(10)])
+        .output("output", ty::FLOAT, &[Dim::Sym("N"), Dim::N(10)])
         .init_f32("c1w", &[8, 1, 3, 3], w.c1w)
         .init_f32("c1b", &[8], w.c1b)
         .init_f32("c2w", &[16, 8, 3, 3], w.c2w)
         .init_f32("c2b", &[16], w.c2b)
         .init_f32("fw", &[10, 400], w.fw)
         .init_f32("fb", &[10], w.fb)
-        .node("Conv", &["x", "c1w", "c1b"], &["c1"], &[])
+        .node("Conv", &["input", "c1w", "c1b"], &["c1"], &[])
         .node("Relu", &["c1"], &["r1"], &[])
         .node("MaxPool", &["r1"], &["p1"], &pool)
         .node("Conv", &["p1", "c2w", "c2b"], &["c2"], &[])
@@ -307,6 +307,6 @@ pub fn cnn(w: &CnnWeights<'_>) -> Vec<u8> {
             &["logits"],
             &[Attr::Int("transB", 1)],
         )
-        .node("LogSoftmax", &["logits"], &["y"], &[Attr::Int("axis", 1)])
+        .node("LogSoftmax", &["logits"], &["output"], &[Attr::Int("axis", 1)])
         .model()
 }

@@ -126,6 +126,11 @@ impl Shim {
 
     /// Runs a TorchScript archive's forward on float32 inputs.
     pub fn run_model(&self, blob: &[u8], inputs: &[(&[i64], &[f32])]) -> Vec<F32> {
+        self.load_model(blob, 0).run(inputs)
+    }
+
+    /// Loads a TorchScript archive once, to run it many times; `intra` intra-op threads (0 = libtorch's default).
+    pub fn load_model(&self, blob: &[u8], intra: i64) -> TorchModel<'_> {
         type Load = unsafe extern "C" fn(
             *const c_char,
             usize,
@@ -137,21 +142,7 @@ impl Shim {
             *mut usize,
             *mut *mut c_char,
         ) -> *mut c_void;
-        type Run = unsafe extern "C" fn(
-            *mut c_void,
-            usize,
-            *const RaiTensor,
-            i64,
-            *mut c_void,
-            Sink,
-            *mut *mut c_char,
-        ) -> c_int;
-        type Free = unsafe extern "C" fn(*mut c_void);
-        let (load, run, free): (Load, Run, Free) = (
-            self.sym(c"rai_torch_model_load"),
-            self.sym(c"rai_torch_model_run"),
-            self.sym(c"rai_torch_model_free"),
-        );
+        let load: Load = self.sym(c"rai_torch_model_load");
         let mut names: Vec<u8> = Vec::new();
         let mut nout = 0usize;
         let mut err = std::ptr::null_mut();
@@ -160,7 +151,7 @@ impl Shim {
                 blob.as_ptr().cast(),
                 blob.len(),
                 c"CPU".as_ptr(),
-                0,
+                intra,
                 0,
                 (&mut names as *mut Vec<u8>).cast(),
                 append,
@@ -169,22 +160,11 @@ impl Shim {
             )
         };
         assert!(!m.is_null(), "model_load: {}", self.error(err));
-        let views: Vec<RaiTensor> = inputs.iter().map(view).collect();
-        let mut out: Vec<F32> = Vec::new();
-        let rc = unsafe {
-            run(
-                m,
-                views.len(),
-                views.as_ptr(),
-                0,
-                (&mut out as *mut Vec<F32>).cast(),
-                sink,
-                &mut err,
-            )
-        };
-        unsafe { free(m) };
-        assert_eq!(rc, 0, "model_run: {}", self.error(err));
-        out
+        TorchModel {
+            shim: self,
+            model: m,
+            intra,
+        }
     }
 
     /// Runs script function `function` with the inputs passed positionally.
@@ -256,5 +236,55 @@ impl Shim {
         unsafe { free(s) };
         assert_eq!(rc, 0, "script_run: {}", self.error(err));
         out
+    }
+}
+
+/// A TorchScript model loaded in the shim (see [`Shim::load_model`]); runs may be concurrent, as the module's.
+pub struct TorchModel<'a> {
+    shim: &'a Shim,
+    model: *mut c_void,
+    intra: i64,
+}
+
+unsafe impl Send for TorchModel<'_> {}
+unsafe impl Sync for TorchModel<'_> {}
+
+impl TorchModel<'_> {
+    /// Runs forward on float32 inputs.
+    pub fn run(&self, inputs: &[(&[i64], &[f32])]) -> Vec<F32> {
+        type Run = unsafe extern "C" fn(
+            *mut c_void,
+            usize,
+            *const RaiTensor,
+            i64,
+            *mut c_void,
+            Sink,
+            *mut *mut c_char,
+        ) -> c_int;
+        let run: Run = self.shim.sym(c"rai_torch_model_run");
+        let views: Vec<RaiTensor> = inputs.iter().map(view).collect();
+        let mut out: Vec<F32> = Vec::new();
+        let mut err = std::ptr::null_mut();
+        let rc = unsafe {
+            run(
+                self.model,
+                views.len(),
+                views.as_ptr(),
+                self.intra,
+                (&mut out as *mut Vec<F32>).cast(),
+                sink,
+                &mut err,
+            )
+        };
+        assert_eq!(rc, 0, "model_run: {}", self.shim.error(err));
+        out
+    }
+}
+
+impl Drop for TorchModel<'_> {
+    fn drop(&mut self) {
+        type Free = unsafe extern "C" fn(*mut c_void);
+        let free: Free = self.shim.sym(c"rai_torch_model_free");
+        unsafe { free(self.model) };
     }
 }

@@ -197,6 +197,8 @@ impl BackendLibrary for OnnxBackend {
             outputs: Vec::new(),
             c_inputs: Vec::new(),
             c_outputs: Vec::new(),
+            in_names: Vec::new(),
+            out_names: Vec::new(),
         };
         let (mut nin, mut nout) = (0usize, 0usize);
         // SAFETY: a live session; names are copied and freed by take_name.
@@ -221,6 +223,8 @@ impl BackendLibrary for OnnxBackend {
         };
         model.c_inputs = c(&model.inputs);
         model.c_outputs = c(&model.outputs);
+        model.in_names = model.c_inputs.iter().map(|s| s.as_ptr()).collect();
+        model.out_names = model.c_outputs.iter().map(|s| s.as_ptr()).collect();
         Ok(Arc::new(model))
     }
 
@@ -240,6 +244,9 @@ struct OnnxModel {
     outputs: Vec<String>,
     c_inputs: Vec<CString>,
     c_outputs: Vec<CString>,
+    /// Pointers to `c_inputs` / `c_outputs` (their heap buffers never move), as `Run` takes them.
+    in_names: Vec<*const c_char>,
+    out_names: Vec<*const c_char>,
 }
 
 // SAFETY: `OrtSession::Run` may be called concurrently from several threads.
@@ -413,7 +420,7 @@ impl OnnxModel {
             Ok(Some(Tensor {
                 dtype,
                 shape,
-                data: TensorData::Owned(data),
+                data: TensorData::owned(data),
             }))
         }
     }
@@ -453,8 +460,7 @@ impl LoadedModel for OnnxModel {
         for t in inputs {
             ins.v.push(self.input_value(t, &mut keep)?);
         }
-        let in_names: Vec<*const c_char> = self.c_inputs.iter().map(|s| s.as_ptr()).collect();
-        let out_names: Vec<*const c_char> = self.c_outputs.iter().map(|s| s.as_ptr()).collect();
+        let (in_names, out_names) = (&self.in_names, &self.out_names);
         let mut outs = Values {
             ort,
             v: vec![std::ptr::null_mut(); out_names.len()],

@@ -559,7 +559,7 @@ impl LoadedModel for TfliteModel {
             .map(|b| Tensor {
                 dtype: b.dtype,
                 shape: b.shape.clone(),
-                data: TensorData::Owned(b.mem.as_slice().to_vec()),
+                data: TensorData::owned(b.mem.as_slice().to_vec()),
             })
             .collect())
     }

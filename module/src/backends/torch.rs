@@ -280,7 +280,7 @@ unsafe extern "C" fn collect(ctx: *mut c_void, t: *const RaiTensor) {
     out.tensors.push(Tensor {
         dtype,
         shape,
-        data: TensorData::Owned(data),
+        data: TensorData::owned(data),
     });
 }
 
@@ -703,7 +703,7 @@ unsafe extern "C" fn model_call(
                 Ok(Tensor {
                     dtype,
                     shape,
-                    data: TensorData::Owned(data),
+                    data: TensorData::owned(data),
                 })
             })
             .collect::<Result<_, String>>()?;

@@ -25,7 +25,7 @@ pub fn tensorset(ctx: &Context, args: &[RedisString]) -> RedisResult {
         .map_err(|_| RedisError::WrongType)?;
     let spec = parse_tensorset(&args[2..]).map_err(RedisError::Str)?;
     let data = match spec.data {
-        DataSource::Built(bytes) => TensorData::Owned(bytes),
+        DataSource::Built(bytes) => TensorData::owned(bytes),
         DataSource::Blob(i) => {
             let s = NonNull::new(args[2 + i].inner)
                 .ok_or(RedisError::Str("ERR could not save tensor"))?;

@@ -246,7 +246,7 @@ fn parse_op(ctx: &Context, op: &[RedisString], kind: Kind) -> Result<Parsed, Red
         }
         let spec = parse_tensorset(&op[2..]).map_err(RedisError::Str)?;
         let data = match spec.data {
-            DataSource::Built(bytes) => TensorData::Owned(bytes),
+            DataSource::Built(bytes) => TensorData::owned(bytes),
             DataSource::Blob(i) => {
                 let s = NonNull::new(op[2 + i].inner)
                     .ok_or(RedisError::Str("ERR could not save tensor"))?;
@@ -494,7 +494,7 @@ mod tests {
         Tensor {
             dtype: DType::Float,
             shape: vec![],
-            data: TensorData::Owned(vec![0; 4]),
+            data: TensorData::owned(vec![0; 4]),
         }
     }
 

@@ -1,10 +1,13 @@
 //! The `AI_TENSOR` data type: RDB v4 encoding (RedisAI `encode_v4.c` / `decode_v4.c`), AOF rewrite, COPY,
 //! MEMORY USAGE and free.
 //!
-//! RDB v4 tensor: `uint dtype.code, uint dtype.bits, signed ndim, signed dim × ndim, string-buffer data`; v0–v3
-//! payloads (older RedisAI dumps) are read too.
-//! RedisAI's own v4 STRING-tensor vector (`tests/flow/test_serializations.py`) has nothing after the data, so we
-//! write and read no element offsets; STRING boundaries are recomputed from the NUL terminators.
+//! RDB v4 tensor: `uint dtype.code, uint dtype.bits, signed ndim, signed dim × ndim, string-buffer data`, and for
+//! a STRING tensor `uint offset × len` after the data (the byte offset of each element in the data, as RedisAI
+//! 1.2.7 writes and reads them); v0–v3 payloads (older RedisAI dumps) are read too.
+//!
+//! A v4 STRING payload without offsets (RedisAI's older test vector, or this module before it wrote them) cannot be
+//! told apart from a truncated one: the module API has no way to look ahead, and trying to read an offset consumes
+//! the value's end marker. Such a payload is refused, as RedisAI 1.2.7 refuses it.
 
 use std::os::raw::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -84,6 +87,14 @@ fn load_tensor(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Tensor, &'s
     // SAFETY: we own the single reference LoadString returned.
     let held = unsafe { HeldString::adopt(s) };
     validate_blob(dtype, len, held.bytes())?;
+    if dtype == DType::String && encver == ENCVER {
+        let mut io = ModuleIo(io);
+        for (i, start) in string_offsets(held.bytes()).enumerate() {
+            if i >= len || io.unsigned()? != start as u64 {
+                return Err("bad string element offsets");
+            }
+        }
+    }
     Ok(Tensor {
         dtype,
         shape,
@@ -152,6 +163,23 @@ unsafe extern "C" fn rdb_save(io: *mut raw::RedisModuleIO, value: *mut c_void) {
         raw::save_signed(io, d);
     }
     raw::save_slice(io, t.bytes());
+    if t.dtype == DType::String {
+        for start in string_offsets(t.bytes()) {
+            raw::save_unsigned(io, start as u64);
+        }
+    }
+}
+
+/// The byte offset of each element of STRING data (NUL-terminated elements, one after the other).
+fn string_offsets(data: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    std::iter::once(0)
+        .chain(
+            data.iter()
+                .enumerate()
+                .filter(|&(_, &b)| b == 0)
+                .map(|(i, _)| i + 1),
+        )
+        .take_while(move |&at| at < data.len())
 }
 
 /// Emits `AI.TENSORSET key DTYPE dims... BLOB data`.
@@ -216,5 +244,18 @@ unsafe extern "C" fn copy(
     match catch_unwind(AssertUnwindSafe(|| t.deep_copy())) {
         Ok(c) => Box::into_raw(Box::new(c)).cast(),
         Err(_) => std::ptr::null_mut(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::string_offsets;
+
+    #[test]
+    fn string_element_offsets() {
+        let at = |d: &[u8]| string_offsets(d).collect::<Vec<_>>();
+        assert_eq!(at(b"str_val1\0str_val2\0"), [0, 9]);
+        assert_eq!(at(b"\0"), [0]);
+        assert_eq!(at(b"a\0\0bc\0"), [0, 2, 3]);
     }
 }

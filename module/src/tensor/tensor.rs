@@ -2,6 +2,7 @@
 
 use std::os::raw::c_char;
 use std::ptr::NonNull;
+use std::sync::Arc;
 
 use redis_module::raw;
 
@@ -67,13 +68,19 @@ unsafe impl Sync for HeldString {}
 
 /// Where a tensor's bytes live.
 pub enum TensorData {
-    /// Bytes the module allocated (VALUES, zero-fill, COPY).
-    Owned(Vec<u8>),
+    /// Bytes the module allocated (VALUES, zero-fill, COPY, model outputs), shared by reference count with queued
+    /// runs (never written after creation).
+    Owned(Arc<Vec<u8>>),
     /// A client's BLOB argument or an RDB string, held without copying.
     Held(HeldString),
 }
 
 impl TensorData {
+    /// Bytes the module allocated.
+    pub fn owned(bytes: Vec<u8>) -> TensorData {
+        TensorData::Owned(Arc::new(bytes))
+    }
+
     /// The bytes.
     pub fn bytes(&self) -> &[u8] {
         match self {
@@ -124,12 +131,12 @@ impl Tensor {
         Tensor {
             dtype: self.dtype,
             shape: self.shape.clone(),
-            data: TensorData::Owned(self.bytes().to_vec()),
+            data: TensorData::owned(self.bytes().to_vec()),
         }
     }
 
-    /// Another handle on the same data for a queued model run. A held string gets one more reference (no copy);
-    /// owned bytes are copied. Main thread only, and the result must be dropped on the main thread.
+    /// Another handle on the same data for a queued model run, without copying: one more reference to the held
+    /// string or the owned bytes. Main thread only, and the result must be dropped on the main thread.
     pub fn share(&self) -> Tensor {
         let data = match &self.data {
             TensorData::Owned(v) => TensorData::Owned(v.clone()),
