@@ -207,6 +207,7 @@ impl Colocated {
             &self.ssdb,
             super::DbType::Standalone,
             self.orc.db_identifier(),
+            self.orc.access(),
             logger_name,
         )
     }
@@ -240,8 +241,13 @@ fn send(orc: &Orchestrator, key: &str, path: &Path, cmd: &redis::Cmd) -> Result<
         .shards()
         .first()
         .ok_or_else(|| fail("the store is not running".into()))?;
-    let mut con = super::local::connect(&shard.host, shard.port, Duration::from_secs(5))
-        .map_err(|e| fail(e.to_string()))?;
+    let mut con = super::access::connect(
+        orc.access(),
+        &shard.host,
+        shard.port,
+        Duration::from_secs(5),
+    )
+    .map_err(|e| fail(e.to_string()))?;
     cmd.query::<()>(&mut con).map_err(|e| fail(e.to_string()))
 }
 
