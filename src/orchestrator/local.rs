@@ -446,6 +446,23 @@ pub fn log_tail(path: &Path, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
+/// Whether the server behind `con` is a shard of run `run_id`: its `proc-title-template` carries the run marker.
+pub fn carries_run(con: &mut redis::Connection, run_id: &str) -> std::result::Result<(), String> {
+    let marker = super::launcher::run_marker(run_id);
+    let reply: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("proc-title-template")
+        .query(con)
+        .map_err(|e| e.to_string())?;
+    if reply.iter().any(|v| v.split(' ').any(|w| w == marker)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the server on this port is not a shard of this run ({marker})"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

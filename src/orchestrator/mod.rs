@@ -356,7 +356,12 @@ impl Orchestrator {
                 match access::connect(&self.access, &shard.host, shard.port, CONNECT_TIMEOUT)
                     .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c).map(|_| c))
                 {
-                    Ok(c) => cons[i] = Some(c),
+                    // A port found free can be taken by another server before ours binds it: only a server
+                    // carrying this run's marker is ours (ours then exits on its bind error, and `launch` retries).
+                    Ok(mut c) => match local::carries_run(&mut c, &self.run_id) {
+                        Ok(()) => cons[i] = Some(c),
+                        Err(e) => last_err[i] = e,
+                    },
                     Err(e) => last_err[i] = e.to_string(),
                 }
             }
