@@ -76,6 +76,28 @@ class OrchestratorOptions
             internal::check(sr_orchestrator_options_set_unix_socket(_opts, path.data(), path.size(), permissions));
             return *this;
         }
+        /// Whether the shards require a password: SRAuthAuto (on for a non-loopback bind), SRAuthOn (this password,
+        /// or a generated one when empty), SRAuthOff.
+        OrchestratorOptions& set_auth(SRAuthMode mode, const std::string& password = "")
+        {
+            internal::check(sr_orchestrator_options_set_auth(_opts, mode, password.data(), password.size()));
+            return *this;
+        }
+        /// TLS on the shards' ports: with these CA, certificate and key files, or generated ones when all are empty.
+        OrchestratorOptions& set_tls(bool enabled, const std::string& ca_file = "", const std::string& cert_file = "",
+                                     const std::string& key_file = "")
+        {
+            internal::check(sr_orchestrator_options_set_tls(_opts, enabled, ca_file.data(), ca_file.size(),
+                                                            cert_file.data(), cert_file.size(),
+                                                            key_file.data(), key_file.size()));
+            return *this;
+        }
+        /// Allows Unix socket permissions wider than 0700.
+        OrchestratorOptions& set_shared_socket(bool shared)
+        {
+            internal::check(sr_orchestrator_options_set_shared_socket(_opts, shared));
+            return *this;
+        }
         /// Path of redis-server (default: REDIS_PATH, then PATH).
         OrchestratorOptions& set_redis_server(const std::string& path)
         {
@@ -241,6 +263,14 @@ class Orchestrator
             const char* text = nullptr;
             size_t len = 0;
             internal::check(sr_orchestrator_address(_orc, &text, &len));
+            return std::string(text, len);
+        }
+        /// The file holding the store's password (for SR_PASSWORD_FILE), or "" when it needs none.
+        std::string password_file()
+        {
+            const char* text = nullptr;
+            size_t len = 0;
+            internal::check(sr_orchestrator_password_file(_orc, &text, &len));
             return std::string(text, len);
         }
         /// What start() would run (command lines, job scripts); starts nothing.

@@ -225,6 +225,24 @@ typedef enum {
 } SRLoggingLevel;
 
 /**
+ * Whether a store requires a password, for [`sr_orchestrator_options_set_auth`].
+ */
+typedef enum {
+  /**
+   * On (a generated secret) when the shards bind a non-loopback address, off on loopback (the default).
+   */
+  SRAuthAuto = 0,
+  /**
+   * On: the given password, or a generated one.
+   */
+  SRAuthOn = 1,
+  /**
+   * Off (refused on a non-loopback bind unless `--protected-mode no` is among the server arguments).
+   */
+  SRAuthOff = 2,
+} SRAuthMode;
+
+/**
  * Which launcher starts the shards.
  */
 typedef struct LauncherKind LauncherKind;
@@ -1325,6 +1343,37 @@ SRError sr_orchestrator_options_set_unix_socket(void *options,
                                                 uint32_t permissions);
 
 /**
+ * Whether the shards require a password (`requirepass` from a 0600 file in the working directory; the launcher
+ * authenticates itself, and [`sr_orchestrator_create_client`] too). With `SRAuthOn`, `password`
+ * (`password_len` bytes) is the secret, or a random one is generated when `password_len` is 0. Clients read it
+ * from `SR_PASSWORD` or `SR_PASSWORD_FILE` ([`sr_orchestrator_password_file`]).
+ */
+SRError sr_orchestrator_options_set_auth(void *options,
+                                         SRAuthMode mode,
+                                         const char *password,
+                                         size_t password_len);
+
+/**
+ * TLS on the shards' client ports when `enabled`: with the CA, certificate and key files given (absolute paths,
+ * each `*_len` bytes), or, when all three lengths are 0, with a CA and certificate generated for the run in the
+ * working directory (local launcher). Clients then need `SR_TLS_CA_FILE`.
+ */
+SRError sr_orchestrator_options_set_tls(void *options,
+                                        bool enabled,
+                                        const char *ca_file,
+                                        size_t ca_file_len,
+                                        const char *cert_file,
+                                        size_t cert_file_len,
+                                        const char *key_file,
+                                        size_t key_file_len);
+
+/**
+ * Allows Unix socket permissions wider than `0700` (other users of the node can then reach the store).
+ */
+SRError sr_orchestrator_options_set_shared_socket(void *options,
+                                                  bool shared);
+
+/**
  * Path of `redis-server` (default: `REDIS_PATH`, then `PATH`).
  */
 SRError sr_orchestrator_options_set_redis_server(void *options, const char *path, size_t path_len);
@@ -1469,6 +1518,15 @@ SRError sr_orchestrator_start(void *orchestrator);
 SRError sr_orchestrator_address(void *orchestrator,
                                 const char **address,
                                 size_t *address_len);
+
+/**
+ * The file holding the store's password (what `SR_PASSWORD_FILE` names), or `""` when the store needs none.
+ * `*path` (NUL-terminated, `*path_len` bytes without the NUL) is owned by the handle and valid until the next
+ * call on it.
+ */
+SRError sr_orchestrator_password_file(void *orchestrator,
+                                      const char **path,
+                                      size_t *path_len);
 
 /**
  * Standalone or clustered.

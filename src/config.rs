@@ -205,6 +205,18 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// The TLS files a client uses: `SR_TLS_CA_FILE` (required for TLS), `SR_TLS_CERT_FILE` and `SR_TLS_KEY_FILE`
+/// (a client certificate, for a store that asks for one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsPaths {
+    /// The CA certificate(s) the store's certificates must chain to (PEM).
+    pub ca: std::path::PathBuf,
+    /// A client certificate chain (PEM).
+    pub cert: Option<std::path::PathBuf>,
+    /// Its private key (PEM).
+    pub key: Option<std::path::PathBuf>,
+}
+
 /// Everything a client needs from the configuration, read and validated once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientSettings {
@@ -238,6 +250,8 @@ pub struct ClientSettings {
     /// `SR_PASSWORD`, else the contents of the file `SR_PASSWORD_FILE` names (without a trailing newline): sent
     /// with `AUTH` on every connection. `None`: no authentication.
     pub password: Option<Secret>,
+    /// TLS on every TCP connection when `SR_TLS_CA_FILE` is set (all three suffixed like `SSDB`); `None`: plain.
+    pub tls: Option<TlsPaths>,
 }
 
 /// Upstream defaults (`redis.cpp`, `rediscluster.cpp`, `client.cpp`).
@@ -341,9 +355,11 @@ impl ClientSettings {
         }
 
         let password = read_password(cfg)?;
+        let tls = read_tls(cfg)?;
 
         Ok(ClientSettings {
             password,
+            tls,
             addresses,
             db_type,
             conn_timeout: Duration::from_secs(conn_timeout),
@@ -388,6 +404,28 @@ fn read_password(cfg: &ConfigOptions) -> Result<Option<Secret>> {
         return Err(Error::Runtime(format!("{var}: {path} is empty")));
     }
     Ok(Some(Secret(secret.to_string())))
+}
+
+/// `SR_TLS_CA_FILE`, `SR_TLS_CERT_FILE`, `SR_TLS_KEY_FILE` (suffixed like `SSDB`): TLS when the CA is given; a
+/// client certificate without the CA is an error naming the variable.
+fn read_tls(cfg: &ConfigOptions) -> Result<Option<TlsPaths>> {
+    let get = |name: &str| -> Result<Option<std::path::PathBuf>> {
+        let v = cfg.resolve_string_option(name, "")?;
+        Ok((!v.is_empty()).then(|| std::path::PathBuf::from(v)))
+    };
+    let (ca, cert, key) = (
+        get("SR_TLS_CA_FILE")?,
+        get("SR_TLS_CERT_FILE")?,
+        get("SR_TLS_KEY_FILE")?,
+    );
+    match ca {
+        Some(ca) => Ok(Some(TlsPaths { ca, cert, key })),
+        None if cert.is_some() || key.is_some() => Err(Error::Runtime(format!(
+            "{} must be set to use TLS (a client certificate alone does not turn it on)",
+            cfg.env_name("SR_TLS_CA_FILE")?
+        ))),
+        None => Ok(None),
+    }
 }
 
 fn attempts(timeout: Duration, interval: Duration) -> u64 {

@@ -501,7 +501,8 @@ fn unix_socket_and_interface_name() {
         opts(dir.path())
             .interface("lo")
             .unix_socket(&sock)
-            .unix_socket_perm(0o770),
+            .unix_socket_perm(0o770)
+            .shared_socket(true),
     );
     assert!(g.get().address().starts_with("127.0.0.1:"));
     let mut con = redis::Client::open(format!("unix://{}", sock.display()))

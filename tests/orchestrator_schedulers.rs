@@ -298,6 +298,12 @@ fn drive(launcher: &str, flavor: &str, in_allocation: bool, port: u16) -> String
         .unwrap()
         .get_connection()
         .unwrap();
+    // A scheduler's shards bind their node's address, so the store requires a password by default.
+    let password = orc.access().password.clone().expect("auth on by default");
+    let _: () = redis::cmd("AUTH")
+        .arg(password.expose())
+        .query(&mut con)
+        .unwrap();
     let info: String = redis::cmd("CLUSTER").arg("INFO").query(&mut con).unwrap();
     assert!(info.contains("cluster_state:ok"), "{info}");
     let st = State::load(&store).unwrap().unwrap();

@@ -14,8 +14,9 @@ use clap::{CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 use serde_json::json;
 
+use smartredis::config::Secret;
 use smartredis::orchestrator::{
-    db_type_name, LauncherKind, Orchestrator, OrchestratorOptions, ShardState,
+    db_type_name, Auth, LauncherKind, Orchestrator, OrchestratorOptions, ShardState, Tls, TlsFiles,
 };
 
 /// Start, inspect and stop a local Redis feature store for SmartRedis clients.
@@ -79,7 +80,8 @@ enum Cmd {
     /// Print `export SSDB=...` and `export SR_DB_TYPE=...` lines, for `eval "$(smartredis env)"`.
     ///
     /// With a database identifier the names are SSDB_<id> and SR_DB_TYPE_<id>; a store started with --socket is
-    /// printed as SSDB=unix://PATH.
+    /// printed as SSDB=unix://PATH. A store that requires a password adds SR_PASSWORD_FILE (the 0600 file, never
+    /// the secret), a TLS store SR_TLS_CA_FILE (suffixed like SSDB).
     Env {
         #[command(flatten)]
         dir: DirArg,
@@ -160,6 +162,29 @@ struct StoreArgs {
     /// Octal permissions of the socket [default: 700]
     #[arg(long, value_name = "MODE", value_parser = parse_octal)]
     socket_perm: Option<u32>,
+    /// Let other users of the node reach the socket: needed for --socket-perm wider than 700
+    #[arg(long)]
+    socket_shared: bool,
+    /// Password required by every shard: auto = on (generated) when binding a non-loopback address, on, off;
+    /// the secret is written to DIR/smartredis-password (mode 0600) for SR_PASSWORD_FILE [default: auto]
+    #[arg(long, value_name = "MODE", value_parser = ["auto", "on", "off"])]
+    auth: Option<String>,
+    /// Take the store's password from this file (first line) instead of generating one; implies --auth on
+    #[arg(long, value_name = "FILE", conflicts_with = "auth")]
+    password_file: Option<PathBuf>,
+    /// Serve TLS on the shards' ports with a CA and certificate generated in DIR/smartredis-tls (clients need
+    /// SR_TLS_CA_FILE, printed by `env`)
+    #[arg(long, conflicts_with_all = ["tls_ca", "tls_cert", "tls_key"])]
+    tls: bool,
+    /// Serve TLS with this CA certificate (with --tls-cert and --tls-key)
+    #[arg(long, value_name = "FILE", requires_all = ["tls_cert", "tls_key"])]
+    tls_ca: Option<PathBuf>,
+    /// The shards' TLS certificate (with --tls-ca and --tls-key)
+    #[arg(long, value_name = "FILE", requires_all = ["tls_ca", "tls_key"])]
+    tls_cert: Option<PathBuf>,
+    /// The TLS certificate's private key (with --tls-ca and --tls-cert)
+    #[arg(long, value_name = "FILE", requires_all = ["tls_ca", "tls_cert"])]
+    tls_key: Option<PathBuf>,
     /// The redis-server binary [default: $REDIS_PATH, then PATH]
     #[arg(long, value_name = "PATH")]
     redis_server: Option<PathBuf>,
@@ -224,8 +249,9 @@ struct StoreArgs {
 struct CpuList(Vec<usize>);
 
 impl StoreArgs {
-    /// The launcher options these arguments ask for (the directory defaults to `.`).
-    fn options(self) -> OrchestratorOptions {
+    /// The launcher options these arguments ask for (the directory defaults to `.`); a password file that cannot
+    /// be read is an error.
+    fn options(self) -> Result<OrchestratorOptions, String> {
         let a = self;
         let mut o = OrchestratorOptions::new().dir(a.dir.unwrap_or_else(|| PathBuf::from(".")));
         if let Some(l) = a.launcher {
@@ -266,6 +292,31 @@ impl StoreArgs {
         }
         if let Some(m) = a.socket_perm {
             o = o.unix_socket_perm(m);
+        }
+        if a.socket_shared {
+            o = o.shared_socket(true);
+        }
+        match a.auth.as_deref() {
+            Some("on") => o = o.auth(Auth::Generate),
+            Some("off") => o = o.auth(Auth::Off),
+            _ => {}
+        }
+        if let Some(f) = a.password_file {
+            let text = std::fs::read_to_string(&f)
+                .map_err(|e| format!("--password-file {}: {e}", f.display()))?;
+            let secret = text.lines().next().unwrap_or_default();
+            o = o.auth(Auth::Password(Secret::new(secret)));
+        }
+        if a.tls {
+            o = o.tls(Tls::Generate);
+        }
+        if let (Some(ca), Some(cert), Some(key)) = (a.tls_ca, a.tls_cert, a.tls_key) {
+            let abs = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+            o = o.tls(Tls::Files(TlsFiles {
+                ca: abs(ca),
+                cert: abs(cert),
+                key: abs(key),
+            }));
         }
         if let Some(p) = a.redis_server {
             o = o.redis_server(p);
@@ -321,7 +372,7 @@ impl StoreArgs {
         if let Some(t) = a.timeout {
             o = o.start_timeout(t);
         }
-        o.extra_args(a.server_arg)
+        Ok(o.extra_args(a.server_arg))
     }
 }
 
@@ -403,11 +454,10 @@ fn main() -> ExitCode {
             dry_run,
             server_args,
         } => {
-            let o = store.options().extra_args(server_args);
-            let r = if dry_run {
-                dry(o)
-            } else {
-                start(o, foreground)
+            let r = match store.options() {
+                Err(e) => Err(e),
+                Ok(o) if dry_run => dry(o.extra_args(server_args)),
+                Ok(o) => start(o.extra_args(server_args), foreground),
             };
             ("start", r)
         }
@@ -587,7 +637,7 @@ fn run(store: StoreArgs, command: Vec<String>) -> Result<ExitCode, String> {
         .dir
         .is_none()
         .then(|| std::env::temp_dir().join(format!("smartredis-run-{}", std::process::id())));
-    let mut opts = store.options();
+    let mut opts = store.options()?;
     if let Some(d) = &scratch {
         opts = opts.dir(d);
     }

@@ -115,6 +115,11 @@ impl Client {
             cmd_interval: settings.cmd_interval,
             command_attempts: usize::try_from(settings.command_attempts()).unwrap_or(usize::MAX),
             password: settings.password.clone(),
+            tls: settings
+                .tls
+                .as_ref()
+                .map(crate::transport::tls::TlsConfig::new)
+                .transpose()?,
         };
         let conn = Connection::connect(addr, mode, transport)?;
         let get_source = settings

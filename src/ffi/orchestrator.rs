@@ -18,7 +18,9 @@ use super::{
     HandleKind,
 };
 use crate::error::{Result, SRError};
-use crate::orchestrator::{DbType, LauncherKind, Orchestrator, OrchestratorOptions, ShardState};
+use crate::orchestrator::{
+    Auth, DbType, LauncherKind, Orchestrator, OrchestratorOptions, ShardState, Tls, TlsFiles,
+};
 
 /// Standalone or clustered, as written by [`sr_orchestrator_db_type`].
 #[repr(C)]
@@ -41,6 +43,21 @@ pub enum SRShardState {
     /// The process is gone.
     SRShardExited = 2,
 }
+
+/// Whether a store requires a password, for [`sr_orchestrator_options_set_auth`].
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SRAuthMode {
+    /// On (a generated secret) when the shards bind a non-loopback address, off on loopback (the default).
+    SRAuthAuto = 0,
+    /// On: the given password, or a generated one.
+    SRAuthOn = 1,
+    /// Off (refused on a non-loopback bind unless `--protected-mode no` is among the server arguments).
+    SRAuthOff = 2,
+}
+
+/// An `SRAuthMode` as C passes it: a plain `int`, checked; shown as `SRAuthMode` in the header.
+pub type CAuthMode = std::ffi::c_int;
 
 struct OptionsHandle(OrchestratorOptions);
 
@@ -175,6 +192,80 @@ pub extern "C" fn sr_orchestrator_options_set_unix_socket(
     guard("sr_orchestrator_options_set_unix_socket", || {
         let p = str_arg(path, path_len, "path")?;
         update(options, |o| o.unix_socket(p).unix_socket_perm(permissions))
+    })
+}
+
+/// Whether the shards require a password (`requirepass` from a 0600 file in the working directory; the launcher
+/// authenticates itself, and [`sr_orchestrator_create_client`] too). With `SRAuthOn`, `password`
+/// (`password_len` bytes) is the secret, or a random one is generated when `password_len` is 0. Clients read it
+/// from `SR_PASSWORD` or `SR_PASSWORD_FILE` ([`sr_orchestrator_password_file`]).
+#[no_mangle]
+pub extern "C" fn sr_orchestrator_options_set_auth(
+    options: *mut c_void,
+    mode: CAuthMode,
+    password: *const c_char,
+    password_len: usize,
+) -> SRError {
+    guard("sr_orchestrator_options_set_auth", || {
+        let auth = match mode {
+            m if m == SRAuthMode::SRAuthAuto as CAuthMode => Auth::Auto,
+            m if m == SRAuthMode::SRAuthOff as CAuthMode => Auth::Off,
+            m if m == SRAuthMode::SRAuthOn as CAuthMode && password_len == 0 => Auth::Generate,
+            m if m == SRAuthMode::SRAuthOn as CAuthMode => Auth::Password(
+                crate::config::Secret::new(str_arg(password, password_len, "password")?),
+            ),
+            m => {
+                return Err(crate::error::Error::Parameter(format!(
+                    "mode {m} is not an SRAuthMode"
+                )))
+            }
+        };
+        update(options, |o| o.auth(auth))
+    })
+}
+
+/// TLS on the shards' client ports when `enabled`: with the CA, certificate and key files given (absolute paths,
+/// each `*_len` bytes), or, when all three lengths are 0, with a CA and certificate generated for the run in the
+/// working directory (local launcher). Clients then need `SR_TLS_CA_FILE`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn sr_orchestrator_options_set_tls(
+    options: *mut c_void,
+    enabled: bool,
+    ca_file: *const c_char,
+    ca_file_len: usize,
+    cert_file: *const c_char,
+    cert_file_len: usize,
+    key_file: *const c_char,
+    key_file_len: usize,
+) -> SRError {
+    guard("sr_orchestrator_options_set_tls", || {
+        let tls = match (enabled, ca_file_len, cert_file_len, key_file_len) {
+            (false, ..) => Tls::Off,
+            (true, 0, 0, 0) => Tls::Generate,
+            (true, a, b, c) if a > 0 && b > 0 && c > 0 => Tls::Files(TlsFiles {
+                ca: str_arg(ca_file, ca_file_len, "ca_file")?.into(),
+                cert: str_arg(cert_file, cert_file_len, "cert_file")?.into(),
+                key: str_arg(key_file, key_file_len, "key_file")?.into(),
+            }),
+            _ => {
+                return Err(crate::error::Error::Parameter(
+                    "give all three TLS files, or none to generate them".into(),
+                ))
+            }
+        };
+        update(options, |o| o.tls(tls))
+    })
+}
+
+/// Allows Unix socket permissions wider than `0700` (other users of the node can then reach the store).
+#[no_mangle]
+pub extern "C" fn sr_orchestrator_options_set_shared_socket(
+    options: *mut c_void,
+    shared: bool,
+) -> SRError {
+    guard("sr_orchestrator_options_set_shared_socket", || {
+        update(options, |o| o.shared_socket(shared))
     })
 }
 
@@ -510,6 +601,33 @@ pub extern "C" fn sr_orchestrator_address(
         let out = out_arg(address, "address")?;
         let out_len = out_arg(address_len, "address_len")?;
         h.address = super::to_cstring(&h.orc.address());
+        *out = h.address.as_ptr();
+        *out_len = h.address.as_bytes().len();
+        Ok(())
+    })
+}
+
+/// The file holding the store's password (what `SR_PASSWORD_FILE` names), or `""` when the store needs none.
+/// `*path` (NUL-terminated, `*path_len` bytes without the NUL) is owned by the handle and valid until the next
+/// call on it.
+#[no_mangle]
+pub extern "C" fn sr_orchestrator_password_file(
+    orchestrator: *mut c_void,
+    path: *mut *const c_char,
+    path_len: *mut usize,
+) -> SRError {
+    guard("sr_orchestrator_password_file", || {
+        let h = self::orchestrator(orchestrator)?;
+        let out = out_arg(path, "path")?;
+        let out_len = out_arg(path_len, "path_len")?;
+        let file = h
+            .orc
+            .access()
+            .password_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        h.address = super::to_cstring(&file);
         *out = h.address.as_ptr();
         *out_len = h.address.as_bytes().len();
         Ok(())

@@ -28,7 +28,14 @@ module smartredis_orchestrator
     enumerator :: SRShardUnresponsive = 1
     enumerator :: SRShardExited       = 2
   end enum
+  !> SRAuthMode: password on for a non-loopback bind (default), on, off.
+  enum, bind(c)
+    enumerator :: SRAuthAuto = 0
+    enumerator :: SRAuthOn   = 1
+    enumerator :: SRAuthOff  = 2
+  end enum
   public :: SRDbStandalone, SRDbClustered, SRShardRunning, SRShardUnresponsive, SRShardExited
+  public :: SRAuthAuto, SRAuthOn, SRAuthOff
 
   !> Options of an orchestrator (after `initialize`: 1 shard on a free loopback port, module loaded, no
   !! persistence, working directory = current directory). Frees its C object when finalized; a copy made by
@@ -49,6 +56,9 @@ module smartredis_orchestrator
     procedure :: set_persistence
     procedure :: set_timeouts
     procedure :: set_cpus
+    procedure :: set_auth
+    procedure :: set_tls
+    procedure :: set_shared_socket
     procedure :: set_dir
     procedure :: set_bind_address
     procedure :: set_interface
@@ -81,6 +91,7 @@ module smartredis_orchestrator
     procedure :: attach
     procedure :: start
     procedure :: address
+    procedure :: password_file
     procedure :: db_type
     procedure :: is_active
     procedure :: status
@@ -153,6 +164,51 @@ contains
     code = sr_orchestrator_options_set_unix_socket_c(self%options_ptr, &
                                                      trim(path), len_trim(path, kind=c_size_t), perm)
   end function set_unix_socket
+
+  !> Whether the shards require a password: SRAuthAuto (on for a non-loopback bind, the default), SRAuthOn (with
+  !! `password`, or a generated one when absent or empty), SRAuthOff.
+  function set_auth(self, mode, password) result(code)
+    class(orchestrator_options_type), intent(in) :: self
+    integer(kind=enum_kind),          intent(in) :: mode
+    character(len=*), optional,       intent(in) :: password
+    integer(kind=enum_kind)                      :: code
+
+    if (present(password)) then
+      code = sr_orchestrator_options_set_auth_c(self%options_ptr, mode, password, len(password, kind=c_size_t))
+    else
+      code = sr_orchestrator_options_set_auth_c(self%options_ptr, mode, '', 0_c_size_t)
+    end if
+  end function set_auth
+
+  !> TLS on the shards' ports when `enabled`: with the CA, certificate and key files (absolute paths, all three),
+  !! or with ones generated for the run when they are absent.
+  function set_tls(self, enabled, ca_file, cert_file, key_file) result(code)
+    class(orchestrator_options_type), intent(in) :: self
+    logical,                          intent(in) :: enabled
+    character(len=*), optional,       intent(in) :: ca_file, cert_file, key_file
+    integer(kind=enum_kind)                      :: code
+
+    if (present(ca_file) .and. present(cert_file) .and. present(key_file)) then
+      code = sr_orchestrator_options_set_tls_c(self%options_ptr, logical(enabled, c_bool), &
+                                               trim(ca_file), len_trim(ca_file, kind=c_size_t), &
+                                               trim(cert_file), len_trim(cert_file, kind=c_size_t), &
+                                               trim(key_file), len_trim(key_file, kind=c_size_t))
+    else if (present(ca_file) .or. present(cert_file) .or. present(key_file)) then
+      code = SRParameterError
+    else
+      code = sr_orchestrator_options_set_tls_c(self%options_ptr, logical(enabled, c_bool), &
+                                               '', 0_c_size_t, '', 0_c_size_t, '', 0_c_size_t)
+    end if
+  end function set_tls
+
+  !> Allows Unix socket permissions wider than o'700'.
+  function set_shared_socket(self, shared) result(code)
+    class(orchestrator_options_type), intent(in) :: self
+    logical,                          intent(in) :: shared
+    integer(kind=enum_kind)                      :: code
+
+    code = sr_orchestrator_options_set_shared_socket_c(self%options_ptr, logical(shared, c_bool))
+  end function set_shared_socket
 
   !> Loads the RedisAI-compatible module (default .true.).
   function set_module(self, enabled) result(code)
@@ -470,6 +526,23 @@ contains
       ssdb = ''
     end if
   end function address
+
+  !> The file holding the store's password (for SR_PASSWORD_FILE), or '' when the store needs none.
+  function password_file(self, path) result(code)
+    class(orchestrator_type),      intent(in)  :: self
+    character(len=:), allocatable, intent(out) :: path
+    integer(kind=enum_kind)                    :: code
+
+    type(c_ptr)            :: text
+    integer(kind=c_size_t) :: length
+
+    code = sr_orchestrator_password_file_c(self%orchestrator_ptr, text, length)
+    if (code == SRNoError .and. length > 0) then
+      path = c_buffer_to_fortran(text, length)
+    else
+      path = ''
+    end if
+  end function password_file
 
   !> SRDbStandalone or SRDbClustered.
   function db_type(self, dbtype) result(code)

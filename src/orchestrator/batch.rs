@@ -259,6 +259,8 @@ pub struct BatchLauncher<S: System> {
     /// Whether this launcher started the shards (then the scheduler and the launches tell their state; an attached
     /// one also takes a refused connection as the end of a shard the scheduler does not track).
     started_here: bool,
+    /// How to reach the shards (password, TLS CA).
+    access: super::access::Access,
 }
 
 /// How long a scheduler answer is reused before asking again.
@@ -274,6 +276,7 @@ impl<S: System> BatchLauncher<S> {
             steps: HashMap::new(),
             jobs: HashMap::new(),
             started_here: false,
+            access: super::access::Access::default(),
         }
     }
 
@@ -558,13 +561,22 @@ impl<S: System> Launcher for BatchLauncher<S> {
         }
     }
 
+    fn set_access(&mut self, access: &super::access::Access) {
+        self.access = access.clone();
+    }
+
     fn verify(&mut self, shard: &ShardRecord, run_id: &str) -> std::result::Result<(), String> {
         if run_id.is_empty() {
             return Err("the record has no run id; not shutting anything down".into());
         }
         let marker = run_marker(run_id);
-        let mut con = super::local::connect(&shard.host, shard.port, Duration::from_secs(1))
-            .map_err(|e| format!("cannot check {}: {e}", shard.address()))?;
+        let mut con = super::access::connect(
+            &self.access,
+            &shard.host,
+            shard.port,
+            Duration::from_secs(1),
+        )
+        .map_err(|e| format!("cannot check {}: {e}", shard.address()))?;
         let v: Vec<String> = redis::cmd("CONFIG")
             .arg("GET")
             .arg("proc-title-template")

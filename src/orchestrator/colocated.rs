@@ -216,6 +216,7 @@ impl Colocated {
             &self.ssdb,
             super::DbType::Standalone,
             self.orc.db_identifier(),
+            self.orc.access(),
             logger_name,
         )
     }
@@ -250,8 +251,13 @@ fn send(orc: &Orchestrator, key: &str, path: &Path, args: &ai::Args<'_>) -> Resu
         .shards()
         .first()
         .ok_or_else(|| fail("the store is not running".into()))?;
-    let mut con = super::local::connect(&shard.host, shard.port, Duration::from_secs(5))
-        .map_err(|e| fail(e.to_string()))?;
+    let mut con = super::access::connect(
+        orc.access(),
+        &shard.host,
+        shard.port,
+        Duration::from_secs(5),
+    )
+    .map_err(|e| fail(e.to_string()))?;
     for set in [
         redis::Connection::set_read_timeout,
         redis::Connection::set_write_timeout,

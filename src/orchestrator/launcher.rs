@@ -153,6 +153,10 @@ pub trait Launcher: fmt::Debug + Send {
         Ok(())
     }
 
+    /// How to reach the shards (password, TLS CA), for launchers that connect to them; given before
+    /// [`Launcher::start`] and after an attach.
+    fn set_access(&mut self, _access: &super::access::Access) {}
+
     /// Job ids to record (a batch job this launcher submitted).
     fn job_id(&self) -> Option<String> {
         None

@@ -6,7 +6,7 @@ use std::fs::OpenOptions;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::error::{Error, Result};
 use super::launcher::{Launcher, LauncherKind, Plan};
@@ -168,9 +168,8 @@ pub fn server_args(plan: &Plan, index: usize, host: Option<&str>, port: u16) -> 
     if let Some(h) = host {
         args.extend(["--bind".into(), h.to_string()]);
     }
+    args.extend(super::access::server_args(opts, &plan.dir, port));
     args.extend([
-        "--protected-mode".into(),
-        "no".into(),
         "--daemonize".into(),
         "no".into(),
         "--logfile".into(),
@@ -427,8 +426,11 @@ impl Launcher for LocalLauncher {
             for a in server_args(plan, i, Some(&host), 0) {
                 line.push(a);
             }
-            if let Some(p) = line.iter().position(|a| a == "--port") {
-                line[p + 1] = port;
+            // With TLS the shard's port is its `--tls-port` (and `--port 0` follows).
+            for flag in ["--port", "--tls-port"] {
+                if let Some(p) = line.iter().position(|a| a == flag) {
+                    line[p + 1] = port.clone();
+                }
             }
             out.push_str(&super::script::shell_line(&line));
             out.push('\n');
@@ -442,15 +444,6 @@ pub fn log_tail(path: &Path, n: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-/// A connection to `host:port` with short connect and I/O timeouts.
-pub fn connect(host: &str, port: u16, timeout: Duration) -> redis::RedisResult<redis::Connection> {
-    let client = redis::Client::open(format!("redis://{host}:{port}/"))?;
-    let con = client.get_connection_with_timeout(timeout)?;
-    con.set_read_timeout(Some(timeout.max(Duration::from_secs(2))))?;
-    con.set_write_timeout(Some(timeout.max(Duration::from_secs(2))))?;
-    Ok(con)
 }
 
 /// Whether the server behind `con` is a shard of run `run_id`: its `proc-title-template` carries the run marker.

@@ -13,7 +13,9 @@
 //! files and `nodes-<port>.conf`. A JSON state file records PIDs and ports so that another process can
 //! [`Orchestrator::attach`] to it (the `smartredis` CLI, a C program).
 
+pub mod access;
 pub mod batch;
+mod certs;
 pub mod cobalt;
 pub mod colocated;
 mod error;
@@ -32,12 +34,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+pub use access::{Access, TlsFiles};
 pub use colocated::{Colocated, ColocatedOptions, PreloadModel, PreloadScript};
 pub use error::{Error, Result};
 pub use launcher::{Launcher, LauncherKind, Plan};
 pub use local::{find_module, find_redis_server, MODULE_FILE};
 pub use options::{
-    Bind, ModuleOptions, OrchestratorOptions, Persistence, DEFAULT_PROTO_MAX_BULK_LEN,
+    Auth, Bind, ModuleOptions, OrchestratorOptions, Persistence, Tls, DEFAULT_PROTO_MAX_BULK_LEN,
     DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT,
 };
 
@@ -137,6 +140,7 @@ pub struct Orchestrator {
     save_on_stop: bool,
     module: bool,
     db_identifier: Option<String>,
+    access: Access,
     pub(crate) stop_on_drop: bool,
 }
 
@@ -163,6 +167,7 @@ impl Orchestrator {
             save_on_stop: opts.persistence.enabled(),
             module: opts.module.enabled,
             db_identifier: opts.db_identifier.clone(),
+            access: Access::default(),
             stop_on_drop: true,
             dir,
             opts,
@@ -239,6 +244,18 @@ impl Orchestrator {
         std::fs::write(&probe, b"").map_err(|e| Error::io(&self.dir, e))?;
         let _ = std::fs::remove_file(&probe);
 
+        let host = match self.launcher.kind() {
+            LauncherKind::Local => Some(ports::resolve_bind(&self.opts.bind)?),
+            _ => None,
+        };
+        self.access = match access::prepare(&self.opts, &self.dir, host.as_deref()) {
+            Ok(a) => a,
+            Err(e) => {
+                access::remove(&self.dir);
+                return Err(e);
+            }
+        };
+        self.launcher.set_access(&self.access);
         let mut plan = self.plan()?;
         // A port found free can be taken before redis-server binds it: with automatic ports, try again.
         let mut attempt = 0;
@@ -259,6 +276,7 @@ impl Orchestrator {
                         && attempt < 3
                         && Instant::now() < deadline)
                     {
+                        access::remove(&self.dir);
                         return Err(e);
                     }
                 }
@@ -315,6 +333,8 @@ impl Orchestrator {
             db_identifier: self.db_identifier.clone(),
             module: self.module,
             started_by: std::process::id(),
+            password_file: self.access.password_file.clone(),
+            tls_ca: self.access.tls_ca.clone(),
         }
     }
 
@@ -333,7 +353,7 @@ impl Orchestrator {
                         format!("exited during start ({how})"),
                     ));
                 }
-                match local::connect(&shard.host, shard.port, CONNECT_TIMEOUT)
+                match access::connect(&self.access, &shard.host, shard.port, CONNECT_TIMEOUT)
                     .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c).map(|_| c))
                 {
                     // A port found free can be taken by another server before ours binds it: only a server
@@ -372,19 +392,23 @@ impl Orchestrator {
             return Err(Error::NotRunning(dir));
         };
         let kind = st.launcher_kind()?;
+        let access = access::load(&dir, st.password_file.as_deref(), st.tls_ca.as_deref());
+        let mut launcher = launcher::launcher_for(kind, st.job_id.clone())?;
+        launcher.set_access(&access);
         let opts = OrchestratorOptions::new()
             .shards(st.shards.len())
             .dir(&dir)
             .launcher(kind);
         Ok(Orchestrator {
             db_type: st.db_type,
-            launcher: launcher::launcher_for(kind, st.job_id.clone())?,
+            launcher,
             shards: st.shards,
             run_id: st.run_id,
             socket: st.socket,
             save_on_stop: st.save_on_stop,
             module: st.module,
             db_identifier: st.db_identifier,
+            access,
             stop_on_drop: false,
             dir,
             opts,
@@ -446,7 +470,9 @@ impl Orchestrator {
         self.db_identifier.as_deref()
     }
 
-    /// The environment a SmartRedis client needs: `SSDB[_<id>]` and `SR_DB_TYPE[_<id>]`. Nothing is set here.
+    /// The environment a SmartRedis client needs: `SSDB[_<id>]` and `SR_DB_TYPE[_<id>]`, then
+    /// `SR_PASSWORD_FILE[_<id>]` when the store requires a password and `SR_TLS_CA_FILE[_<id>]` when it serves
+    /// TLS (file names, never the secret). Nothing is set here.
     pub fn env_vars(&self) -> Vec<(String, String)> {
         let (ssdb, db_type) = env_var_names(self.db_identifier.as_deref());
         let kind = if self.shards.len() > 1 {
@@ -454,10 +480,33 @@ impl Orchestrator {
         } else {
             DbType::Standalone
         };
-        vec![
+        let mut env = vec![
             (ssdb, self.address()),
             (db_type, db_type_name(kind).to_string()),
-        ]
+        ];
+        env.extend(self.access_env_vars());
+        env
+    }
+
+    /// `SR_PASSWORD_FILE[_<id>]` and `SR_TLS_CA_FILE[_<id>]`, for those the store needs.
+    fn access_env_vars(&self) -> Vec<(String, String)> {
+        let name = |var: &str| match self.db_identifier.as_deref() {
+            None | Some("") | Some("orchestrator") => var.to_string(),
+            Some(id) => format!("{var}_{id}"),
+        };
+        let mut env = Vec::new();
+        if let Some(f) = &self.access.password_file {
+            env.push((name("SR_PASSWORD_FILE"), f.display().to_string()));
+        }
+        if let Some(ca) = &self.access.tls_ca {
+            env.push((name("SR_TLS_CA_FILE"), ca.display().to_string()));
+        }
+        env
+    }
+
+    /// How the launcher reaches the shards (password, TLS CA), for code that talks to them directly.
+    pub fn access(&self) -> &Access {
+        &self.access
     }
 
     /// Like [`Orchestrator::env_vars`], but a standalone store with a Unix socket is reached through it
@@ -478,6 +527,7 @@ impl Orchestrator {
             &self.address(),
             self.db_type,
             self.db_identifier.as_deref(),
+            &self.access,
             logger_name,
         )
     }
@@ -496,7 +546,7 @@ impl Orchestrator {
             .map(|s| {
                 let (state, detail) = match launcher.exited(s) {
                     Some(how) => (ShardState::Exited, how),
-                    None => probe(&s.host, s.port, clustered),
+                    None => probe(&self.access, &s.host, s.port, clustered),
                 };
                 ShardStatus {
                     index: s.index,
@@ -513,11 +563,13 @@ impl Orchestrator {
     pub fn config_set(&mut self, name: &str, value: &str) -> Result<()> {
         for s in &self.shards {
             let mut con =
-                local::connect(&s.host, s.port, CONNECT_TIMEOUT).map_err(|e| Error::Redis {
-                    shard: s.index,
-                    port: s.port,
-                    context: "connect".into(),
-                    source: e,
+                access::connect(&self.access, &s.host, s.port, CONNECT_TIMEOUT).map_err(|e| {
+                    Error::Redis {
+                        shard: s.index,
+                        port: s.port,
+                        context: "connect".into(),
+                        source: e,
+                    }
                 })?;
             redis::cmd("CONFIG")
                 .arg("SET")
@@ -562,7 +614,7 @@ impl Orchestrator {
                 continue;
             }
             ours.push(s.clone());
-            if let Ok(c) = local::connect(&s.host, s.port, CONNECT_TIMEOUT)
+            if let Ok(c) = access::connect(&self.access, &s.host, s.port, CONNECT_TIMEOUT)
                 .and_then(|mut c| c.send_packed_command(&packed).map(|()| c))
             {
                 cons.push(c);
@@ -587,6 +639,7 @@ impl Orchestrator {
         }
         self.launcher.release()?;
         self.remove_files();
+        access::remove(&self.dir);
         self.shards.clear();
         Ok(())
     }
@@ -650,6 +703,7 @@ pub(crate) fn connect_client(
     ssdb: &str,
     db_type: DbType,
     db_identifier: Option<&str>,
+    access: &Access,
     logger_name: &str,
 ) -> crate::Result<crate::Client> {
     if ssdb.is_empty() {
@@ -664,12 +718,18 @@ pub(crate) fn connect_client(
     let cfg = crate::ConfigOptions::from_environment(suffix)?;
     cfg.override_string_option("SSDB", ssdb)?;
     cfg.override_string_option("SR_DB_TYPE", db_type_name(db_type))?;
+    if let Some(p) = &access.password {
+        cfg.override_string_option("SR_PASSWORD", p.expose())?;
+    }
+    if let Some(ca) = &access.tls_ca {
+        cfg.override_string_option("SR_TLS_CA_FILE", &ca.display().to_string())?;
+    }
     crate::Client::new(Some(&cfg), logger_name)
 }
 
 /// One shard's liveness through a fresh connection.
-fn probe(host: &str, port: u16, clustered: bool) -> (ShardState, String) {
-    let mut con = match local::connect(host, port, CONNECT_TIMEOUT) {
+fn probe(access: &Access, host: &str, port: u16, clustered: bool) -> (ShardState, String) {
+    let mut con = match access::connect(access, host, port, CONNECT_TIMEOUT) {
         Ok(c) => c,
         Err(e) => return (ShardState::Unresponsive, e.to_string()),
     };

@@ -106,6 +106,33 @@ impl ModuleOptions {
     }
 }
 
+/// Whether the shards require a password (`requirepass` and `masterauth`, from a 0600 file in the store directory
+/// that every shard includes; the launcher authenticates its own formation, status and stop).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Auth {
+    /// On (a generated secret) whenever the shards bind a non-loopback address, off on loopback (the default).
+    #[default]
+    Auto,
+    /// On, with a secret generated for this run (32 random bytes, hex).
+    Generate,
+    /// On, with this secret.
+    Password(crate::config::Secret),
+    /// Off. On a non-loopback bind this is refused unless the extra arguments turn protected mode off.
+    Off,
+}
+
+/// Whether the shards serve TLS on their client port (`tls-port`, `port 0`, `tls-cluster`, `tls-replication`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Tls {
+    /// Plain TCP (the default).
+    #[default]
+    Off,
+    /// TLS with a CA and server certificate generated for this run in the store directory (local launcher).
+    Generate,
+    /// TLS with these certificate files.
+    Files(super::access::TlsFiles),
+}
+
 /// Options of an [`Orchestrator`](super::Orchestrator), built with chained setters.
 ///
 /// ```
@@ -142,6 +169,9 @@ pub struct OrchestratorOptions {
     pub(crate) queue: Option<String>,
     pub(crate) cpus_per_shard: Option<u32>,
     pub(crate) partial_coverage: bool,
+    pub(crate) auth: Auth,
+    pub(crate) tls: Tls,
+    pub(crate) shared_socket: bool,
 }
 
 impl Default for OrchestratorOptions {
@@ -174,6 +204,9 @@ impl Default for OrchestratorOptions {
             queue: None,
             cpus_per_shard: None,
             partial_coverage: false,
+            auth: Auth::default(),
+            tls: Tls::default(),
+            shared_socket: false,
         }
     }
 }
@@ -425,6 +458,25 @@ impl OrchestratorOptions {
         self
     }
 
+    /// Password of the store (default [`Auth::Auto`]: a generated one whenever the shards bind a non-loopback
+    /// address). The secret goes to `smartredis-password` (mode 0600) in the working directory.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// TLS on the shards' client port (default [`Tls::Off`]).
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Allow Unix socket permissions wider than `0o700` (other users of the node can then reach the store).
+    pub fn shared_socket(mut self, on: bool) -> Self {
+        self.shared_socket = on;
+        self
+    }
+
     /// The working directory these options resolve to.
     pub fn working_dir(&self) -> Result<PathBuf> {
         let dir = match &self.dir {
@@ -511,6 +563,7 @@ impl OrchestratorOptions {
                 }
             }
         }
+        super::access::validate(self)?;
         if let Some(id) = &self.db_identifier {
             if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return bad(format!(

@@ -76,6 +76,12 @@ pub struct State {
     pub module: bool,
     /// Process id of the process that started it.
     pub started_by: u32,
+    /// The file holding the store's password (mode 0600), when the shards require one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    /// The CA certificate that signed the shards' TLS certificates, when they serve TLS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ca: Option<PathBuf>,
 }
 
 /// The version 1 layout: one host for all shards, PIDs recognised by process name only.
@@ -126,6 +132,8 @@ impl From<StateV1> for State {
             db_identifier: v1.db_identifier,
             module: v1.module,
             started_by: v1.started_by,
+            password_file: None,
+            tls_ca: None,
         }
     }
 }
@@ -394,6 +402,8 @@ mod tests {
             db_identifier: Some("x".into()),
             module: true,
             started_by: std::process::id(),
+            password_file: None,
+            tls_ca: None,
         };
         assert!(state.save(&dir).is_ok());
         let mode = std::fs::metadata(State::path(&dir)).map(|m| m.permissions().mode() & 0o777);

@@ -28,6 +28,8 @@ pub struct TransportSettings {
     pub command_attempts: usize,
     /// Sent with `AUTH` on every new connection (`SR_PASSWORD` / `SR_PASSWORD_FILE`).
     pub password: Option<crate::config::Secret>,
+    /// TLS on every TCP connection (`SR_TLS_CA_FILE`, ...); `None`: plain TCP.
+    pub tls: Option<super::tls::TlsConfig>,
 }
 
 impl TransportSettings {
@@ -53,6 +55,7 @@ impl Default for TransportSettings {
             cmd_interval: Duration::from_secs(1),
             command_attempts: 101,
             password: None,
+            tls: None,
         }
     }
 }
@@ -141,6 +144,9 @@ impl From<Error> for CallError {
     }
 }
 
+/// How a connection the server accepted and closed before answering `PING` is reported.
+const DROPPED: &str = "the server closed the connection before answering";
+
 /// A connection to one node.
 #[derive(Debug)]
 pub struct NodeConnection {
@@ -188,6 +194,8 @@ impl NodeConnection {
         let attempts = attempts.max(1);
         let mut last = String::new();
         let mut made = 0;
+        // Connections the server accepted and then closed without a word, in a row.
+        let mut dropped = 0;
         for attempt in 1..=attempts {
             made = attempt;
             match conn.open_and_ping(deadline) {
@@ -196,8 +204,24 @@ impl NodeConnection {
                     return Ok(conn);
                 }
                 Err((e, fatal)) => {
+                    if e.starts_with(DROPPED) {
+                        dropped += 1;
+                    } else {
+                        dropped = 0;
+                    }
                     last = e;
                     if fatal {
+                        break;
+                    }
+                    // A TLS port drops a plain client at once, every time: say so rather than retry for minutes.
+                    if dropped >= 2
+                        && conn.settings.tls.is_none()
+                        && matches!(conn.addr, Address::Tcp { .. })
+                    {
+                        last = format!(
+                            "{last}; the server closes every connection before answering: if the store serves \
+                             TLS, set SR_TLS_CA_FILE"
+                        );
                         break;
                     }
                 }
@@ -249,7 +273,15 @@ impl NodeConnection {
                 }
                 let s = found.ok_or(last)?;
                 s.set_nodelay(true)?;
-                Stream::Tcp(s)
+                match &self.settings.tls {
+                    None => Stream::Tcp(s),
+                    Some(tls) => {
+                        // The handshake waits no longer than a reply would.
+                        s.set_read_timeout(Some(timeout.max(Duration::from_millis(1))))?;
+                        s.set_write_timeout(Some(timeout.max(Duration::from_millis(1))))?;
+                        Stream::Tls(Box::new(tls.connect(host, s, &self.addr)?))
+                    }
+                }
             }
             Address::Unix(path) => Stream::Unix(UnixStream::connect(path)?),
         };
@@ -287,8 +319,21 @@ impl NodeConnection {
         let mut io = self
             .open(deadline)
             .map_err(|e| (e.to_string(), e.kind() == io::ErrorKind::PermissionDenied))?;
-        io.send(b"*1\r\n$4\r\nPING\r\n")
-            .map_err(|e| (e.to_string(), false))?;
+        let dropped = |e: &io::Error| {
+            matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::UnexpectedEof
+                    | io::ErrorKind::BrokenPipe
+            )
+        };
+        io.send(b"*1\r\n$4\r\nPING\r\n").map_err(|e| {
+            if dropped(&e) {
+                (format!("{DROPPED}: {e}"), false)
+            } else {
+                (e.to_string(), false)
+            }
+        })?;
         match io.value() {
             Ok(Value::SimpleString(s)) if s == "PONG" => Ok(io),
             Ok(other) => Err((
@@ -301,6 +346,7 @@ impl NodeConnection {
             )),
             // A node that is loading its data says so; report it.
             Err(ReplyError::Server(m)) => Err((m, false)),
+            Err(ReplyError::Io(e)) if dropped(&e) => Err((format!("{DROPPED}: {e}"), false)),
             Err(ReplyError::Io(e)) => Err((e.to_string(), false)),
             Err(ReplyError::Protocol(m)) => Err((m, false)),
             Err(ReplyError::Invalid(e)) => Err((e.to_string(), false)),

@@ -6,6 +6,7 @@ pub mod cluster_conn;
 pub mod conn;
 pub mod resp;
 pub mod tensor;
+pub mod tls;
 
 use std::sync::Arc;
 

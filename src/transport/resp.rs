@@ -33,6 +33,8 @@ pub enum Stream {
     Tcp(TcpStream),
     /// Unix domain socket.
     Unix(UnixStream),
+    /// TLS over TCP.
+    Tls(Box<super::tls::TlsStream>),
 }
 
 impl Stream {
@@ -40,6 +42,7 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.as_raw_fd(),
             Stream::Unix(s) => s.as_raw_fd(),
+            Stream::Tls(s) => s.sock.0.as_raw_fd(),
         }
     }
 
@@ -55,6 +58,10 @@ impl Stream {
                 s.set_read_timeout(t)?;
                 s.set_write_timeout(t)
             }
+            Stream::Tls(s) => {
+                s.sock.0.set_read_timeout(t)?;
+                s.sock.0.set_write_timeout(t)
+            }
         }
     }
 }
@@ -64,6 +71,7 @@ impl Read for Stream {
         match self {
             Stream::Tcp(s) => s.read(buf),
             Stream::Unix(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
         }
     }
 }
@@ -139,6 +147,13 @@ impl BufStream {
     /// Sends all of `bufs`, in order, with `MSG_NOSIGNAL` (a closed peer is an error, never a `SIGPIPE` in the
     /// caller's process). The slices are sent from where they are, without copying.
     pub fn send_vectored(&mut self, bufs: &[&[u8]]) -> io::Result<()> {
+        if let Stream::Tls(s) = &mut self.stream {
+            // Encrypted records are built from copies; the socket writes still never raise SIGPIPE.
+            for b in bufs {
+                io::Write::write_all(s.as_mut(), b)?;
+            }
+            return io::Write::flush(s.as_mut());
+        }
         let mut slices: Vec<IoSlice<'_>> = bufs
             .iter()
             .filter(|b| !b.is_empty())

@@ -361,6 +361,15 @@ static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_interface),
 static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_unix_socket),
                            SRError (*)(void*, const char*, size_t, uint32_t)>::value,
               "sr_orchestrator_options_set_unix_socket: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_auth),
+                           SRError (*)(void*, SRAuthMode, const char*, size_t)>::value,
+              "sr_orchestrator_options_set_auth: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_tls),
+                           SRError (*)(void*, bool, const char*, size_t, const char*, size_t, const char*, size_t)>::value,
+              "sr_orchestrator_options_set_tls: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_shared_socket),
+                           SRError (*)(void*, bool)>::value,
+              "sr_orchestrator_options_set_shared_socket: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_redis_server),
                            SRError (*)(void*, const char*, size_t)>::value,
               "sr_orchestrator_options_set_redis_server: the header changed: run make bindings and review the wrappers");
@@ -424,6 +433,9 @@ static_assert(std::is_same<decltype(&::sr_orchestrator_start),
 static_assert(std::is_same<decltype(&::sr_orchestrator_address),
                            SRError (*)(void*, const char**, size_t*)>::value,
               "sr_orchestrator_address: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_orchestrator_password_file),
+                           SRError (*)(void*, const char**, size_t*)>::value,
+              "sr_orchestrator_password_file: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::sr_orchestrator_db_type),
                            SRError (*)(void*, SRDbType*)>::value,
               "sr_orchestrator_db_type: the header changed: run make bindings and review the wrappers");
