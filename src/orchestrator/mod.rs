@@ -318,11 +318,12 @@ impl Orchestrator {
         }
     }
 
-    /// Polls every shard until it answers `PING`; returns one connection per shard.
+    /// Polls every shard until it answers `PING` (all shards at once); returns one connection per shard.
     fn wait_ping(&mut self, deadline: Instant) -> Result<Vec<redis::Connection>> {
         let mut cons: Vec<Option<redis::Connection>> = self.shards.iter().map(|_| None).collect();
         let mut last_err: Vec<String> = vec!["no answer yet".into(); self.shards.len()];
         loop {
+            let mut missing = Vec::new();
             for (i, shard) in self.shards.iter().enumerate() {
                 if cons[i].is_some() {
                     continue;
@@ -333,10 +334,13 @@ impl Orchestrator {
                         format!("exited during start ({how})"),
                     ));
                 }
-                match local::connect(&shard.host, shard.port, CONNECT_TIMEOUT)
-                    .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c).map(|_| c))
-                {
-                    Ok(c) => cons[i] = Some(c),
+                missing.push(i);
+            }
+            let targets: Vec<&ShardRecord> = missing.iter().map(|&i| &self.shards[i]).collect();
+            let got = connect_all(&targets, |c| redis::cmd("PING").query::<String>(c));
+            for (i, r) in missing.into_iter().zip(got) {
+                match r {
+                    Ok((c, _)) => cons[i] = Some(c),
                     Err(e) => last_err[i] = e.to_string(),
                 }
             }
@@ -548,19 +552,35 @@ impl Orchestrator {
         let mut ours = Vec::new();
         // Keep the connections open until the processes are gone, so each SHUTDOWN is read before EOF.
         let mut cons = Vec::new();
-        for s in &self.shards {
-            if self.launcher.exited(s).is_some() {
-                continue;
-            }
-            if let Err(why) = self.launcher.verify(s, &run_id) {
+        let live: Vec<ShardRecord> = self
+            .shards
+            .clone()
+            .into_iter()
+            .filter(|s| self.launcher.exited(s).is_none())
+            .collect();
+        // Every shard at once: connect and read the title that carries the run id, then verify, then SHUTDOWN.
+        let targets: Vec<&ShardRecord> = live.iter().collect();
+        let got = connect_all(&targets, |c| {
+            redis::cmd("CONFIG")
+                .arg("GET")
+                .arg("proc-title-template")
+                .query::<Vec<String>>(c)
+        });
+        for (s, r) in live.iter().zip(got) {
+            let (con, titles) = match r {
+                Ok((c, t)) => (Some(c), Ok(t)),
+                Err(e) => (None, Err(e.to_string())),
+            };
+            let titles = titles.as_deref().map_err(String::as_str);
+            if let Err(why) = self.launcher.verify_with(s, &run_id, titles) {
                 refused.push(format!("shard {} ({}): {why}", s.index, s.address()));
                 continue;
             }
             ours.push(s.clone());
-            if let Ok(c) = local::connect(&s.host, s.port, CONNECT_TIMEOUT)
-                .and_then(|mut c| c.send_packed_command(&packed).map(|()| c))
-            {
-                cons.push(c);
+            if let Some(mut c) = con {
+                if c.send_packed_command(&packed).is_ok() {
+                    cons.push(c);
+                }
             }
         }
         let mut alive = self.wait_gone(&ours, start + bound.mul_f32(0.6));
@@ -578,7 +598,7 @@ impl Orchestrator {
         }
         // A surviving shard keeps its state file and nodes.conf, so it can still be found and stopped.
         if !alive.is_empty() {
-            return Err(Error::StopFailed(alive.iter().map(|s| s.pid).collect()));
+            return Err(Error::StopFailed(alive.iter().map(ShardRecord::who).collect()));
         }
         self.launcher.release()?;
         self.remove_files();
@@ -660,6 +680,40 @@ pub(crate) fn connect_client(
     cfg.override_string_option("SSDB", ssdb)?;
     cfg.override_string_option("SR_DB_TYPE", db_type_name(db_type))?;
     crate::Client::new(Some(&cfg), logger_name)
+}
+
+/// Connects to every shard of `shards` at once (a thread each, in batches) and runs `then` on each connection;
+/// returns, in order, the connection and what `then` returned, or the error.
+fn connect_all<T: Send>(
+    shards: &[&ShardRecord],
+    then: impl Fn(&mut redis::Connection) -> redis::RedisResult<T> + Sync,
+) -> Vec<redis::RedisResult<(redis::Connection, T)>> {
+    const AT_ONCE: usize = 64;
+    let then = &then;
+    let mut out = Vec::with_capacity(shards.len());
+    for batch in shards.chunks(AT_ONCE) {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|s| {
+                    scope.spawn(move || {
+                        let mut c = local::connect(&s.host, s.port, CONNECT_TIMEOUT)?;
+                        let t = then(&mut c)?;
+                        Ok((c, t))
+                    })
+                })
+                .collect();
+            for h in handles {
+                out.push(h.join().unwrap_or_else(|_| {
+                    Err(redis::RedisError::from((
+                        redis::ErrorKind::Client,
+                        "connection thread panicked",
+                    )))
+                }));
+            }
+        });
+    }
+    out
 }
 
 /// One shard's liveness through a fresh connection.
