@@ -183,6 +183,28 @@ pub enum DbType {
     Clustered,
 }
 
+/// A password: compared and cloned like a string, never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps `s`.
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+
+    /// The secret itself (to send it to the server).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
 /// Everything a client needs from the configuration, read and validated once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientSettings {
@@ -213,6 +235,9 @@ pub struct ClientSettings {
     /// `SR_MODEL_TIMEOUT` (milliseconds, default 60,000,000 as upstream): `TIMEOUT` of `AI.MODELEXECUTE`.
     /// Validated, not used until the client runs models.
     pub model_timeout_ms: i64,
+    /// `SR_PASSWORD`, else the contents of the file `SR_PASSWORD_FILE` names (without a trailing newline): sent
+    /// with `AUTH` on every connection. `None`: no authentication.
+    pub password: Option<Secret>,
 }
 
 /// Upstream defaults (`redis.cpp`, `rediscluster.cpp`, `client.cpp`).
@@ -315,7 +340,10 @@ impl ClientSettings {
             ));
         }
 
+        let password = read_password(cfg)?;
+
         Ok(ClientSettings {
+            password,
             addresses,
             db_type,
             conn_timeout: Duration::from_secs(conn_timeout),
@@ -339,6 +367,27 @@ impl ClientSettings {
     pub fn command_attempts(&self) -> u64 {
         attempts(self.cmd_timeout, self.cmd_interval)
     }
+}
+
+/// `SR_PASSWORD`, else the file `SR_PASSWORD_FILE` names (both suffixed like `SSDB`); an unreadable or empty
+/// file is an error naming the variable.
+fn read_password(cfg: &ConfigOptions) -> Result<Option<Secret>> {
+    let direct = cfg.resolve_string_option("SR_PASSWORD", "")?;
+    if !direct.is_empty() {
+        return Ok(Some(Secret(direct)));
+    }
+    let path = cfg.resolve_string_option("SR_PASSWORD_FILE", "")?;
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let var = cfg.env_name("SR_PASSWORD_FILE")?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::Runtime(format!("{var}: cannot read {path}: {e}")))?;
+    let secret = text.trim_end_matches(['\n', '\r']);
+    if secret.is_empty() {
+        return Err(Error::Runtime(format!("{var}: {path} is empty")));
+    }
+    Ok(Some(Secret(secret.to_string())))
 }
 
 fn attempts(timeout: Duration, interval: Duration) -> u64 {

@@ -114,6 +114,7 @@ impl Client {
             cmd_timeout: settings.cmd_timeout,
             cmd_interval: settings.cmd_interval,
             command_attempts: usize::try_from(settings.command_attempts()).unwrap_or(usize::MAX),
+            password: settings.password.clone(),
         };
         let conn = Connection::connect(addr, mode, transport)?;
         let get_source = settings

@@ -26,6 +26,8 @@ pub struct TransportSettings {
     pub cmd_interval: Duration,
     /// Number of attempts of a command over dropped connections (`SR_CMD_TIMEOUT / SR_CMD_INTERVAL + 1`).
     pub command_attempts: usize,
+    /// Sent with `AUTH` on every new connection (`SR_PASSWORD` / `SR_PASSWORD_FILE`).
+    pub password: Option<crate::config::Secret>,
 }
 
 impl TransportSettings {
@@ -50,6 +52,7 @@ impl Default for TransportSettings {
             cmd_timeout: Duration::from_secs(100),
             cmd_interval: Duration::from_secs(1),
             command_attempts: 101,
+            password: None,
         }
     }
 }
@@ -192,7 +195,12 @@ impl NodeConnection {
                     conn.io = Some(io);
                     return Ok(conn);
                 }
-                Err(e) => last = e,
+                Err((e, fatal)) => {
+                    last = e;
+                    if fatal {
+                        break;
+                    }
+                }
             }
             if attempt < attempts {
                 let pause = conn.settings.conn_interval;
@@ -247,24 +255,55 @@ impl NodeConnection {
         };
         let mut io = BufStream::new(stream);
         io.set_timeouts(timeout)?;
+        if let Some(p) = &self.settings.password {
+            io.send(&super::resp::encode_command(
+                &[&b"AUTH"[..], p.expose().as_bytes()],
+                None,
+            ))?;
+            match io.value() {
+                Ok(_) => {}
+                Err(ReplyError::Io(e)) => return Err(e),
+                Err(ReplyError::Server(m)) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::PermissionDenied,
+                        format!(
+                            "{} refused the password (SR_PASSWORD / SR_PASSWORD_FILE): {m}",
+                            self.addr
+                        ),
+                    ))
+                }
+                Err(e) => return Err(io::Error::other(format!("{e:?}"))),
+            }
+        }
         Ok(io)
     }
 
-    fn open_and_ping(&self, deadline: Option<Instant>) -> std::result::Result<BufStream, String> {
-        let mut io = self.open(deadline).map_err(|e| e.to_string())?;
+    /// Opens and checks the node answers `PING`. Errors: the reason, and whether trying again cannot help (a
+    /// password refused or missing).
+    fn open_and_ping(
+        &self,
+        deadline: Option<Instant>,
+    ) -> std::result::Result<BufStream, (String, bool)> {
+        let mut io = self
+            .open(deadline)
+            .map_err(|e| (e.to_string(), e.kind() == io::ErrorKind::PermissionDenied))?;
         io.send(b"*1\r\n$4\r\nPING\r\n")
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| (e.to_string(), false))?;
         match io.value() {
             Ok(Value::SimpleString(s)) if s == "PONG" => Ok(io),
-            Ok(other) => Err(format!(
-                "unexpected reply to PING: {}",
-                crate::text::quote(&other)
+            Ok(other) => Err((
+                format!("unexpected reply to PING: {}", crate::text::quote(&other)),
+                false,
             )),
-            // A node that is loading its data, or needs AUTH, says so; report it.
-            Err(ReplyError::Server(m)) => Err(m),
-            Err(ReplyError::Io(e)) => Err(e.to_string()),
-            Err(ReplyError::Protocol(m)) => Err(m),
-            Err(ReplyError::Invalid(e)) => Err(e.to_string()),
+            Err(ReplyError::Server(m)) if m.starts_with("NOAUTH") => Err((
+                format!("the store requires a password: set SR_PASSWORD or SR_PASSWORD_FILE ({m})"),
+                true,
+            )),
+            // A node that is loading its data says so; report it.
+            Err(ReplyError::Server(m)) => Err((m, false)),
+            Err(ReplyError::Io(e)) => Err((e.to_string(), false)),
+            Err(ReplyError::Protocol(m)) => Err((m, false)),
+            Err(ReplyError::Invalid(e)) => Err((e.to_string(), false)),
         }
     }
 
@@ -317,6 +356,9 @@ impl NodeConnection {
             if self.io.is_none() {
                 match self.open(Some(deadline)) {
                     Ok(io) => self.io = Some(io),
+                    Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                        return Err(CallError::Failed(Error::Database(e.to_string())));
+                    }
                     Err(e) => {
                         last = format!("cannot reconnect to {}: {e}", self.addr);
                         continue;
