@@ -239,7 +239,10 @@ struct StopOnDrop<'a> {
 
 impl Drop for StopOnDrop<'_> {
     fn drop(&mut self) {
-        if Path::new(self.dir).join("smartredis-orchestrator.json").exists() {
+        if Path::new(self.dir)
+            .join("smartredis-orchestrator.json")
+            .exists()
+        {
             let _ = smartredis(&["stop", "--dir", self.dir], &self.env, Some(&self.bin));
         }
     }
@@ -337,12 +340,18 @@ fn drive(launcher: &str, flavor: &str, in_allocation: bool, port: u16) -> String
         .unwrap();
     assert!(killed.status.success(), "{}", text(&killed));
     assert!(eventually(Duration::from_secs(10), || {
-        smartredis(&["status", "--dir", dir], &env, Some(&bin)).status.code() == Some(1)
+        smartredis(&["status", "--dir", dir], &env, Some(&bin))
+            .status
+            .code()
+            == Some(1)
     }));
     let st = text(&smartredis(&["status", "--dir", dir], &env, Some(&bin)));
     let line = st.lines().find(|l| l.contains("shard   1")).unwrap_or("");
-    assert!(line.contains("exited") && line.contains("killed by signal 9"), "{st}");
-    assert_eq!(st.matches("running").count(), 2, "{st}");
+    assert!(
+        line.contains("exited") && line.contains("killed by signal 9"),
+        "{st}"
+    );
+    assert_eq!(st.matches("  running  ").count(), 2, "{st}");
     let o = smartredis(&["stop", "--dir", dir], &env, Some(&bin));
     assert!(o.status.success(), "{}", text(&o));
     assert!(eventually(Duration::from_secs(10), || !store_processes(

@@ -201,9 +201,20 @@ pub trait System: std::fmt::Debug + Send {
     fn directives(&self, plan: &Plan, nodes: usize) -> Vec<String>;
     /// The command that runs the shards `group` (all placed on one node) on node `node` (a name, or `${nodes[k]}`
     /// inside a job script); `job` is the allocation to run in when launched from outside a job script.
-    fn launch(&self, plan: &Plan, group: &[Placement], node: &str, job: Option<&str>) -> Vec<String>;
+    fn launch(
+        &self,
+        plan: &Plan,
+        group: &[Placement],
+        node: &str,
+        job: Option<&str>,
+    ) -> Vec<String>;
     /// Files a launch needs beside the wrapper (LSF's resource files): (path, content).
-    fn launch_files(&self, _plan: &Plan, _group: &[Placement], _node: &str) -> Vec<(PathBuf, String)> {
+    fn launch_files(
+        &self,
+        _plan: &Plan,
+        _group: &[Placement],
+        _node: &str,
+    ) -> Vec<(PathBuf, String)> {
         Vec::new()
     }
     /// The submit command for a job script (and whether the script goes on its standard input).
@@ -367,8 +378,8 @@ impl<S: System> BatchLauncher<S> {
             &path,
             wrapper_script(&plan.dir, plan.cluster, interface(plan).as_deref()),
         )
-            .and_then(|()| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)))
-            .map_err(|e| Error::io(&path, e))
+        .and_then(|()| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)))
+        .map_err(|e| Error::io(&path, e))
     }
 
     fn job_state(&mut self, job: &str) -> JobState {
@@ -806,7 +817,12 @@ impl<S: System> Launcher for BatchLauncher<S> {
                     for (path, text) in self.sys.launch_files(plan, &group, node) {
                         out.push_str(&format!("# --- {} ---\n{text}", path.display()));
                     }
-                    out.push_str(&shell_line(&self.sys.launch(plan, &group, node, Some(&job))));
+                    out.push_str(&shell_line(&self.sys.launch(
+                        plan,
+                        &group,
+                        node,
+                        Some(&job),
+                    )));
                     out.push('\n');
                 }
             }

@@ -80,7 +80,10 @@ fn add_slots_cmd(ranges: &[(u16, u16)]) -> Option<redis::Cmd> {
 /// Sends every connection its commands at once (all of them, to all shards), then reads every reply: one round
 /// trip for the whole cluster instead of one per shard and command. Returns, per connection, its replies or the
 /// first error (a connection without commands gets an empty list).
-pub fn broadcast(cons: &mut [Connection], cmds: &[Vec<redis::Cmd>]) -> Vec<redis::RedisResult<Vec<Value>>> {
+pub fn broadcast(
+    cons: &mut [Connection],
+    cmds: &[Vec<redis::Cmd>],
+) -> Vec<redis::RedisResult<Vec<Value>>> {
     let mut sent: Vec<redis::RedisResult<usize>> = Vec::with_capacity(cons.len());
     for (con, list) in cons.iter_mut().zip(cmds) {
         let mut packed = Vec::new();
@@ -118,7 +121,11 @@ pub fn broadcast(cons: &mut [Connection], cmds: &[Vec<redis::Cmd>]) -> Vec<redis
 
 /// `CLUSTER MEET host port`.
 fn meet_cmd(host: &str, port: u16) -> redis::Cmd {
-    redis::cmd("CLUSTER").arg("MEET").arg(host).arg(port).clone()
+    redis::cmd("CLUSTER")
+        .arg("MEET")
+        .arg(host)
+        .arg(port)
+        .clone()
 }
 
 /// What a node's `CLUSTER INFO` says about readiness.
@@ -198,7 +205,10 @@ pub(crate) fn form(
     let mut owned = Vec::with_capacity(n);
     for (i, r) in broadcast(cons, &nodes_cmd).into_iter().enumerate() {
         let text = r
-            .and_then(|v| redis::from_redis_value::<String>(v.into_iter().next().unwrap_or(Value::Nil)).map_err(Into::into))
+            .and_then(|v| {
+                redis::from_redis_value::<String>(v.into_iter().next().unwrap_or(Value::Nil))
+                    .map_err(Into::into)
+            })
             .map_err(|e| redis_err(&shards[i], "CLUSTER NODES", e))?;
         owned.push(owned_in(&text));
     }
@@ -233,9 +243,10 @@ pub(crate) fn form(
             })
             .collect();
         for (i, r) in broadcast(cons, &ask).into_iter().enumerate() {
-            let text = r.ok().and_then(|v| v.into_iter().next()).and_then(|v| {
-                redis::from_redis_value::<String>(v).ok()
-            });
+            let text = r
+                .ok()
+                .and_then(|v| v.into_iter().next())
+                .and_then(|v| redis::from_redis_value::<String>(v).ok());
             if let Some(text) = text {
                 let info = ClusterInfo::parse(&text);
                 ready[i] = info.is_ready(n);
@@ -307,9 +318,11 @@ fn nudge(
         .collect();
     let mut meets: Vec<Vec<redis::Cmd>> = vec![Vec::new(); shards.len()];
     for (x, r) in broadcast(cons, &ask).into_iter().enumerate() {
-        let Some(text) = r.ok().and_then(|v| v.into_iter().next()).and_then(|v| {
-            redis::from_redis_value::<String>(v).ok()
-        }) else {
+        let Some(text) = r
+            .ok()
+            .and_then(|v| v.into_iter().next())
+            .and_then(|v| redis::from_redis_value::<String>(v).ok())
+        else {
             continue;
         };
         for y in owners_missing(&text, shards) {
@@ -335,7 +348,9 @@ fn owners_missing(nodes: &str, shards: &[ShardRecord]) -> Vec<usize> {
             continue;
         }
         let addr = f[1].split('@').next().unwrap_or("");
-        let port = addr.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok());
+        let port = addr
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok());
         let found = shards.iter().position(|s| s.address() == addr).or_else(|| {
             let same: Vec<usize> = (0..shards.len())
                 .filter(|&i| Some(shards[i].port) == port)

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::batch::{
-    nodes_from_file_var, node_words, run_cmd, BatchLauncher, JobState, Placement, System,
+    node_words, nodes_from_file_var, run_cmd, BatchLauncher, JobState, Placement, System,
     JOB_OUTPUT,
 };
 use super::error::Result;
@@ -58,7 +58,13 @@ impl System for Lsf {
         d
     }
 
-    fn launch(&self, plan: &Plan, group: &[Placement], node: &str, job: Option<&str>) -> Vec<String> {
+    fn launch(
+        &self,
+        plan: &Plan,
+        group: &[Placement],
+        node: &str,
+        job: Option<&str>,
+    ) -> Vec<String> {
         // The resource file (written just before the launch) names the node.
         let _ = (node, job);
         let erf = erf_path(&plan.dir, group[0].node).display().to_string();
@@ -68,7 +74,10 @@ impl System for Lsf {
     }
 
     fn launch_files(&self, plan: &Plan, group: &[Placement], node: &str) -> Vec<(PathBuf, String)> {
-        vec![(erf_path(&plan.dir, group[0].node), erf(plan, node, group.len()))]
+        vec![(
+            erf_path(&plan.dir, group[0].node),
+            erf(plan, node, group.len()),
+        )]
     }
 
     fn submit(&self, _script: &Path) -> (Vec<String>, bool) {

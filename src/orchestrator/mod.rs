@@ -598,7 +598,9 @@ impl Orchestrator {
         }
         // A surviving shard keeps its state file and nodes.conf, so it can still be found and stopped.
         if !alive.is_empty() {
-            return Err(Error::StopFailed(alive.iter().map(ShardRecord::who).collect()));
+            return Err(Error::StopFailed(
+                alive.iter().map(ShardRecord::who).collect(),
+            ));
         }
         self.launcher.release()?;
         self.remove_files();

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::batch::{
-    nodes_from_file_var, node_words, run_cmd, BatchLauncher, JobState, Placement, System,
+    node_words, nodes_from_file_var, run_cmd, BatchLauncher, JobState, Placement, System,
     JOB_OUTPUT,
 };
 use super::error::Result;
@@ -56,7 +56,13 @@ impl System for Pbs {
         d
     }
 
-    fn launch(&self, plan: &Plan, group: &[Placement], node: &str, _job: Option<&str>) -> Vec<String> {
+    fn launch(
+        &self,
+        plan: &Plan,
+        group: &[Placement],
+        node: &str,
+        _job: Option<&str>,
+    ) -> Vec<String> {
         let mut w = vec![
             "mpiexec".to_string(),
             "-n".into(),

@@ -72,7 +72,13 @@ impl System for Slurm {
         d
     }
 
-    fn launch(&self, plan: &Plan, group: &[Placement], node: &str, job: Option<&str>) -> Vec<String> {
+    fn launch(
+        &self,
+        plan: &Plan,
+        group: &[Placement],
+        node: &str,
+        job: Option<&str>,
+    ) -> Vec<String> {
         let mut w = vec!["srun".to_string()];
         if let Some(j) = job {
             w.push(format!("--jobid={j}"));
