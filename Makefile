@@ -4,7 +4,7 @@
 CARGO   ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all deps build lint test slurm slurm-stop ctest install header bindings demo bench bench-client bench-module bench-models bench-orchestrator bench-slurm bench-datasets clean
+.PHONY: all deps build lint test slurm slurm-stop ctest check-memory fuzz install header bindings demo bench bench-client bench-module bench-models bench-tflite bench-orchestrator bench-slurm bench-datasets clean
 
 # Where `make install` puts the program, the module, the libraries, headers, Fortran modules and CMake/pkg-config files.
 PREFIX ?= $(CURDIR)/install
@@ -52,6 +52,45 @@ ctest: build
 	cmake --build build -j2
 	ctest --test-dir build --output-on-failure
 
+# The C, C++ and Fortran test programs (and the Fortran library) rebuilt with -fsanitize=address,undefined in
+# build/asan and run by ctest, then every store test program under valgrind (build/valgrind; SR_TEST_WRAPPER).
+# Not part of `make test`. The Rust library is not instrumented: ASan sees its heap only through the intercepted
+# malloc/free (a C program writing past a buffer the library handed out, a double free across the boundary), not
+# its own loads and stores; valgrind covers both sides at run time.
+SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g
+CHECK_MEMORY_ARGS = -DCMAKE_BUILD_TYPE=Release -DSMARTREDIS_CARGO_BUILD=OFF
+VALGRIND = valgrind;--error-exitcode=99;--leak-check=no;-q
+check-memory: build
+	cmake -S . -B build/asan $(CHECK_MEMORY_ARGS) "-DCMAKE_C_FLAGS=$(SANITIZE)" "-DCMAKE_CXX_FLAGS=$(SANITIZE)" \
+	  "-DCMAKE_Fortran_FLAGS=$(SANITIZE)" "-DCMAKE_EXE_LINKER_FLAGS=$(SANITIZE)" \
+	  "-DCMAKE_SHARED_LINKER_FLAGS=$(SANITIZE)"
+	cmake --build build/asan -j2
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build/asan --output-on-failure -E '\.memcheck$$|generated_up_to_date|consumer'
+	cmake -S . -B build/valgrind $(CHECK_MEMORY_ARGS) "-DSR_TEST_WRAPPER=$(VALGRIND)"
+	cmake --build build/valgrind -j2
+	ctest --test-dir build/valgrind --output-on-failure -E 'generated_up_to_date|consumer'
+
+# Fuzzing, not part of `make test`: each cargo-fuzz target of fuzz/ (RESP replies, module command parsers, RDB
+# decoding, SSDB/option parsing, dataset metadata) runs FUZZ_SECONDS from its committed seeds (fuzz/seeds/<target>,
+# written by fuzz/make-seeds.py), growing a corpus in build/fuzz/corpus/<target>. A crash stops the run with the
+# input saved in fuzz/artifacts/<target>/. Needs the nightly toolchain (installed with rustup if missing) and
+# cargo-fuzz (installed into build/tools on first use).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= resp_reply module_commands rdb_decode options dataset_meta
+CARGO_FUZZ   := build/tools/bin/cargo-fuzz
+$(CARGO_FUZZ):
+	$(CARGO) install cargo-fuzz --locked --root build/tools
+fuzz: $(CARGO_FUZZ)
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@# LIBTORCH: the module's build script skips the TORCH shim, which the parsers do not need.
+	set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  echo "== fuzz $$t: $(FUZZ_SECONDS) s"; \
+	  LIBTORCH=/nonexistent PATH="$(CURDIR)/build/tools/bin:$$PATH" $(CARGO) +nightly fuzz run $$t \
+	    build/fuzz/corpus/$$t fuzz/seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10; \
+	done
+
 # Installs bin/smartredis, lib/libsmartredis_ai.so (the module), lib/libsmartredis{,-fortran}.{so,a}, include/
 # (headers, enum_fortran.inc, .mod files), share/cmake/smartredis{,-fortran}/ and lib/pkgconfig/ under $(PREFIX).
 # The same as `cmake -S . -B build && cmake --build build && cmake --install build --prefix P`.
@@ -89,7 +128,7 @@ bench-client: build
 	    -Wl,-rpath,$(CURDIR)/target/release -o build/bench/client_bench
 	taskset -c $(BENCH_CPU) target/release/smartredis run -- build/bench/client_bench $(BENCH_ARGS)
 
-bench: bench-client bench-module bench-models bench-orchestrator bench-slurm bench-datasets
+bench: bench-client bench-module bench-models bench-tflite bench-orchestrator bench-slurm bench-datasets
 
 # Formation and stop times of the Slurm launcher: 3, 16 and 64 shards across the 3 emulated nodes of the local Slurm.
 bench-slurm: build slurm
@@ -103,6 +142,11 @@ bench-module: build
 # (module/examples/model_bench.rs).
 bench-models: build
 	$(CARGO) run --release -p smartredis-ai --example model_bench
+
+# AI.MODELEXECUTE of the TFLITE CNN (tests/data/mnist_cnn.tflite) vs the same model run directly through LiteRT
+# (module/examples/tflite_bench.rs).
+bench-tflite: build
+	$(CARGO) run --release -p smartredis-ai --example tflite_bench
 
 # Start-to-ready and stop-to-gone times of the local orchestrator for 1, 3 and 16 shards.
 bench-orchestrator: build

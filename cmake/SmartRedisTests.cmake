@@ -6,6 +6,10 @@
 set(SMARTREDIS_CLI "${PROJECT_SOURCE_DIR}/target/release/smartredis"
     CACHE FILEPATH "The smartredis launcher, whose `run` command gives each store test its own store")
 
+# SR_TEST_WRAPPER  a command put in front of every test program registered below (empty by default); `make
+#                  check-memory` sets it to valgrind.
+set(SR_TEST_WRAPPER "" CACHE STRING "Command (a CMake list) that runs each store test program, e.g. valgrind")
+
 # sr_store_command(<out_var> <mode>): the command prefix that runs a program against a store of <mode>:
 # standalone (one shard on TCP), unix (one shard, SSDB=unix://<socket in the store's directory>) or cluster
 # (a 3-shard Redis Cluster). Append the program and its arguments.
@@ -34,16 +38,20 @@ function(sr_add_store_test)
   foreach(mode IN LISTS T_MODES)
     if(mode STREQUAL "none")
       set(test_name "${T_NAME}")
-      set(command $<TARGET_FILE:${T_TARGET}> ${T_ARGS})
+      set(command ${SR_TEST_WRAPPER} $<TARGET_FILE:${T_TARGET}> ${T_ARGS})
     elseif(mode MATCHES "^(standalone|unix|cluster)$")
       set(test_name "${T_NAME}.${mode}")
       sr_store_command(store ${mode})
-      set(command ${store} $<TARGET_FILE:${T_TARGET}> ${T_ARGS})
+      set(command ${store} ${SR_TEST_WRAPPER} $<TARGET_FILE:${T_TARGET}> ${T_ARGS})
     else()
       message(FATAL_ERROR "sr_add_store_test(${T_NAME}): unknown mode '${mode}' (none, standalone, unix, cluster)")
     endif()
     add_test(NAME ${test_name} COMMAND ${command})
-    set_tests_properties(${test_name} PROPERTIES TIMEOUT 120)
+    if(SR_TEST_WRAPPER)
+      set_tests_properties(${test_name} PROPERTIES TIMEOUT 900)
+    else()
+      set_tests_properties(${test_name} PROPERTIES TIMEOUT 120)
+    endif()
     if(T_ENVIRONMENT)
       set_tests_properties(${test_name} PROPERTIES ENVIRONMENT "${T_ENVIRONMENT}")
     endif()

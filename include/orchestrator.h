@@ -94,6 +94,13 @@ class OrchestratorOptions
             internal::check(sr_orchestrator_options_set_module_path(_opts, path.data(), path.size()));
             return *this;
         }
+        /// Let the live shards of a cluster keep serving their slots while a shard is down
+        /// (cluster-require-full-coverage no; default false, as Redis).
+        OrchestratorOptions& set_partial_coverage(bool enabled)
+        {
+            internal::check(sr_orchestrator_options_set_partial_coverage(_opts, enabled));
+            return *this;
+        }
         /// Module THREADS_PER_QUEUE, INTER_OP_PARALLELISM, INTRA_OP_PARALLELISM (0 leaves one unset).
         OrchestratorOptions& set_module_threads(uint32_t threads_per_queue, uint32_t inter_op = 0,
                                                 uint32_t intra_op = 0)

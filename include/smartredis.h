@@ -1348,6 +1348,13 @@ SRError sr_orchestrator_options_set_module_threads(void *options,
                                                    uint32_t intra_op_threads);
 
 /**
+ * Let the live shards of a cluster keep serving their slots while a shard is down (`cluster-require-full-coverage
+ * no`). Default false, as Redis: the whole cluster answers `CLUSTERDOWN` once any slot has no live owner.
+ */
+SRError sr_orchestrator_options_set_partial_coverage(void *options,
+                                                     bool enabled);
+
+/**
  * Module `BACKENDSPATH`.
  */
 SRError sr_orchestrator_options_set_backends_path(void *options, const char *path, size_t path_len);

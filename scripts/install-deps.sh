@@ -40,6 +40,8 @@ fi
 
 # Model backends the module loads at run time (ONNX Runtime), unpacked into build/backends/ once.
 "$(dirname "$0")/fetch-backends.sh"
+# LiteRT for the TFLITE backend, into build/backends/redisai_tflite/ once.
+"$(dirname "$0")/fetch-litert.sh"
 
 # Upstream's SmartRedis Python client in build/venv, for the interoperability tests (tests/interop.rs), once.
 "$(dirname "$0")/setup-venv.sh"

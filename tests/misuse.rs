@@ -129,6 +129,79 @@ fn one_client_handle_from_two_threads_is_refused() {
 }
 
 #[test]
+fn one_dataset_handle_from_two_threads_is_refused() {
+    use smartredis::ffi::client_datasets::put_dataset;
+    use smartredis::ffi::dataset as dapi;
+    use smartredis::{SRMemoryLayout, SRTensorType};
+    let server = RedisServer::with_module();
+    let c = Shared(c_client(&server.addr()));
+    let mut ds: *mut c_void = std::ptr::null_mut();
+    assert_eq!(
+        dapi::CDataSet(c"ds".as_ptr(), 2, &mut ds),
+        SRError::SRNoError
+    );
+    // A 16 MiB tensor: each put keeps the dataset busy for a while.
+    let mut data = vec![7u8; 16 << 20];
+    let dims = [data.len()];
+    assert_eq!(
+        dapi::add_tensor(
+            ds,
+            c"t".as_ptr(),
+            1,
+            data.as_mut_ptr().cast(),
+            dims.as_ptr(),
+            1,
+            SRTensorType::SRTensorTypeUint8 as _,
+            SRMemoryLayout::SRMemLayoutContiguous as _,
+        ),
+        SRError::SRNoError
+    );
+    let ds = Shared(ds);
+    let done = AtomicBool::new(false);
+    let refused = std::thread::scope(|s| {
+        let putter = s.spawn(|| {
+            let mut puts = 0;
+            while puts < 5 {
+                match put_dataset(c.get(), ds.get()) {
+                    SRError::SRNoError => puts += 1,
+                    // It met the other thread's call: the error under test; try again.
+                    _ => assert_eq!(last_error(), "dataset: dataset in use by another thread"),
+                }
+            }
+            done.store(true, Ordering::Release);
+        });
+        let mut refused = 0;
+        let bound = Instant::now() + Duration::from_secs(60);
+        while !done.load(Ordering::Acquire) {
+            assert!(Instant::now() < bound);
+            let mut has = true;
+            match dapi::sr_dataset_has_field(ds.get(), c"m".as_ptr(), 1, &mut has) {
+                SRError::SRNoError => assert!(!has),
+                rc => {
+                    assert_eq!(rc, SRError::SRRuntimeError);
+                    assert_eq!(last_error(), "dataset: dataset in use by another thread");
+                    refused += 1;
+                }
+            }
+        }
+        putter.join().unwrap();
+        refused
+    });
+    assert!(
+        refused > 0,
+        "no call was refused while another thread used the dataset"
+    );
+    let mut has = true;
+    assert_eq!(
+        dapi::sr_dataset_has_field(ds.get(), c"m".as_ptr(), 1, &mut has),
+        SRError::SRNoError
+    );
+    let (mut h, mut cl) = (ds.get(), c.get());
+    assert_eq!(dapi::DeallocateDataSet(&mut h), SRError::SRNoError);
+    assert_eq!(capi::DeleteCClient(&mut cl), SRError::SRNoError);
+}
+
+#[test]
 fn error_texts_quote_a_long_reply_only_in_part() {
     let server = RedisServer::with_module();
     let mut c = common::client(&server.addr(), "Standalone");

@@ -625,3 +625,24 @@ fn config_get(con: &mut redis::Connection, name: &str) -> String {
         .unwrap();
     v[1].clone()
 }
+
+/// Another server on a port a shard was given (taken between "found free" and the shard's bind) is never taken
+/// for the shard: the launcher checks the run marker, the test fixture the PID it spawned.
+#[test]
+fn a_server_on_our_port_is_ours_only_by_identity() {
+    let other = testkit::RedisServer::options().start();
+    let mut con = other.connection();
+    smartredis::orchestrator::local::carries_run(&mut con, "testkit")
+        .expect("the fixture's run marker");
+    let e = smartredis::orchestrator::local::carries_run(&mut con, "0123456789abcdef").unwrap_err();
+    assert!(e.contains("not a shard of this run"), "{e}");
+    assert_eq!(testkit::server_pid(&mut con), Some(other.pid()));
+    // A second fixture server on the same port: its own process cannot bind and exits; the first one's PING
+    // does not pass for it.
+    let e = testkit::RedisServer::options()
+        .port(other.port)
+        .try_start()
+        .err()
+        .expect("a server whose port is taken does not start");
+    assert!(e.contains("Address already in use"), "{e}");
+}

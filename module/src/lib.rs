@@ -15,10 +15,13 @@ pub mod guard;
 pub mod info;
 pub mod model;
 pub mod queue;
+pub mod rdb_input;
 pub mod script;
 pub mod tensor;
 
-#[cfg(not(test))]
+// The fuzz targets (`fuzz/`, built with `--cfg fuzzing`) link the parsers without the module entry point and
+// its Redis allocator.
+#[cfg(not(any(test, fuzzing)))]
 mod entry;
 
 /// Module version reported to Redis: RedisAI 1.2.7 as `major*10000 + minor*100 + patch` (the API it answers as;

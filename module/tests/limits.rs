@@ -92,6 +92,25 @@ fn zero_fill_values_reply_and_model_blob_caps() {
     assert_eq!(c.cmd(&["AI.TENSORGET", "v", "VALUES"]), too_many);
     assert_eq!(c.cmd(&["AI.TENSORGET", "v", "META", "VALUES"]), too_many);
     assert!(c.cmd(&["AI.TENSORGET", "v", "BLOB"]).starts_with("$44\r\n"));
+    // The cap holds in a DAG's TENSORGET too: an error element; a BLOB get in the same DAG still answers.
+    for dag in ["AI.DAGEXECUTE", "AI.DAGRUN"] {
+        let r = c.cmd(&[
+            dag,
+            "LOAD",
+            "1",
+            "v",
+            "|>",
+            "AI.TENSORGET",
+            "v",
+            "VALUES",
+            "|>",
+            "AI.TENSORGET",
+            "v",
+            "BLOB",
+        ]);
+        let want = format!("*2\r\n{}$44\r\n", too_many);
+        assert!(r.starts_with(&want), "{dag}: {r:?}");
+    }
     assert_eq!(c.cmd(&["AI.CONFIG", "VALUES_REPLY_MAX", "11"]), "+OK\r\n");
     assert!(c
         .cmd(&["AI.TENSORGET", "v", "VALUES"])

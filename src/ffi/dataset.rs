@@ -11,7 +11,7 @@ use std::ffi::{c_char, c_void, CString};
 
 use super::client::{dtype_arg, layout_arg, tensor_dest, tensor_in, tensor_output};
 use super::{
-    bytes_arg, free_handle_at, guard, guard_or, handle_mut, new_handle, out_arg, slice_arg,
+    bytes_arg, free_handle_at, guard, guard_or, handle_exclusive, new_handle, out_arg, slice_arg,
     str_arg, to_cstring, CMemoryLayout, CMetaDataType, CTensorType, HandleKind,
 };
 use crate::dataset::{DataSet, MetaScalar};
@@ -56,9 +56,10 @@ impl DataSetHandle {
     }
 }
 
-/// Borrows the dataset behind a handle (checking NULL and the handle kind).
+/// Borrows the dataset behind a handle (checking NULL and the handle kind) for the rest of the call, refusing it
+/// while another thread uses it ("dataset in use by another thread"), as for clients.
 pub(crate) fn dataset_arg<'a>(dataset: *mut c_void, name: &str) -> Result<&'a mut DataSetHandle> {
-    handle_mut::<DataSetHandle>(dataset, name)
+    handle_exclusive::<DataSetHandle>(dataset, name)
 }
 
 /// Borrows a non-empty name.

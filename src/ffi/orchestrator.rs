@@ -234,6 +234,18 @@ pub extern "C" fn sr_orchestrator_options_set_module_threads(
     })
 }
 
+/// Let the live shards of a cluster keep serving their slots while a shard is down (`cluster-require-full-coverage
+/// no`). Default false, as Redis: the whole cluster answers `CLUSTERDOWN` once any slot has no live owner.
+#[no_mangle]
+pub extern "C" fn sr_orchestrator_options_set_partial_coverage(
+    options: *mut c_void,
+    enabled: bool,
+) -> SRError {
+    guard("sr_orchestrator_options_set_partial_coverage", || {
+        update(options, |o| o.partial_coverage(enabled))
+    })
+}
+
 /// Module `BACKENDSPATH`.
 #[no_mangle]
 pub extern "C" fn sr_orchestrator_options_set_backends_path(

@@ -44,6 +44,7 @@ module smartredis_orchestrator
     procedure :: set_unix_socket
     procedure :: set_module
     procedure :: set_module_threads
+    procedure :: set_partial_coverage
     procedure :: set_maxclients
     procedure :: set_persistence
     procedure :: set_timeouts
@@ -182,6 +183,16 @@ contains
                                                           int(threads_per_queue, c_int32_t), inter, intra)
     end if
   end function set_module_threads
+
+  !> Let the live shards of a cluster keep serving their slots while a shard is down
+  !> (cluster-require-full-coverage no; default .false., as Redis).
+  function set_partial_coverage(self, enabled) result(code)
+    class(orchestrator_options_type), intent(in) :: self
+    logical,                          intent(in) :: enabled
+    integer(kind=enum_kind)                      :: code
+
+    code = sr_orchestrator_options_set_partial_coverage_c(self%options_ptr, logical(enabled, c_bool))
+  end function set_partial_coverage
 
   !> maxclients.
   function set_maxclients(self, maxclients) result(code)

@@ -453,6 +453,23 @@ pub fn connect(host: &str, port: u16, timeout: Duration) -> redis::RedisResult<r
     Ok(con)
 }
 
+/// Whether the server behind `con` is a shard of run `run_id`: its `proc-title-template` carries the run marker.
+pub fn carries_run(con: &mut redis::Connection, run_id: &str) -> std::result::Result<(), String> {
+    let marker = super::launcher::run_marker(run_id);
+    let reply: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("proc-title-template")
+        .query(con)
+        .map_err(|e| e.to_string())?;
+    if reply.iter().any(|v| v.split(' ').any(|w| w == marker)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the server on this port is not a shard of this run ({marker})"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

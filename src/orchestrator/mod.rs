@@ -337,10 +337,17 @@ impl Orchestrator {
                 missing.push(i);
             }
             let targets: Vec<&ShardRecord> = missing.iter().map(|&i| &self.shards[i]).collect();
-            let got = connect_all(&targets, |c| redis::cmd("PING").query::<String>(c));
+            // A port found free can be taken by another server before ours binds it: only a server carrying
+            // this run's marker is ours (ours then exits on its bind error, and `launch` retries).
+            let run_id = &self.run_id;
+            let got = connect_all(&targets, |c| {
+                redis::cmd("PING").query::<String>(c)?;
+                Ok(local::carries_run(c, run_id))
+            });
             for (i, r) in missing.into_iter().zip(got) {
                 match r {
-                    Ok((c, _)) => cons[i] = Some(c),
+                    Ok((c, Ok(()))) => cons[i] = Some(c),
+                    Ok((_, Err(e))) => last_err[i] = e,
                     Err(e) => last_err[i] = e.to_string(),
                 }
             }

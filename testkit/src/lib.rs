@@ -1,7 +1,8 @@
 //! Test fixtures shared by every test suite of the workspace.
 //!
 //! [`RedisServer`] starts a real `redis-server` on a free loopback port (or a Unix socket) in its own temporary
-//! directory, optionally with the RedisAI-compatible module loaded, waits until it answers `PING`, and kills it by
+//! directory, optionally with the RedisAI-compatible module loaded, waits until the server on its port reports the
+//! PID it spawned (`INFO server`; another test's server can take a port found free), and kills it by
 //! PID when dropped — also when the test that owns it panics. [`RedisCluster`] is a thin wrapper over the launcher
 //! (`smartredis::orchestrator`).
 
@@ -114,13 +115,13 @@ impl ServerOptions {
         self
     }
 
-    /// Starts the server and waits until it answers `PING`; on failure returns why (with the log's tail), e.g.
+    /// Starts the server and waits until it answers as the process spawned; on failure returns why (with the log's tail), e.g.
     /// to check that a module refuses bad load-time arguments.
     pub fn try_start(self) -> Result<RedisServer, String> {
         RedisServer::spawn(&self)
     }
 
-    /// Starts the server and waits until it answers `PING`.
+    /// Starts the server and waits until it answers as the process spawned.
     pub fn start(self) -> RedisServer {
         let mut last_err = String::new();
         // A port found free can be taken before redis-server binds it; try a few.
@@ -232,14 +233,21 @@ impl RedisServer {
                     log_tail(&self.log, 10)
                 ));
             }
+            // The server on our port must be the process we spawned: a port found free can be taken by another
+            // test's server meanwhile, which would answer PING as well (our own then exits on its bind error,
+            // reported above, and `start` retries on a new port).
             if let Ok(mut con) = self.try_connection() {
-                if redis::cmd("PING").query::<String>(&mut con).is_ok() {
+                if server_pid(&mut con) == Some(self.child.id()) {
                     return Ok(());
                 }
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        Err("redis-server did not answer PING in time".into())
+        Err(format!(
+            "redis-server (pid {}) did not answer on port {} in time",
+            self.child.id(),
+            self.port
+        ))
     }
 
     fn try_connection(&self) -> redis::RedisResult<redis::Connection> {
@@ -311,6 +319,14 @@ impl RedisServer {
     pub fn keep_dir(&mut self) -> Option<tempfile::TempDir> {
         self._tmp.take()
     }
+}
+
+/// The `process_id` a server reports in `INFO server`.
+pub fn server_pid(con: &mut redis::Connection) -> Option<u32> {
+    let info: String = redis::cmd("INFO").arg("server").query(con).ok()?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("process_id:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 impl Drop for RedisServer {

@@ -1,5 +1,5 @@
 /* The orchestrator C API: start a 3-shard cluster, check address, type, status and CONFIG SET, stop it; bad
- * handles are errors. Usage: orchestrator <working dir>. The module is found next to libsmartredis.so. */
+ * handles are errors; partial slot coverage. Usage: orchestrator <working dir>. The module is found next to libsmartredis.so. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,9 +26,17 @@ int main(int argc, char** argv)
   CHECK_OK(sr_orchestrator_options_set_shards(opts, 3));
   CHECK_OK(sr_orchestrator_options_set_dir(opts, argv[1], strlen(argv[1])));
   CHECK_OK(sr_orchestrator_options_set_module_threads(opts, 1, 0, 0));
+  CHECK_OK(sr_orchestrator_options_set_partial_coverage(opts, true));
   CHECK_OK(sr_orchestrator_new(opts, &orc));
   CHECK_OK(sr_orchestrator_options_free(&opts));
   CHECK(opts == NULL);
+  /* Live shards keep serving their slots when one is down. */
+  {
+    const char* plan = NULL;
+    size_t plan_len = 0;
+    CHECK_OK(sr_orchestrator_dry_run(orc, &plan, &plan_len));
+    CHECK(plan != NULL && strstr(plan, "cluster-require-full-coverage no") != NULL);
+  }
   CHECK_OK(sr_orchestrator_start(orc));
   CHECK_OK(sr_orchestrator_address(orc, &address, &address_len));
   CHECK_OK(sr_orchestrator_db_type(orc, &type));

@@ -373,6 +373,9 @@ static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_module_path),
 static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_module_threads),
                            SRError (*)(void*, uint32_t, uint32_t, uint32_t)>::value,
               "sr_orchestrator_options_set_module_threads: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_partial_coverage),
+                           SRError (*)(void*, bool)>::value,
+              "sr_orchestrator_options_set_partial_coverage: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::sr_orchestrator_options_set_backends_path),
                            SRError (*)(void*, const char*, size_t)>::value,
               "sr_orchestrator_options_set_backends_path: the header changed: run make bindings and review the wrappers");

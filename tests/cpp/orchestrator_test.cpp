@@ -39,7 +39,7 @@ int main(int argc, char** argv)
     OrchestratorOptions opts;
     opts.set_shards(shards).set_dir(argv[2]).set_module_threads(1).set_maxclients(5000).set_maxmemory("1gb");
     opts.set_eviction_policy("noeviction").set_proto_max_bulk_len("2560mb").set_timeouts(60000, 0);
-    opts.add_server_arg("--loglevel").add_server_arg("notice");
+    opts.add_server_arg("--loglevel").add_server_arg("notice").set_partial_coverage(true);
     Orchestrator orc(opts);
     CHECK(!orc.is_active());
     orc.start();
@@ -68,6 +68,11 @@ int main(int argc, char** argv)
         CHECK(back == data);
         Client moved = std::move(client);
         CHECK(moved.tensor_exists("orc_tensor"));
+        // Partial slot coverage: live shards keep serving while one is down.
+        const std::string first = address.substr(0, address.find(','));
+        if (shards > 1)
+            CHECK(moved.config_get("cluster-require-full-coverage", first).at("cluster-require-full-coverage") ==
+                  "no");
     }
 
     // Moving the orchestrator keeps the store; stop() through the new owner ends it.

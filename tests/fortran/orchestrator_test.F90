@@ -34,6 +34,7 @@ program orchestrator_test
   call check_code(opts%set_dir(dir), "set_dir")
   call check_code(opts%set_module_threads(1), "set_module_threads")
   call check_code(opts%set_maxclients(5000), "set_maxclients")
+  call check_code(opts%set_partial_coverage(.true.), "set_partial_coverage")
   call check_code(opts%set_maxmemory("1gb"), "set_maxmemory")
   call check_code(opts%set_eviction_policy("noeviction"), "set_eviction_policy")
   call check_code(opts%set_proto_max_bulk_len("2560mb"), "set_proto_max_bulk_len")

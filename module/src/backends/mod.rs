@@ -2,11 +2,13 @@
 //!
 //! A backend is loaded by `AI.CONFIG LOADBACKEND <name> <path>`, by a load-time `<name> <path>` argument, or on
 //! the first `AI.MODELSTORE`/`AI.SCRIPTSTORE` (or RDB/AOF load) that names it, from `<BACKENDSPATH>/redisai_<x>/`.
-//! ONNX (ONNX Runtime's C library) and TORCH (the libtorch shim `redisai_torch.so`) are opened with `dlopen`; the
-//! others answer a clear error.
+//! ONNX (ONNX Runtime's C library), TORCH (the libtorch shim `redisai_torch.so`) and TFLITE (LiteRT's
+//! `libLiteRt.so`) are opened with `dlopen`; the others answer a clear error.
 
+pub mod litert_api;
 pub mod onnx;
 pub mod ort_api;
+pub mod tflite;
 pub mod torch;
 
 use std::path::Path;
@@ -153,6 +155,7 @@ fn open(kind: Backend, path: &str) -> Result<Arc<dyn BackendLibrary>, String> {
     match kind {
         Backend::Onnx => Ok(Arc::new(onnx::OnnxBackend::open(path)?)),
         Backend::Torch => Ok(Arc::new(torch::open(path)?)),
+        Backend::Tflite => Ok(Arc::new(tflite::TfliteBackend::open(path)?)),
         other => Err(format!(
             "the {} backend is not available in this build",
             other.name()

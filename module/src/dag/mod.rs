@@ -271,7 +271,13 @@ fn reply_dag(ctx: &Context, dag: &mut Dag, timed_out: bool) {
             Op::TensorSet => reply::ok(ctx),
             Op::TensorGet { slot, format } => match dag.tensors.get(*slot).and_then(Option::as_ref)
             {
-                Some(t) => reply::tensor(ctx, t, *format),
+                // The VALUES cap of AI.TENSORGET holds here too: an error element points to BLOB.
+                Some(t) => match reply::check_values(t, *format) {
+                    Ok(()) => reply::tensor(ctx, t, *format),
+                    Err(e) => {
+                        ctx.reply(Err(RedisError::Str(e)));
+                    }
+                },
                 None => simple(ctx, NA),
             },
             Op::Run { state, .. } => match state {

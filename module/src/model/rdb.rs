@@ -16,6 +16,7 @@ use redis_module::raw;
 use super::stats::{self, Stats};
 use super::{build, Model, ModelEntry, ModelMeta};
 use crate::config;
+use crate::rdb_input::{ModuleIo, RdbInput};
 use crate::tensor::rdb::ENCVER;
 use crate::tensor::tensor::create_string;
 use smartredis_protocol::Backend;
@@ -88,43 +89,42 @@ unsafe extern "C" fn rdb_load(io: *mut raw::RedisModuleIO, encver: c_int) -> *mu
     }
 }
 
-fn load_buffer(io: *mut raw::RedisModuleIO) -> Result<Vec<u8>, String> {
-    let b = raw::load_string_buffer(io).map_err(|_| "short read")?;
-    Ok(b.as_ref().to_vec())
-}
-
-/// A NUL-terminated buffer as a string.
-fn load_cstr(io: *mut raw::RedisModuleIO) -> Result<String, String> {
-    let mut b = load_buffer(io)?;
-    if b.last() == Some(&0) {
-        b.pop();
-    }
-    Ok(String::from_utf8_lossy(&b).into_owned())
-}
-
 fn load_model(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Model, String> {
+    let (meta, blob) = decode_model(&mut ModuleIo(io), encver)?;
+    let key = key_name(io);
+    let entry = build(meta, blob, &key)?;
+    stats::register(&entry.stats);
+    Ok(Model(Arc::new(entry)))
+}
+
+/// Reads a model's settings and its blob (chunked, as [`rdb_save`] writes them).
+pub fn decode_model<R: RdbInput>(r: &mut R, encver: c_int) -> Result<(ModelMeta, Vec<u8>), String> {
     if encver != ENCVER {
         return Err(format!("unsupported model encoding version {encver}"));
     }
-    let unsigned = || raw::load_unsigned(io).map_err(|_| "short read".to_string());
-    let backend = Backend::from_rdb_code(unsigned()?).ok_or("unknown backend")?;
-    let device = load_cstr(io)?;
-    let tag = load_buffer(io)?;
-    let (batch_size, min_batch_size, min_batch_timeout) = (unsigned()?, unsigned()?, unsigned()?);
-    let names = || -> Result<Vec<String>, String> {
-        let n = unsigned()?;
+    let backend = Backend::from_rdb_code(r.unsigned()?).ok_or("unknown backend")?;
+    let device = r.cstr()?;
+    let tag = r.buffer()?;
+    let (batch_size, min_batch_size, min_batch_timeout) =
+        (r.unsigned()?, r.unsigned()?, r.unsigned()?);
+    let mut names = || -> Result<Vec<String>, String> {
+        let n = r.unsigned()?;
         if n > 1 << 20 {
             return Err("bad name count".into());
         }
-        (0..n).map(|_| load_cstr(io)).collect()
+        (0..n).map(|_| r.cstr().map_err(String::from)).collect()
     };
     let inputs = names()?;
     let outputs = names()?;
-    let total = unsigned()? as usize;
-    let n_chunks = unsigned()?;
-    let mut blob = Vec::with_capacity(total.min(1 << 30));
+    let total = usize::try_from(r.unsigned()?).map_err(|_| "bad model length")?;
+    let n_chunks = r.unsigned()?;
+    // The declared length only sizes the first allocation, within reason: the chunks must add up to it.
+    let mut blob = Vec::with_capacity(total.min(1 << 26));
     for _ in 0..n_chunks {
-        blob.extend_from_slice(&load_buffer(io)?);
+        blob.extend_from_slice(&r.buffer()?);
+        if blob.len() > total {
+            return Err("model length does not match its chunks".into());
+        }
     }
     if blob.len() != total {
         return Err("model length does not match its chunks".into());
@@ -140,10 +140,7 @@ fn load_model(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Model, Strin
         inputs: if tf { inputs } else { Vec::new() },
         outputs: if tf { outputs } else { Vec::new() },
     };
-    let key = key_name(io);
-    let entry = build(meta, blob, &key)?;
-    stats::register(&entry.stats);
-    Ok(Model(Arc::new(entry)))
+    Ok((meta, blob))
 }
 
 fn key_name(io: *mut raw::RedisModuleIO) -> Vec<u8> {

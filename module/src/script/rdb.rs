@@ -14,6 +14,7 @@ use smartredis_protocol::commands::{model as mkw, script as kw, SCRIPTSET, SCRIP
 
 use super::{build, Script, ScriptEntry};
 use crate::model::stats::{self, Stats};
+use crate::rdb_input::{ModuleIo, RdbInput};
 use crate::tensor::rdb::ENCVER;
 use crate::tensor::tensor::create_string;
 
@@ -63,37 +64,31 @@ unsafe extern "C" fn rdb_load(io: *mut raw::RedisModuleIO, encver: c_int) -> *mu
     }
 }
 
-fn load_buffer(io: *mut raw::RedisModuleIO) -> Result<Vec<u8>, String> {
-    let b = raw::load_string_buffer(io).map_err(|_| "short read")?;
-    Ok(b.as_ref().to_vec())
-}
-
-fn load_cstr(io: *mut raw::RedisModuleIO) -> Result<String, String> {
-    let mut b = load_buffer(io)?;
-    if b.last() == Some(&0) {
-        b.pop();
-    }
-    Ok(String::from_utf8_lossy(&b).into_owned())
-}
-
 fn load_script(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Script, String> {
-    if encver != ENCVER {
-        return Err(format!("unsupported script encoding version {encver}"));
-    }
-    let device = load_cstr(io)?;
-    let tag = load_buffer(io)?;
-    let source = load_cstr(io)?;
-    let n = raw::load_unsigned(io).map_err(|_| "short read")?;
-    if n > 1 << 20 {
-        return Err("bad entry point count".into());
-    }
-    let entry_points = (0..n)
-        .map(|_| load_cstr(io))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (device, tag, source, entry_points) = decode_script(&mut ModuleIo(io), encver)?;
     let key = key_name(io);
     let entry = build(device, tag, source, entry_points, &key)?;
     stats::register(&entry.stats);
     Ok(Script(Arc::new(entry)))
+}
+
+/// A script as stored: device, tag, source and entry points.
+pub type ScriptParts = (String, Vec<u8>, String, Vec<String>);
+
+/// Reads a script's device, tag, source and entry points.
+pub fn decode_script<R: RdbInput>(r: &mut R, encver: c_int) -> Result<ScriptParts, String> {
+    if encver != ENCVER {
+        return Err(format!("unsupported script encoding version {encver}"));
+    }
+    let device = r.cstr()?;
+    let tag = r.buffer()?;
+    let source = r.cstr()?;
+    let n = r.unsigned()?;
+    if n > 1 << 20 {
+        return Err("bad entry point count".into());
+    }
+    let entry_points = (0..n).map(|_| r.cstr()).collect::<Result<Vec<_>, _>>()?;
+    Ok((device, tag, source, entry_points))
 }
 
 fn key_name(io: *mut raw::RedisModuleIO) -> Vec<u8> {

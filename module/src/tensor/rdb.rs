@@ -16,6 +16,7 @@ use redis_module::raw;
 use super::dtype::DType;
 use super::parse::validate_blob;
 use super::tensor::{create_string, HeldString, Tensor, TensorData};
+use crate::rdb_input::{ModuleIo, RdbInput};
 
 /// The encoding version RedisAI 1.2.7 writes.
 pub const ENCVER: i32 = 4;
@@ -73,28 +74,47 @@ fn log_io_error(io: *mut raw::RedisModuleIO, why: &str) {
     }
 }
 
-/// Reads one tensor. v4: `code, bits, ndim, dims, data`. v0–v3 (older RedisAI; `decode_v0.c`, which v1–v3
-/// reuse): `device_type, device_id, bits, code, lanes, ndim, dims, strides, byte_offset, data`, all unsigned.
+/// Reads one tensor: its header ([`decode_header`]), then its data, checked against the header.
 fn load_tensor(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Tensor, &'static str> {
-    let unsigned = || raw::load_unsigned(io).map_err(|_| "short read");
-    let signed = || raw::load_signed(io).map_err(|_| "short read");
+    let (dtype, shape, len) = decode_header(&mut ModuleIo(io), encver)?;
+    // SAFETY: LoadString returns a new string we own, or NULL on an IO error.
+    let s = unsafe { raw::RedisModule_LoadString.map(|f| f(io)) }
+        .and_then(NonNull::new)
+        .ok_or("short read")?;
+    // SAFETY: we own the single reference LoadString returned.
+    let held = unsafe { HeldString::adopt(s) };
+    validate_blob(dtype, len, held.bytes())?;
+    Ok(Tensor {
+        dtype,
+        shape,
+        data: TensorData::Held(held),
+    })
+}
+
+/// Reads a tensor's header and returns its type, shape and element count; the data (a string buffer) follows.
+/// v4: `code, bits, ndim, dims`. v0–v3 (older RedisAI; `decode_v0.c`, which v1–v3 reuse): `device_type, device_id,
+/// bits, code, lanes, ndim, dims, strides, byte_offset`, all unsigned.
+pub fn decode_header<R: RdbInput>(
+    r: &mut R,
+    encver: c_int,
+) -> Result<(DType, Vec<i64>, usize), &'static str> {
     let (code, bits, ndim) = match encver {
         ENCVER => {
-            let code = unsigned()?;
-            let bits = unsigned()?;
-            (code, bits, signed()?)
+            let code = r.unsigned()?;
+            let bits = r.unsigned()?;
+            (code, bits, r.signed()?)
         }
         0..=3 => {
-            let (device_type, _device_id) = (unsigned()?, unsigned()?);
+            let (device_type, _device_id) = (r.unsigned()?, r.unsigned()?);
             if device_type != 1 {
                 return Err("not a CPU tensor");
             }
-            let bits = unsigned()?;
-            let code = unsigned()?;
-            if unsigned()? != 1 {
+            let bits = r.unsigned()?;
+            let code = r.unsigned()?;
+            if r.unsigned()? != 1 {
                 return Err("lanes other than 1");
             }
-            (code, bits, unsigned()? as i64)
+            (code, bits, r.unsigned()? as i64)
         }
         _ => return Err("unsupported encoding version"),
     };
@@ -105,7 +125,7 @@ fn load_tensor(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Tensor, &'s
     let mut shape = Vec::with_capacity(ndim as usize);
     let mut len: Option<usize> = Some(1);
     for _ in 0..ndim {
-        let d = signed()?;
+        let d = r.signed()?;
         if d <= 0 {
             return Err("bad dimension");
         }
@@ -115,21 +135,10 @@ fn load_tensor(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Tensor, &'s
     if encver != ENCVER {
         // Row-major strides and a zero byte offset: skipped, the data is contiguous.
         for _ in 0..=ndim {
-            unsigned()?;
+            r.unsigned()?;
         }
     }
-    // SAFETY: LoadString returns a new string we own, or NULL on an IO error.
-    let s = unsafe { raw::RedisModule_LoadString.map(|f| f(io)) }
-        .and_then(NonNull::new)
-        .ok_or("short read")?;
-    // SAFETY: we own the single reference LoadString returned.
-    let held = unsafe { HeldString::adopt(s) };
-    validate_blob(dtype, len.ok_or("tensor too large")?, held.bytes())?;
-    Ok(Tensor {
-        dtype,
-        shape,
-        data: TensorData::Held(held),
-    })
+    Ok((dtype, shape, len.ok_or("tensor too large")?))
 }
 
 unsafe extern "C" fn rdb_save(io: *mut raw::RedisModuleIO, value: *mut c_void) {

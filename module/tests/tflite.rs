@@ -1,0 +1,575 @@
+//! The TFLITE backend (LiteRT 2.3.0, `build/backends/redisai_tflite/libLiteRt.so`): AI.MODELSTORE ... TFLITE,
+//! MODELEXECUTE against the outputs LiteRT itself computed (tests/data/*.expected, written with the models by
+//! scripts/models/make_tflite_models.py), inputs resized to the shapes given, AI.INFO, INFO MODULES, MODELGET,
+//! persistence (DEBUG RELOAD, AOF rewrite, SAVE + restart), errors with a live server, a missing library, and
+//! TFLITE, ONNX and TORCH models in one server.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::torch::{backends_path, Shim};
+use common::{err, wait_for, Raw, RedisServer};
+
+const BOUND: Duration = Duration::from_secs(60);
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data")
+        .join(name)
+}
+
+fn model(name: &str) -> Vec<u8> {
+    std::fs::read(data(&format!("{name}.tflite"))).expect("committed test model")
+}
+
+/// One tensor of a `.expected` file.
+struct Named {
+    name: String,
+    dims: Vec<i64>,
+    values: Vec<f32>,
+}
+
+/// Inputs and the outputs LiteRT computed for them, in the model's signature order.
+struct Expected {
+    inputs: Vec<Named>,
+    outputs: Vec<Named>,
+}
+
+fn expected(name: &str) -> Expected {
+    let text = std::fs::read_to_string(data(&format!("{name}.expected"))).unwrap();
+    let mut e = Expected {
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+    };
+    let mut lines = text.lines();
+    while let Some(head) = lines.next() {
+        let mut w = head.split_whitespace();
+        let kind = w.next().unwrap();
+        let name = w.next().unwrap().to_string();
+        let dims = w.map(|d| d.parse().unwrap()).collect();
+        let values = lines
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let t = Named { name, dims, values };
+        if kind == "input" {
+            e.inputs.push(t);
+        } else {
+            e.outputs.push(t);
+        }
+    }
+    e
+}
+
+fn server_with(args: &[&str]) -> RedisServer {
+    let mut a = vec!["BACKENDSPATH".to_string(), backends_path()];
+    a.extend(args.iter().map(|s| s.to_string()));
+    RedisServer::options().with_module().module_args(a).start()
+}
+
+fn cmd(c: &mut Raw, args: &[&[u8]]) -> String {
+    String::from_utf8_lossy(&c.cmd_bytes(args)).into_owned()
+}
+
+fn store(c: &mut Raw, key: &str, blob: &[u8]) -> String {
+    cmd(
+        c,
+        &[
+            b"AI.MODELSTORE",
+            key.as_bytes(),
+            b"TFLITE",
+            b"CPU",
+            b"BLOB",
+            blob,
+        ],
+    )
+}
+
+fn set_f32(c: &mut Raw, key: &str, dims: &[i64], data: &[f32]) {
+    let dims: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
+    let blob: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let mut args: Vec<&[u8]> = vec![b"AI.TENSORSET", key.as_bytes(), b"FLOAT"];
+    args.extend(dims.iter().map(|d| d.as_bytes()));
+    args.push(b"BLOB");
+    args.push(&blob);
+    assert_eq!(cmd(c, &args), "+OK\r\n");
+}
+
+/// The payload of a bulk-string reply.
+fn bulk_payload(reply: &[u8]) -> Vec<u8> {
+    assert_eq!(
+        reply[0],
+        b'$',
+        "not a bulk string: {}",
+        String::from_utf8_lossy(reply)
+    );
+    let nl = reply.iter().position(|&b| b == b'\n').unwrap();
+    let n: usize = std::str::from_utf8(&reply[1..nl - 1])
+        .unwrap()
+        .parse()
+        .unwrap();
+    reply[nl + 1..nl + 1 + n].to_vec()
+}
+
+fn get_f32(c: &mut Raw, key: &str) -> Vec<f32> {
+    bulk_payload(&c.cmd_bytes(&[b"AI.TENSORGET", key.as_bytes(), b"BLOB"]))
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+fn shape(c: &mut Raw, key: &str) -> String {
+    c.cmd(&["AI.TENSORGET", key, "META"])
+}
+
+fn shape_of(dims: &[i64]) -> String {
+    let mut s = format!(
+        "*4\r\n$5\r\ndtype\r\n$5\r\nFLOAT\r\n$5\r\nshape\r\n*{}\r\n",
+        dims.len()
+    );
+    for d in dims {
+        s.push_str(&format!(":{d}\r\n"));
+    }
+    s
+}
+
+fn assert_close(got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= 1e-5 * (1.0 + w.abs()),
+            "element {i}: got {g}, want {w}"
+        );
+    }
+}
+
+fn execute(c: &mut Raw, key: &str, ins: &[&str], outs: &[&str]) -> String {
+    let (ni, no) = (ins.len().to_string(), outs.len().to_string());
+    let mut args = vec!["AI.MODELEXECUTE", key, "INPUTS", &ni];
+    args.extend(ins);
+    args.push("OUTPUTS");
+    args.push(&no);
+    args.extend(outs);
+    c.cmd(&args)
+}
+
+/// Stores `name`, checks its signature names, runs the expected inputs and compares every output.
+fn run_expected(c: &mut Raw, key: &str, name: &str) {
+    let e = expected(name);
+    assert_eq!(store(c, key, &model(name)), "+OK\r\n");
+    let meta = c.cmd(&["AI.MODELGET", key, "META"]);
+    let list = |v: &[Named]| {
+        let mut s = format!("*{}\r\n", v.len());
+        for t in v {
+            s.push_str(&format!("${}\r\n{}\r\n", t.name.len(), t.name));
+        }
+        s
+    };
+    assert!(
+        meta.contains(&format!(
+            "$6\r\ninputs\r\n{}$7\r\noutputs\r\n{}",
+            list(&e.inputs),
+            list(&e.outputs)
+        )),
+        "{meta}"
+    );
+    let ins: Vec<String> = e
+        .inputs
+        .iter()
+        .map(|t| format!("{key}_{}", t.name))
+        .collect();
+    let outs: Vec<String> = e
+        .outputs
+        .iter()
+        .map(|t| format!("{key}_{}", t.name))
+        .collect();
+    for (k, t) in ins.iter().zip(&e.inputs) {
+        set_f32(c, k, &t.dims, &t.values);
+    }
+    let ins: Vec<&str> = ins.iter().map(|s| s.as_str()).collect();
+    let outs: Vec<&str> = outs.iter().map(|s| s.as_str()).collect();
+    assert_eq!(execute(c, key, &ins, &outs), "+OK\r\n");
+    for (k, t) in outs.iter().zip(&e.outputs) {
+        assert_eq!(shape(c, k), shape_of(&t.dims));
+        assert_close(&get_f32(c, k), &t.values);
+    }
+}
+
+/// `x @ W + b` of tests/data/linear_6x4.* (W[i][j] = 0.1 (i+1) - 0.05 j, b[j] = 0.5 j).
+fn linear(x: &[f32]) -> Vec<f32> {
+    x.chunks(6)
+        .flat_map(|row| {
+            (0..4).map(move |j| {
+                let s: f32 = row
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| v * (0.1 * (i + 1) as f32 - 0.05 * j as f32))
+                    .sum();
+                s + 0.5 * j as f32
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn tflite_models_match_litert() {
+    let s = server_with(&[]);
+    let mut c = Raw::new(&s);
+    run_expected(&mut c, "lin", "linear_6x4");
+    run_expected(&mut c, "cnn", "mnist_cnn");
+    run_expected(&mut c, "am", "add_mul");
+
+    // Inputs are resized to the shapes given: batches of 1, 3 and 1 again.
+    for n in [1usize, 3, 1] {
+        let x: Vec<f32> = (0..6 * n).map(|i| (i as f32 * 0.37).sin()).collect();
+        set_f32(&mut c, "x", &[n as i64, 6], &x);
+        assert_eq!(execute(&mut c, "lin", &["x"], &["y"]), "+OK\r\n");
+        assert_eq!(shape(&mut c, "y"), shape_of(&[n as i64, 4]));
+        assert_close(&get_f32(&mut c, "y"), &linear(&x));
+    }
+    // The CNN on a batch of two copies of the expected image.
+    let e = expected("mnist_cnn");
+    let two: Vec<f32> = e.inputs[0].values.repeat(2);
+    set_f32(&mut c, "img2", &[2, 28, 28, 1], &two);
+    assert_eq!(execute(&mut c, "cnn", &["img2"], &["p2"]), "+OK\r\n");
+    assert_eq!(shape(&mut c, "p2"), shape_of(&[2, 10]));
+    assert_close(&get_f32(&mut c, "p2"), &e.outputs[0].values.repeat(2));
+
+    // MODELGET returns the stored flatbuffer; AI.INFO counts the runs; INFO MODULES shows LiteRT's version.
+    assert_eq!(
+        bulk_payload(&c.cmd_bytes(&[b"AI.MODELGET", b"cnn", b"BLOB"])),
+        model("mnist_cnn")
+    );
+    let meta = c.cmd(&["AI.MODELGET", "cnn", "META"]);
+    assert!(
+        meta.starts_with("*16\r\n$7\r\nbackend\r\n$6\r\nTFLITE\r\n$6\r\ndevice\r\n$3\r\nCPU\r\n"),
+        "{meta}"
+    );
+    let info = c.cmd(&["AI.INFO", "lin"]);
+    assert!(
+        info.contains("$6\r\nTFLITE\r\n") && info.contains("$5\r\ncalls\r\n:4\r\n"),
+        "{info}"
+    );
+    assert!(c
+        .cmd(&["INFO", "MODULES"])
+        .contains("ai_TensorFlowLite_version:2.3.0"));
+
+    // The same model under several keys, run from several clients at once.
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let port = s.port;
+            std::thread::spawn(move || {
+                let mut c = Raw::connect(port);
+                for i in 0..20 {
+                    let n = 1 + (t + i) % 3;
+                    let x: Vec<f32> = (0..6 * n).map(|k| (k + t + i) as f32 * 0.1).collect();
+                    let (xk, yk) = (format!("x{t}"), format!("y{t}"));
+                    set_f32(&mut c, &xk, &[n as i64, 6], &x);
+                    assert_eq!(execute(&mut c, "lin", &[&xk], &[&yk]), "+OK\r\n");
+                    assert_close(&get_f32(&mut c, &yk), &linear(&x));
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}
+
+#[test]
+fn errors_are_clear_and_the_server_stays_up() {
+    let s = server_with(&[]);
+    let mut c = Raw::new(&s);
+    let lin = model("linear_6x4");
+
+    // Not a flatbuffer; a truncated one.
+    let r = store(&mut c, "bad", b"not a tflite model");
+    assert!(r.starts_with("-Failed to load model from buffer"), "{r}");
+    let r = store(&mut c, "bad", &lin[..lin.len() / 2]);
+    assert!(r.starts_with('-'), "{r}");
+    assert_eq!(c.cmd(&["EXISTS", "bad"]), ":0\r\n");
+
+    // RedisAI's TFLITE argument rules.
+    let r = cmd(
+        &mut c,
+        &[
+            b"AI.MODELSTORE",
+            b"m",
+            b"TFLITE",
+            b"CPU",
+            b"INPUTS",
+            b"1",
+            b"x",
+            b"BLOB",
+            &lin,
+        ],
+    );
+    assert_eq!(
+        r,
+        err("ERR INPUTS argument should not be specified for this backend")
+    );
+    // Batching: refused by the deprecated AI.MODELSET, accepted by AI.MODELSTORE (as RedisAI 1.2.7).
+    let r = cmd(
+        &mut c,
+        &[
+            b"AI.MODELSET",
+            b"m",
+            b"TFLITE",
+            b"CPU",
+            b"BATCHSIZE",
+            b"2",
+            b"BLOB",
+            &lin,
+        ],
+    );
+    assert_eq!(
+        r,
+        err("ERR Auto-batching not supported by the TFLITE backend")
+    );
+    let r = cmd(
+        &mut c,
+        &[
+            b"AI.MODELSTORE",
+            b"batched",
+            b"TFLITE",
+            b"CPU",
+            b"BATCHSIZE",
+            b"4",
+            b"BLOB",
+            &lin,
+        ],
+    );
+    assert_eq!(r, "+OK\r\n");
+    let x = [0.25f32; 6];
+    set_f32(&mut c, "bx", &[1, 6], &x);
+    assert_eq!(execute(&mut c, "batched", &["bx"], &["by"]), "+OK\r\n");
+    assert_close(&get_f32(&mut c, "by"), &linear(&x));
+    let r = cmd(
+        &mut c,
+        &[b"AI.MODELSTORE", b"m", b"TFLITE", b"GPU", b"BLOB", &lin],
+    );
+    assert!(r.starts_with("-ERR ") && r.contains("GPU"), "{r}");
+
+    // Wrong input count, wrong type, incompatible shape: clear errors, and the model still runs afterwards.
+    assert_eq!(store(&mut c, "m", &lin), "+OK\r\n");
+    assert_eq!(store(&mut c, "am", &model("add_mul")), "+OK\r\n");
+    set_f32(&mut c, "a", &[1, 3], &[1.0, 2.0, 3.0]);
+    assert_eq!(
+        execute(&mut c, "am", &["a"], &["s", "p"]),
+        "-Number of keys given as INPUTS here does not match model definition\r\n"
+    );
+    assert_eq!(
+        c.cmd(&[
+            "AI.TENSORSET",
+            "i",
+            "INT32",
+            "1",
+            "6",
+            "VALUES",
+            "1",
+            "2",
+            "3",
+            "4",
+            "5",
+            "6"
+        ]),
+        "+OK\r\n"
+    );
+    // Run errors are the backend's text, as RedisAI replies them.
+    let r = execute(&mut c, "m", &["i"], &["y"]);
+    assert_eq!(r, "-input 0 (x) is INT32, the model expects FLOAT\r\n");
+    set_f32(&mut c, "x5", &[2, 5], &[1.0; 10]);
+    let r = execute(&mut c, "m", &["x5"], &["y"]);
+    assert!(
+        r.starts_with("-the model does not accept input shapes [[2, 5]]"),
+        "{r}"
+    );
+    let x = [0.5f32, -1.0, 2.0, 0.0, 1.0, 3.0];
+    set_f32(&mut c, "x", &[1, 6], &x);
+    assert_eq!(execute(&mut c, "m", &["x"], &["y"]), "+OK\r\n");
+    assert_close(&get_f32(&mut c, "y"), &linear(&x));
+    let info = c.cmd(&["AI.INFO", "m"]);
+    assert!(info.contains("$6\r\nerrors\r\n:2\r\n"), "{info}");
+    assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
+}
+
+#[test]
+fn a_missing_library_is_a_clear_error() {
+    let s = RedisServer::options()
+        .with_module()
+        .module_args(["BACKENDSPATH", "/nonexistent"])
+        .start();
+    let mut c = Raw::new(&s);
+    let r = store(&mut c, "m", &model("linear_6x4"));
+    assert!(
+        r.starts_with("-ERR Could not load backend TFLITE: ")
+            && r.contains("/nonexistent/redisai_tflite/libLiteRt.so not found"),
+        "{r}"
+    );
+    assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
+    assert!(c
+        .cmd(&[
+            "AI.CONFIG",
+            "LOADBACKEND",
+            "TFLITE",
+            "/nonexistent/libLiteRt.so"
+        ])
+        .starts_with("-ERR error loading backend"));
+    // An explicit path loads it; INFO MODULES shows it only once loaded.
+    assert!(!c.cmd(&["INFO", "MODULES"]).contains("TensorFlowLite"));
+    let lib = format!("{}/redisai_tflite/libLiteRt.so", backends_path());
+    assert_eq!(
+        c.cmd(&["AI.CONFIG", "LOADBACKEND", "TFLITE", &lib]),
+        "+OK\r\n"
+    );
+    assert_eq!(store(&mut c, "m", &model("linear_6x4")), "+OK\r\n");
+    assert!(c
+        .cmd(&["INFO", "MODULES"])
+        .contains("ai_TensorFlowLite_version:2.3.0"));
+}
+
+fn info_field(c: &mut Raw, section: &str, field: &str) -> Option<String> {
+    let text = c.cmd(&["INFO", section]);
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .map(|v| v.trim().to_string())
+}
+
+fn check_linear(c: &mut Raw, key: &str) {
+    let x: Vec<f32> = (0..12).map(|i| i as f32 * 0.25 - 1.0).collect();
+    set_f32(c, "px", &[2, 6], &x);
+    assert_eq!(execute(c, key, &["px"], &["py"]), "+OK\r\n");
+    assert_close(&get_f32(c, "py"), &linear(&x));
+}
+
+#[test]
+fn tflite_models_persist() {
+    let aof = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
+    let args = vec!["BACKENDSPATH".to_string(), backends_path()];
+    let start = |dir: Option<&Path>| {
+        let mut o = RedisServer::options()
+            .with_module()
+            .module_args(args.clone())
+            .args(aof);
+        if let Some(d) = dir {
+            o = o.dir(d);
+        }
+        o.start()
+    };
+    let mut s = start(None);
+    let _keep = s.keep_dir();
+    let dir = s.dir.clone();
+    let mut c = Raw::new(&s);
+    let blob = model("linear_6x4");
+    assert_eq!(
+        cmd(
+            &mut c,
+            &[
+                b"AI.MODELSTORE",
+                b"m",
+                b"TFLITE",
+                b"CPU",
+                b"TAG",
+                b"v1",
+                b"BLOB",
+                &blob
+            ]
+        ),
+        "+OK\r\n"
+    );
+    let meta = c.cmd(&["AI.MODELGET", "m", "META"]);
+    check_linear(&mut c, "m");
+
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), "+OK\r\n");
+    assert_eq!(c.cmd(&["AI.MODELGET", "m", "META"]), meta);
+    check_linear(&mut c, "m");
+
+    // AOF rewrite emits AI.MODELSTORE; a restart replays it.
+    let idle = |c: &mut Raw| {
+        info_field(c, "persistence", "aof_rewrite_in_progress").as_deref() == Some("0")
+            && info_field(c, "persistence", "aof_rewrite_scheduled").as_deref() == Some("0")
+    };
+    assert!(wait_for(BOUND, || idle(&mut c)));
+    assert!(c.cmd(&["BGREWRITEAOF"]).starts_with('+'));
+    assert!(wait_for(BOUND, || idle(&mut c)), "rewrite did not finish");
+    s.shutdown(false);
+    let base: Vec<u8> = std::fs::read_dir(dir.join("appendonlydir"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".base.aof"))
+        .flat_map(|p| std::fs::read(p).unwrap())
+        .collect();
+    assert_eq!(
+        String::from_utf8_lossy(&base)
+            .matches("AI.MODELSTORE")
+            .count(),
+        1
+    );
+    let mut s = start(Some(&dir));
+    let mut c = Raw::new(&s);
+    assert_eq!(c.cmd(&["AI.MODELGET", "m", "META"]), meta);
+    check_linear(&mut c, "m");
+
+    // RDB: SAVE, restart without AOF.
+    assert_eq!(c.cmd(&["SAVE"]), "+OK\r\n");
+    drop(c);
+    s.shutdown(false);
+    let s = RedisServer::options()
+        .with_module()
+        .module_args(args.clone())
+        .dir(&dir)
+        .start();
+    let mut c = Raw::new(&s);
+    assert_eq!(c.cmd(&["AI.MODELGET", "m", "META"]), meta);
+    assert_eq!(
+        bulk_payload(&c.cmd_bytes(&[b"AI.MODELGET", b"m", b"BLOB"])),
+        blob
+    );
+    check_linear(&mut c, "m");
+}
+
+#[test]
+fn tflite_onnx_and_torch_models_in_one_server() {
+    let s = server_with(&[]);
+    let mut c = Raw::new(&s);
+    // TFLITE and ONNX: the same affine map (tests/data/linear_6x4.{tflite,onnx}).
+    assert_eq!(store(&mut c, "t", &model("linear_6x4")), "+OK\r\n");
+    let onnx = std::fs::read(data("linear_6x4.onnx")).unwrap();
+    assert_eq!(
+        cmd(
+            &mut c,
+            &[b"AI.MODELSTORE", b"o", b"ONNX", b"CPU", b"BLOB", &onnx]
+        ),
+        "+OK\r\n"
+    );
+    // TORCH: 2 * x, built by libtorch.
+    let shim = Shim::open();
+    let twice = shim.build_module("def forward(self, x):\n    return x * 2\n", &[]);
+    assert_eq!(
+        cmd(
+            &mut c,
+            &[b"AI.MODELSTORE", b"p", b"TORCH", b"CPU", b"BLOB", &twice]
+        ),
+        "+OK\r\n"
+    );
+    let x: Vec<f32> = (0..6).map(|i| i as f32 - 2.5).collect();
+    set_f32(&mut c, "x", &[1, 6], &x);
+    assert_eq!(execute(&mut c, "t", &["x"], &["yt"]), "+OK\r\n");
+    assert_eq!(execute(&mut c, "o", &["x"], &["yo"]), "+OK\r\n");
+    assert_eq!(execute(&mut c, "p", &["yt"], &["yp"]), "+OK\r\n");
+    let yt = get_f32(&mut c, "yt");
+    assert_close(&yt, &linear(&x));
+    assert_close(&get_f32(&mut c, "yo"), &yt);
+    let doubled: Vec<f32> = yt.iter().map(|v| v * 2.0).collect();
+    assert_close(&get_f32(&mut c, "yp"), &doubled);
+    let info = c.cmd(&["INFO", "MODULES"]);
+    assert!(
+        info.contains("ai_TensorFlowLite_version:2.3.0")
+            && info.contains("ai_onnxruntime_version:"),
+        "{info}"
+    );
+}
