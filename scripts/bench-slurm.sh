@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench-slurm.sh - formation and stop time of the Slurm launcher: 3, 16 and 64 shards across the 3 emulated nodes
-# of the local Slurm (scripts/slurm/test-slurm.sh), inside one `salloc -N3` allocation (one srun step per shard).
+# of the local Slurm (scripts/slurm/test-slurm.sh), inside one `salloc -N3` allocation (one srun step per node,
+# running that node's shards).
 # Prints a table: shards, start-to-usable (launch of the steps to cluster_state:ok on every node, all slots), stop.
 # Redis refuses writes on a new cluster master for 2.0 s after it starts, which bounds usable-for-writes from below;
 # `start` returns at cluster_state:ok.  Usage: scripts/bench-slurm.sh [SMARTREDIS] [SHARD COUNTS...]

@@ -230,6 +230,24 @@ fn fake_bin(dir: &Path) -> PathBuf {
     bin
 }
 
+/// Stops the store in `dir` when dropped, so that a failing test leaves no process behind.
+struct StopOnDrop<'a> {
+    dir: &'a str,
+    env: Vec<(&'a str, String)>,
+    bin: PathBuf,
+}
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        if Path::new(self.dir)
+            .join("smartredis-orchestrator.json")
+            .exists()
+        {
+            let _ = smartredis(&["stop", "--dir", self.dir], &self.env, Some(&self.bin));
+        }
+    }
+}
+
 /// Starts a 3-shard store through the fake scheduler, checks it, stops it; returns the calls the fake recorded.
 fn drive(launcher: &str, flavor: &str, in_allocation: bool, port: u16) -> String {
     let tmp = tempfile::tempdir().unwrap();
@@ -259,6 +277,11 @@ fn drive(launcher: &str, flavor: &str, in_allocation: bool, port: u16) -> String
         env.push((file, nodefile.display().to_string()));
     }
     let dir = store.to_str().unwrap();
+    let _guard = StopOnDrop {
+        dir,
+        env: env.clone(),
+        bin: bin.clone(),
+    };
     let port_s = port.to_string();
     let o = smartredis(
         &[
@@ -311,6 +334,30 @@ fn drive(launcher: &str, flavor: &str, in_allocation: bool, port: u16) -> String
     let o = smartredis(&["status", "--dir", dir], &env, Some(&bin));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(text(&o).matches("running").count(), 3, "{}", text(&o));
+    // A killed shard is reported on its own (its node's other shards run on), with how it ended.
+    let victim = &orc.shards()[1];
+    let killed = Command::new("pkill")
+        .args([
+            "-KILL",
+            "-f",
+            &format!("{}:{} .*smartredis-run={run_id}", victim.host, victim.port),
+        ])
+        .output()
+        .unwrap();
+    assert!(killed.status.success(), "{}", text(&killed));
+    assert!(eventually(Duration::from_secs(10), || {
+        smartredis(&["status", "--dir", dir], &env, Some(&bin))
+            .status
+            .code()
+            == Some(1)
+    }));
+    let st = text(&smartredis(&["status", "--dir", dir], &env, Some(&bin)));
+    let line = st.lines().find(|l| l.contains("shard   1")).unwrap_or("");
+    assert!(
+        line.contains("exited") && line.contains("killed by signal 9"),
+        "{st}"
+    );
+    assert_eq!(st.matches("  running  ").count(), 2, "{st}");
     let o = smartredis(&["stop", "--dir", dir], &env, Some(&bin));
     assert!(o.status.success(), "{}", text(&o));
     assert!(eventually(Duration::from_secs(10), || !store_processes(
@@ -331,7 +378,8 @@ fn pbs_store_job_and_allocation_through_a_fake_scheduler() {
     );
     let calls = drive("pbs", "pbs", true, base_port() + 3);
     assert!(!calls.contains("qsub"), "{calls}");
-    assert_eq!(calls.matches("mpiexec -n 1 --host").count(), 3, "{calls}");
+    // One launch per node runs that node's three shards.
+    assert_eq!(calls.matches("mpiexec -n 1 --host").count(), 1, "{calls}");
 }
 
 #[test]
@@ -344,10 +392,10 @@ fn lsf_store_job_and_allocation_through_a_fake_scheduler() {
             .any(|l| l.starts_with("bjobs -noheader -o stat ")),
         "{calls}"
     );
-    assert_eq!(calls.matches("jsrun --erf_input=").count(), 3, "{calls}");
+    assert_eq!(calls.matches("jsrun --erf_input=").count(), 1, "{calls}");
     let calls = drive("lsf", "lsf", true, base_port() + 9);
     assert!(!calls.contains("bsub"), "{calls}");
-    assert_eq!(calls.matches("jsrun --erf_input=").count(), 3, "{calls}");
+    assert_eq!(calls.matches("jsrun --erf_input=").count(), 1, "{calls}");
 }
 
 #[test]
@@ -363,5 +411,5 @@ fn cobalt_store_job_and_allocation_through_a_fake_scheduler() {
     );
     let calls = drive("cobalt", "cobalt", true, base_port() + 15);
     assert!(!calls.contains("qsub"), "{calls}");
-    assert_eq!(calls.matches("aprun -n 1 -N 1 -L").count(), 3, "{calls}");
+    assert_eq!(calls.matches("aprun -n 1 -N 1 -L").count(), 1, "{calls}");
 }

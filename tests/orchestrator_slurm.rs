@@ -1,7 +1,8 @@
 //! The Slurm launcher against a real single-machine Slurm (`scripts/slurm/setup-local-slurm.sh`, 3 emulated nodes
 //! on 127.0.0.2-4, started by `make test`): 3 shards inside an `salloc` allocation on one node, the same as a
 //! batch job, and 3 shards across 3 nodes — each then used through the C client, checked with `status`, and
-//! stopped leaving no job and no process; a killed shard and an outside `scancel` are reported.
+//! stopped leaving no job and no process; a killed shard and an outside `scancel` are reported; a named interface
+//! (`lo`) is resolved on the node, and a step that fails is reported with the shard, the wrapper's and Slurm's words.
 //! Without root or without a running Slurm, each test says loudly that it was skipped and why.
 
 use std::ffi::c_void;
@@ -338,4 +339,74 @@ fn three_shards_across_three_nodes_and_an_outside_scancel() {
         &run_id
     )
     .is_empty()));
+}
+
+#[test]
+fn a_named_interface_and_a_step_that_fails_inside_an_allocation() {
+    if !slurm_ready("interface, 1 node", 1) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let alloc = sh(&["salloc", "-N1", "-n1", "--no-shell", "-J", "sr-test-iface"]);
+    let out = text(&alloc);
+    let job = out
+        .split_whitespace()
+        .skip_while(|w| *w != "allocation")
+        .nth(1)
+        .unwrap_or_else(|| panic!("salloc: {out}"))
+        .to_string();
+    let node = squeue(&["-j", &job, "-o", "%N"]);
+    let env = [
+        ("SLURM_JOB_ID", job.as_str()),
+        ("SLURM_JOB_NODELIST", node.as_str()),
+    ];
+    let port = (base_port() + 9).to_string();
+    let start = |iface: &str| {
+        smartredis(
+            &[
+                "start",
+                "--launcher",
+                "slurm",
+                "--shards",
+                "2",
+                "--port",
+                &port,
+                "--interface",
+                iface,
+                "--timeout",
+                "30",
+                "--dir",
+                dir,
+            ],
+            &env,
+        )
+    };
+    // A step that fails (no such interface on its node): the shard, the wrapper's and Slurm's words.
+    let o = start("nosuch0");
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(
+        t.contains("shard 0") && t.contains("nosuch0") && t.contains("srun: error"),
+        "{t}"
+    );
+    assert!(!tmp.path().join("smartredis-orchestrator.json").exists());
+    // A named interface, resolved on the node: `lo` gives 127.0.0.1, not the node's own address.
+    let o = start("lo");
+    assert!(o.status.success(), "{}", text(&o));
+    let orc = Orchestrator::attach(tmp.path()).unwrap();
+    let run_id = orc.run_id().to_string();
+    assert!(
+        orc.shards().iter().all(|s| s.host == "127.0.0.1"),
+        "{:?}",
+        orc.addresses()
+    );
+    put_get_through_c(tmp.path());
+    let o = smartredis(&["stop", "--dir", dir], &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(eventually(Duration::from_secs(10), || store_processes(
+        &run_id
+    )
+    .is_empty()));
+    sh(&["scancel", &job]);
 }

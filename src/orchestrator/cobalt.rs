@@ -1,11 +1,11 @@
-//! Cobalt: inside an allocation, one `aprun -n 1 -N 1 -L NODE` per shard (nodes from `$COBALT_NODEFILE`, or
+//! Cobalt: inside an allocation, one `aprun -n 1 -N 1 -L NODE` per node (running its shards) (nodes from `$COBALT_NODEFILE`, or
 //! `$COBALT_PARTNAME`); outside one, a `qsub --mode script` store job (`-n`, `-t`, `-q`, `-A`). Status from
 //! `qstat`, stop with `SHUTDOWN` then `qdel`.
 
 use std::path::Path;
 
 use super::batch::{
-    nodes_from_file_var, run_cmd, shard_words, BatchLauncher, JobState, Placement, System,
+    node_words, nodes_from_file_var, run_cmd, BatchLauncher, JobState, Placement, System,
     JOB_OUTPUT,
 };
 use super::error::Result;
@@ -51,7 +51,13 @@ impl System for Cobalt {
         d
     }
 
-    fn launch(&self, plan: &Plan, p: &Placement, node: &str, _job: Option<&str>) -> Vec<String> {
+    fn launch(
+        &self,
+        plan: &Plan,
+        group: &[Placement],
+        node: &str,
+        _job: Option<&str>,
+    ) -> Vec<String> {
         let mut w = vec![
             "aprun".to_string(),
             "-n".into(),
@@ -62,9 +68,9 @@ impl System for Cobalt {
             node.to_string(),
         ];
         if let Some(c) = plan.opts.cpus_per_shard {
-            w.extend(["-d".into(), c.to_string()]);
+            w.extend(["-d".into(), (c as usize * group.len()).to_string()]);
         }
-        w.extend(shard_words(plan, p));
+        w.extend(node_words(plan, group));
         w
     }
 

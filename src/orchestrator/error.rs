@@ -109,9 +109,10 @@ pub enum Error {
     /// A batch system command failed or is unavailable (submit, status, cancel), in the scheduler's words.
     #[error("scheduler: {0}")]
     Scheduler(String),
-    /// Some processes did not exit when asked to stop.
-    #[error("processes still running after stop: {0:?}")]
-    StopFailed(Vec<u32>),
+    /// Some shards did not exit when asked to stop: each named with its address and how it is reached (its PID,
+    /// or its scheduler job and step).
+    #[error("shards still running after stop: {}", .0.join("; "))]
+    StopFailed(Vec<String>),
 }
 
 impl Error {

@@ -1,9 +1,10 @@
 //! Native Redis Cluster formation: slots with `CLUSTER ADDSLOTSRANGE`, the handshake with `CLUSTER MEET`, and the
 //! bounded wait until every node reports `cluster_state:ok` with all slots covered.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use redis::Connection;
+use redis::{Connection, Value};
 use smartredis_protocol::cluster::SLOT_COUNT;
 
 use super::error::{Error, Result};
@@ -16,28 +17,6 @@ pub fn slot_range(i: usize, n: usize) -> (u16, u16) {
     let start = (i as f64 * per).round() as u16;
     let end = (((i + 1) as f64 * per).round() as u16).saturating_sub(1);
     (start, end.min(SLOT_COUNT - 1))
-}
-
-/// Slots this node already owns, read from the `myself` line of `CLUSTER NODES` (data restored from RDB/AOF makes a
-/// node claim the slots of its keys before we assign any).
-pub fn owned_slots(con: &mut Connection) -> redis::RedisResult<Vec<(u16, u16)>> {
-    let nodes: String = redis::cmd("CLUSTER").arg("NODES").query(con)?;
-    let mut out = Vec::new();
-    for line in nodes.lines() {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.len() > 2 && fields[2].split(',').any(|f| f == "myself") {
-            for f in fields.iter().skip(8) {
-                if f.starts_with('[') {
-                    continue;
-                }
-                let (a, b) = f.split_once('-').unwrap_or((f, f));
-                if let (Ok(a), Ok(b)) = (a.parse(), b.parse()) {
-                    out.push((a, b));
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// `range` minus the ranges in `owned`.
@@ -64,28 +43,89 @@ pub fn missing_ranges(range: (u16, u16), owned: &[(u16, u16)]) -> Vec<(u16, u16)
     out
 }
 
-/// Assigns shard `i`'s slot range to it (the part it does not already own).
-pub fn add_slots(con: &mut Connection, i: usize, n: usize) -> redis::RedisResult<()> {
-    let owned = owned_slots(con)?;
-    let missing = missing_ranges(slot_range(i, n), &owned);
-    if missing.is_empty() {
-        return Ok(());
+/// Slots this node already owns, read from the `myself` line of its `CLUSTER NODES` (data restored from RDB/AOF
+/// makes a node claim the slots of its keys before we assign any).
+fn owned_in(nodes: &str) -> Vec<(u16, u16)> {
+    let mut out = Vec::new();
+    for line in nodes.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() > 2 && fields[2].split(',').any(|f| f == "myself") {
+            for f in fields.iter().skip(8) {
+                if f.starts_with('[') {
+                    continue;
+                }
+                let (a, b) = f.split_once('-').unwrap_or((f, f));
+                if let (Ok(a), Ok(b)) = (a.parse(), b.parse()) {
+                    out.push((a, b));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `CLUSTER ADDSLOTSRANGE` of `ranges`, or `None` when there is nothing to add.
+fn add_slots_cmd(ranges: &[(u16, u16)]) -> Option<redis::Cmd> {
+    if ranges.is_empty() {
+        return None;
     }
     let mut cmd = redis::cmd("CLUSTER");
     cmd.arg("ADDSLOTSRANGE");
-    for (a, b) in missing {
+    for (a, b) in ranges {
         cmd.arg(a).arg(b);
     }
-    cmd.query(con)
+    Some(cmd)
 }
 
-/// Introduces `host:port` to the node behind `con`.
-pub fn meet(con: &mut Connection, host: &str, port: u16) -> redis::RedisResult<()> {
+/// Sends every connection its commands at once (all of them, to all shards), then reads every reply: one round
+/// trip for the whole cluster instead of one per shard and command. Returns, per connection, its replies or the
+/// first error (a connection without commands gets an empty list).
+pub fn broadcast(
+    cons: &mut [Connection],
+    cmds: &[Vec<redis::Cmd>],
+) -> Vec<redis::RedisResult<Vec<Value>>> {
+    let mut sent: Vec<redis::RedisResult<usize>> = Vec::with_capacity(cons.len());
+    for (con, list) in cons.iter_mut().zip(cmds) {
+        let mut packed = Vec::new();
+        for c in list {
+            packed.extend(c.get_packed_command());
+        }
+        sent.push(if packed.is_empty() {
+            Ok(0)
+        } else {
+            con.send_packed_command(&packed).map(|()| list.len())
+        });
+    }
+    cons.iter_mut()
+        .zip(sent)
+        .map(|(con, sent)| {
+            let count = sent?;
+            let mut replies = Vec::with_capacity(count);
+            let mut first_err = None;
+            // Every reply is read (the connection stays in step) even after an error reply.
+            for _ in 0..count {
+                match con.recv_response().and_then(Value::extract_error) {
+                    Ok(v) => replies.push(v),
+                    Err(e) => {
+                        first_err.get_or_insert(e);
+                    }
+                }
+            }
+            match first_err {
+                Some(e) => Err(e),
+                None => Ok(replies),
+            }
+        })
+        .collect()
+}
+
+/// `CLUSTER MEET host port`.
+fn meet_cmd(host: &str, port: u16) -> redis::Cmd {
     redis::cmd("CLUSTER")
         .arg("MEET")
         .arg(host)
         .arg(port)
-        .query(con)
+        .clone()
 }
 
 /// What a node's `CLUSTER INFO` says about readiness.
@@ -159,43 +199,68 @@ pub(crate) fn form(
         context: context.into(),
         source: e,
     };
-    for (i, con) in cons.iter_mut().enumerate() {
-        add_slots(con, i, n).map_err(|e| redis_err(&shards[i], "CLUSTER ADDSLOTSRANGE", e))?;
+    // Every phase goes to all shards at once ([`broadcast`]): with many shards, one command at a time to one shard
+    // at a time costs seconds.
+    let nodes_cmd = vec![vec![redis::cmd("CLUSTER").arg("NODES").clone()]; n];
+    let mut owned = Vec::with_capacity(n);
+    for (i, r) in broadcast(cons, &nodes_cmd).into_iter().enumerate() {
+        let text = r
+            .and_then(|v| {
+                redis::from_redis_value::<String>(v.into_iter().next().unwrap_or(Value::Nil))
+                    .map_err(Into::into)
+            })
+            .map_err(|e| redis_err(&shards[i], "CLUSTER NODES", e))?;
+        owned.push(owned_in(&text));
     }
-    // A full mesh of MEETs (each pair once): every node learns every other node's slots directly instead of
-    // waiting for gossip to spread them, which with many shards takes seconds.
-    for (i, con) in cons.iter_mut().enumerate() {
-        for other in &shards[i + 1..] {
-            meet(con, &other.host, other.port)
-                .map_err(|e| redis_err(&shards[i], "CLUSTER MEET", e))?;
-        }
+    // Slots first, then a full mesh of MEETs (each pair once): every node learns every other node's slots directly
+    // instead of waiting for gossip to spread them, which with many shards takes seconds.
+    let setup: Vec<Vec<redis::Cmd>> = (0..n)
+        .map(|i| {
+            let slots = add_slots_cmd(&missing_ranges(slot_range(i, n), &owned[i]));
+            slots
+                .into_iter()
+                .chain(shards[i + 1..].iter().map(|o| meet_cmd(&o.host, o.port)))
+                .collect()
+        })
+        .collect();
+    for (i, r) in broadcast(cons, &setup).into_iter().enumerate() {
+        r.map_err(|e| redis_err(&shards[i], "CLUSTER ADDSLOTSRANGE/MEET", e))?;
     }
     let mut ready = vec![false; n];
     let mut last = vec![ClusterInfo::default(); n];
-    let mut last_nudge = Instant::now();
+    let mut last_nudge: Option<Instant> = None;
+    let mut nudged = HashMap::new();
     let mut dead: Option<(usize, String)> = None;
     let ok = poll_until(deadline, Duration::from_millis(10), || {
-        for (i, con) in cons.iter_mut().enumerate() {
-            if !ready[i] {
-                if let Ok(info) = info(con) {
-                    ready[i] = info.is_ready(n);
-                    last[i] = info;
+        let ask: Vec<Vec<redis::Cmd>> = ready
+            .iter()
+            .map(|&r| {
+                if r {
+                    Vec::new()
+                } else {
+                    vec![redis::cmd("CLUSTER").arg("INFO").clone()]
                 }
+            })
+            .collect();
+        for (i, r) in broadcast(cons, &ask).into_iter().enumerate() {
+            let text = r
+                .ok()
+                .and_then(|v| v.into_iter().next())
+                .and_then(|v| redis::from_redis_value::<String>(v).ok());
+            if let Some(text) = text {
+                let info = ClusterInfo::parse(&text);
+                ready[i] = info.is_ready(n);
+                last[i] = info;
             }
         }
-        // A node learns another's slots from that node's own messages, and after the handshake Redis may
-        // not ping it again for up to cluster-node-timeout/2. Once every node knows every other, a MEET
-        // sent to a node still missing slots carries the sender's slots to it at once.
+        // A node learns another's slots only from that node's own messages (not from the handshake), and after
+        // the handshake Redis may not ping it again for up to cluster-node-timeout/2. Once every node knows every
+        // other, each owner whose slots a node still misses is made to MEET it: a MEET from a known node carries
+        // the sender's slots at once.
         let all_known = last.iter().all(|l| l.known_nodes >= n);
-        if all_known && last_nudge.elapsed() >= Duration::from_millis(200) {
-            last_nudge = Instant::now();
-            for a in (0..n).filter(|&a| !ready[a] && last[a].slots_ok < u32::from(SLOT_COUNT)) {
-                for (b, con) in cons.iter_mut().enumerate() {
-                    if b != a {
-                        let _ = meet(con, &shards[a].host, shards[a].port);
-                    }
-                }
-            }
+        if all_known && last_nudge.is_none_or(|t| t.elapsed() >= NUDGE_EVERY) {
+            last_nudge = Some(Instant::now());
+            nudge(shards, cons, &ready, &mut nudged);
         }
         if ready.iter().all(|&r| r) {
             return true;
@@ -226,6 +291,75 @@ pub(crate) fn form(
         ));
     }
     Ok(())
+}
+
+/// How often owners are made to MEET the nodes that still miss their slots.
+const NUDGE_EVERY: Duration = Duration::from_millis(100);
+/// How long before the same owner is made to MEET the same node again.
+const NUDGE_AGAIN: Duration = Duration::from_millis(1500);
+
+/// Has each owner whose slots a node (not yet ready) does not list MEET that node; a pair is not nudged again
+/// within [`NUDGE_AGAIN`] (each MEET costs the owner a new connection and a handshake).
+fn nudge(
+    shards: &[ShardRecord],
+    cons: &mut [Connection],
+    ready: &[bool],
+    nudged: &mut HashMap<(usize, usize), Instant>,
+) {
+    let ask: Vec<Vec<redis::Cmd>> = ready
+        .iter()
+        .map(|&r| {
+            if r {
+                Vec::new()
+            } else {
+                vec![redis::cmd("CLUSTER").arg("NODES").clone()]
+            }
+        })
+        .collect();
+    let mut meets: Vec<Vec<redis::Cmd>> = vec![Vec::new(); shards.len()];
+    for (x, r) in broadcast(cons, &ask).into_iter().enumerate() {
+        let Some(text) = r
+            .ok()
+            .and_then(|v| v.into_iter().next())
+            .and_then(|v| redis::from_redis_value::<String>(v).ok())
+        else {
+            continue;
+        };
+        for y in owners_missing(&text, shards) {
+            if nudged
+                .get(&(y, x))
+                .is_none_or(|t| t.elapsed() >= NUDGE_AGAIN)
+            {
+                nudged.insert((y, x), Instant::now());
+                meets[y].push(meet_cmd(&shards[x].host, shards[x].port));
+            }
+        }
+    }
+    let _ = broadcast(cons, &meets);
+}
+
+/// The shards that a node's `CLUSTER NODES` lists as known masters serving no slot (their slots have not reached
+/// it yet); nodes still in handshake are left for a later round.
+fn owners_missing(nodes: &str, shards: &[ShardRecord]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for line in nodes.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() != 8 || f[2].split(',').any(|x| x == "myself" || x == "handshake") {
+            continue;
+        }
+        let addr = f[1].split('@').next().unwrap_or("");
+        let port = addr
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok());
+        let found = shards.iter().position(|s| s.address() == addr).or_else(|| {
+            let same: Vec<usize> = (0..shards.len())
+                .filter(|&i| Some(shards[i].port) == port)
+                .collect();
+            (same.len() == 1).then(|| same[0])
+        });
+        out.extend(found);
+    }
+    out
 }
 
 /// An error about `shard`, quoting the tail of its log.
@@ -271,6 +405,23 @@ mod tests {
             missing_ranges((10, 20), &[(0, 12), (20, 30)]),
             vec![(13, 19)]
         );
+    }
+
+    #[test]
+    fn owners_missing_are_known_masters_without_slots() {
+        let shards: Vec<ShardRecord> = (0..3)
+            .map(|i| ShardRecord {
+                index: i,
+                host: format!("127.0.0.{}", i + 2),
+                port: 7000,
+                ..ShardRecord::default()
+            })
+            .collect();
+        let nodes = "a 127.0.0.2:7000@17000 myself,master - 0 0 0 connected 0-5460\n\
+                     b 127.0.0.3:7000@17000 master - 0 0 0 connected\n\
+                     c 127.0.0.4:7000@17000 master - 0 0 0 connected 10923-16383\n\
+                     d 127.0.0.9:7000@17000 handshake - 0 0 0 connected\n";
+        assert_eq!(owners_missing(nodes, &shards), vec![1]);
     }
 
     #[test]

@@ -144,6 +144,19 @@ pub trait Launcher: fmt::Debug + Send {
     /// says why not. Nothing is ever signalled or shut down without this check passing.
     fn verify(&mut self, shard: &ShardRecord, run_id: &str) -> std::result::Result<(), String>;
 
+    /// [`Launcher::verify`], given the shard's own answer to `CONFIG GET proc-title-template` when the caller has
+    /// already asked for it (`Err`: why it could not be asked). The scheduler launchers check the run id in it; the
+    /// local launcher checks the process.
+    fn verify_with(
+        &mut self,
+        shard: &ShardRecord,
+        run_id: &str,
+        titles: std::result::Result<&[String], &str>,
+    ) -> std::result::Result<(), String> {
+        let _ = titles;
+        self.verify(shard, run_id)
+    }
+
     /// Forces verified shards down after `SHUTDOWN` did not end them: `hard = false` asks (SIGTERM, `scancel`),
     /// `hard = true` kills (SIGKILL, `scancel --signal=KILL`).
     fn terminate(&mut self, shards: &[ShardRecord], run_id: &str, hard: bool);

@@ -1,11 +1,11 @@
-//! LSF: inside an allocation, one `jsrun` per shard with an explicit resource file (`--erf_input`, one rank on
+//! LSF: inside an allocation, one `jsrun` per node (running its shards) with an explicit resource file (`--erf_input`, one rank on
 //! its host; hosts from `$LSB_DJOB_HOSTFILE`); outside one, a `bsub` store job (script on standard input, `-nnodes`,
 //! `-W`, `-q`, `-P`). Status from `bjobs`, stop with `SHUTDOWN` then `bkill`.
 
 use std::path::{Path, PathBuf};
 
 use super::batch::{
-    nodes_from_file_var, run_cmd, shard_words, BatchLauncher, JobState, Placement, System,
+    node_words, nodes_from_file_var, run_cmd, BatchLauncher, JobState, Placement, System,
     JOB_OUTPUT,
 };
 use super::error::Result;
@@ -20,9 +20,9 @@ pub fn launcher(job: Option<String>) -> BatchLauncher<Lsf> {
     BatchLauncher::new(Lsf, job)
 }
 
-/// The resource file of shard `index`.
-pub fn erf_path(dir: &Path, index: usize) -> PathBuf {
-    dir.join(format!("shard-{index}.erf"))
+/// The resource file of the launch on node `node` (its index among the job's nodes).
+pub fn erf_path(dir: &Path, node: usize) -> PathBuf {
+    dir.join(format!("node-{node}.erf"))
 }
 
 impl System for Lsf {
@@ -58,17 +58,26 @@ impl System for Lsf {
         d
     }
 
-    fn launch(&self, plan: &Plan, p: &Placement, node: &str, job: Option<&str>) -> Vec<String> {
+    fn launch(
+        &self,
+        plan: &Plan,
+        group: &[Placement],
+        node: &str,
+        job: Option<&str>,
+    ) -> Vec<String> {
         // The resource file (written just before the launch) names the node.
         let _ = (node, job);
-        let erf = erf_path(&plan.dir, p.index).display().to_string();
+        let erf = erf_path(&plan.dir, group[0].node).display().to_string();
         let mut w = vec!["jsrun".to_string(), format!("--erf_input={erf}")];
-        w.extend(shard_words(plan, p));
+        w.extend(node_words(plan, group));
         w
     }
 
-    fn launch_files(&self, plan: &Plan, p: &Placement, node: &str) -> Vec<(PathBuf, String)> {
-        vec![(erf_path(&plan.dir, p.index), erf(plan, node))]
+    fn launch_files(&self, plan: &Plan, group: &[Placement], node: &str) -> Vec<(PathBuf, String)> {
+        vec![(
+            erf_path(&plan.dir, group[0].node),
+            erf(plan, node, group.len()),
+        )]
     }
 
     fn submit(&self, _script: &Path) -> (Vec<String>, bool) {
@@ -115,9 +124,9 @@ impl System for Lsf {
     }
 }
 
-/// An explicit resource file: one rank on `node`, with the CPUs asked for per shard.
-fn erf(plan: &Plan, node: &str) -> String {
-    let cpus = plan.opts.cpus_per_shard.unwrap_or(1).max(1);
+/// An explicit resource file: one rank on `node`, with the CPUs asked for per shard times its `shards`.
+fn erf(plan: &Plan, node: &str, shards: usize) -> String {
+    let cpus = plan.opts.cpus_per_shard.unwrap_or(1).max(1) as usize * shards.max(1);
     format!(
         "overlapping_rs: allow\ncpu_index_using: logical\nrank: 0: {{ hostname: {node}; cpu: {{0-{}}} }}\n",
         cpus - 1

@@ -338,11 +338,12 @@ impl Orchestrator {
         }
     }
 
-    /// Polls every shard until it answers `PING`; returns one connection per shard.
+    /// Polls every shard until it answers `PING` (all shards at once); returns one connection per shard.
     fn wait_ping(&mut self, deadline: Instant) -> Result<Vec<redis::Connection>> {
         let mut cons: Vec<Option<redis::Connection>> = self.shards.iter().map(|_| None).collect();
         let mut last_err: Vec<String> = vec!["no answer yet".into(); self.shards.len()];
         loop {
+            let mut missing = Vec::new();
             for (i, shard) in self.shards.iter().enumerate() {
                 if cons[i].is_some() {
                     continue;
@@ -353,15 +354,20 @@ impl Orchestrator {
                         format!("exited during start ({how})"),
                     ));
                 }
-                match access::connect(&self.access, &shard.host, shard.port, CONNECT_TIMEOUT)
-                    .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c).map(|_| c))
-                {
-                    // A port found free can be taken by another server before ours binds it: only a server
-                    // carrying this run's marker is ours (ours then exits on its bind error, and `launch` retries).
-                    Ok(mut c) => match local::carries_run(&mut c, &self.run_id) {
-                        Ok(()) => cons[i] = Some(c),
-                        Err(e) => last_err[i] = e,
-                    },
+                missing.push(i);
+            }
+            let targets: Vec<&ShardRecord> = missing.iter().map(|&i| &self.shards[i]).collect();
+            // A port found free can be taken by another server before ours binds it: only a server carrying
+            // this run's marker is ours (ours then exits on its bind error, and `launch` retries).
+            let run_id = &self.run_id;
+            let got = connect_all(&self.access, &targets, |c| {
+                redis::cmd("PING").query::<String>(c)?;
+                Ok(local::carries_run(c, run_id))
+            });
+            for (i, r) in missing.into_iter().zip(got) {
+                match r {
+                    Ok((c, Ok(()))) => cons[i] = Some(c),
+                    Ok((_, Err(e))) => last_err[i] = e,
                     Err(e) => last_err[i] = e.to_string(),
                 }
             }
@@ -605,19 +611,35 @@ impl Orchestrator {
         let mut ours = Vec::new();
         // Keep the connections open until the processes are gone, so each SHUTDOWN is read before EOF.
         let mut cons = Vec::new();
-        for s in &self.shards {
-            if self.launcher.exited(s).is_some() {
-                continue;
-            }
-            if let Err(why) = self.launcher.verify(s, &run_id) {
+        let live: Vec<ShardRecord> = self
+            .shards
+            .clone()
+            .into_iter()
+            .filter(|s| self.launcher.exited(s).is_none())
+            .collect();
+        // Every shard at once: connect and read the title that carries the run id, then verify, then SHUTDOWN.
+        let targets: Vec<&ShardRecord> = live.iter().collect();
+        let got = connect_all(&self.access, &targets, |c| {
+            redis::cmd("CONFIG")
+                .arg("GET")
+                .arg("proc-title-template")
+                .query::<Vec<String>>(c)
+        });
+        for (s, r) in live.iter().zip(got) {
+            let (con, titles) = match r {
+                Ok((c, t)) => (Some(c), Ok(t)),
+                Err(e) => (None, Err(e.to_string())),
+            };
+            let titles = titles.as_deref().map_err(String::as_str);
+            if let Err(why) = self.launcher.verify_with(s, &run_id, titles) {
                 refused.push(format!("shard {} ({}): {why}", s.index, s.address()));
                 continue;
             }
             ours.push(s.clone());
-            if let Ok(c) = access::connect(&self.access, &s.host, s.port, CONNECT_TIMEOUT)
-                .and_then(|mut c| c.send_packed_command(&packed).map(|()| c))
-            {
-                cons.push(c);
+            if let Some(mut c) = con {
+                if c.send_packed_command(&packed).is_ok() {
+                    cons.push(c);
+                }
             }
         }
         let mut alive = self.wait_gone(&ours, start + bound.mul_f32(0.6));
@@ -635,7 +657,9 @@ impl Orchestrator {
         }
         // A surviving shard keeps its state file and nodes.conf, so it can still be found and stopped.
         if !alive.is_empty() {
-            return Err(Error::StopFailed(alive.iter().map(|s| s.pid).collect()));
+            return Err(Error::StopFailed(
+                alive.iter().map(ShardRecord::who).collect(),
+            ));
         }
         self.launcher.release()?;
         self.remove_files();
@@ -725,6 +749,41 @@ pub(crate) fn connect_client(
         cfg.override_string_option("SR_TLS_CA_FILE", &ca.display().to_string())?;
     }
     crate::Client::new(Some(&cfg), logger_name)
+}
+
+/// Connects to every shard of `shards` at once (a thread each, in batches) and runs `then` on each connection;
+/// returns, in order, the connection and what `then` returned, or the error.
+fn connect_all<T: Send>(
+    access: &Access,
+    shards: &[&ShardRecord],
+    then: impl Fn(&mut redis::Connection) -> redis::RedisResult<T> + Sync,
+) -> Vec<redis::RedisResult<(redis::Connection, T)>> {
+    const AT_ONCE: usize = 64;
+    let then = &then;
+    let mut out = Vec::with_capacity(shards.len());
+    for batch in shards.chunks(AT_ONCE) {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|s| {
+                    scope.spawn(move || {
+                        let mut c = access::connect(access, &s.host, s.port, CONNECT_TIMEOUT)?;
+                        let t = then(&mut c)?;
+                        Ok((c, t))
+                    })
+                })
+                .collect();
+            for h in handles {
+                out.push(h.join().unwrap_or_else(|_| {
+                    Err(redis::RedisError::from((
+                        redis::ErrorKind::Client,
+                        "connection thread panicked",
+                    )))
+                }));
+            }
+        });
+    }
+    out
 }
 
 /// One shard's liveness through a fresh connection.

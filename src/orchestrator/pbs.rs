@@ -1,11 +1,11 @@
-//! PBS Pro: inside an allocation, one `mpiexec -n 1 --host NODE` per shard (nodes from `$PBS_NODEFILE`); outside
+//! PBS Pro: inside an allocation, one `mpiexec -n 1 --host NODE` per node (running its shards) (nodes from `$PBS_NODEFILE`); outside
 //! one, a `qsub` store job (`select`, `walltime`, queue, account) running the same launches. Status from
 //! `qstat -f`, stop with `SHUTDOWN` then `qdel`.
 
 use std::path::Path;
 
 use super::batch::{
-    nodes_from_file_var, run_cmd, shard_words, BatchLauncher, JobState, Placement, System,
+    node_words, nodes_from_file_var, run_cmd, BatchLauncher, JobState, Placement, System,
     JOB_OUTPUT,
 };
 use super::error::Result;
@@ -56,7 +56,13 @@ impl System for Pbs {
         d
     }
 
-    fn launch(&self, plan: &Plan, p: &Placement, node: &str, _job: Option<&str>) -> Vec<String> {
+    fn launch(
+        &self,
+        plan: &Plan,
+        group: &[Placement],
+        node: &str,
+        _job: Option<&str>,
+    ) -> Vec<String> {
         let mut w = vec![
             "mpiexec".to_string(),
             "-n".into(),
@@ -64,7 +70,7 @@ impl System for Pbs {
             "--host".into(),
             node.to_string(),
         ];
-        w.extend(shard_words(plan, p));
+        w.extend(node_words(plan, group));
         w
     }
 

@@ -1,6 +1,7 @@
-//! Slurm: inside an allocation, one `srun` step per shard (`--nodes=1 --ntasks=1 --overlap`, its node, CPUs per
-//! shard, the environment exported); outside one, a store job (`sbatch --parsable`) running the same steps. Status
-//! from `squeue`/`scontrol`, stop with `SHUTDOWN` then `scancel` of the step or job.
+//! Slurm: inside an allocation, one `srun` step per node running that node's shards (`--nodes=1 --ntasks=1
+//! --overlap`, its node, CPUs per shard times its shards, the environment exported); outside one, a store job
+//! (`sbatch --parsable`) running the same steps. Status from `squeue`/`scontrol` and each shard's recorded end, stop
+//! with `SHUTDOWN` then `scancel` of the step or job.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -51,15 +52,13 @@ impl System for Slurm {
         let mut d = vec![
             "#SBATCH --job-name=smartredis-store".to_string(),
             format!("#SBATCH --nodes={nodes}"),
-            format!(
-                "#SBATCH --ntasks-per-node={}",
-                plan.shards().div_ceil(nodes.max(1))
-            ),
+            "#SBATCH --ntasks-per-node=1".to_string(),
             format!("#SBATCH --output={}", plan.dir.join(JOB_OUTPUT).display()),
             format!("#SBATCH --chdir={}", plan.dir.display()),
         ];
         if let Some(c) = o.cpus_per_shard {
-            d.push(format!("#SBATCH --cpus-per-task={c}"));
+            let per_node = plan.shards().div_ceil(nodes.max(1));
+            d.push(format!("#SBATCH --cpus-per-task={}", c as usize * per_node));
         }
         if let Some(t) = &o.walltime {
             d.push(format!("#SBATCH --time={t}"));
@@ -73,7 +72,13 @@ impl System for Slurm {
         d
     }
 
-    fn launch(&self, plan: &Plan, p: &Placement, node: &str, job: Option<&str>) -> Vec<String> {
+    fn launch(
+        &self,
+        plan: &Plan,
+        group: &[Placement],
+        node: &str,
+        job: Option<&str>,
+    ) -> Vec<String> {
         let mut w = vec!["srun".to_string()];
         if let Some(j) = job {
             w.push(format!("--jobid={j}"));
@@ -83,14 +88,14 @@ impl System for Slurm {
             "--ntasks=1".into(),
             "--overlap".into(),
             format!("--nodelist={node}"),
-            format!("--job-name=smartredis-shard-{}", p.index),
+            format!("--job-name=smartredis-node-{}", group[0].node),
             "--export=ALL".into(),
             "--kill-on-bad-exit=1".into(),
         ]);
         if let Some(c) = plan.opts.cpus_per_shard {
-            w.push(format!("--cpus-per-task={c}"));
+            w.push(format!("--cpus-per-task={}", c as usize * group.len()));
         }
-        w.extend(super::batch::shard_words(plan, p));
+        w.extend(super::batch::node_words(plan, group));
         w
     }
 

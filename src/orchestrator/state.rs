@@ -47,6 +47,17 @@ impl ShardRecord {
     pub fn address(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
+
+    /// The shard, its address and how it is reached: `shard 2 (10.0.0.3:6379, PID 4242)`, or with the scheduler's
+    /// `job 12 step 3` (or `job 12`) in place of a PID.
+    pub fn who(&self) -> String {
+        let how = match (&self.job_id, &self.step_id) {
+            (Some(j), Some(s)) => format!("job {j} step {s}"),
+            (Some(j), None) => format!("job {j}"),
+            _ => format!("PID {}", self.pid),
+        };
+        format!("shard {} ({}, {how})", self.index, self.address())
+    }
 }
 
 /// What a running orchestrator records about itself.
@@ -369,6 +380,23 @@ pub fn pid_is_alive(pid: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shard_is_named_by_pid_or_by_job_and_step() {
+        let mut r = ShardRecord {
+            index: 2,
+            host: "10.0.0.3".into(),
+            port: 6379,
+            pid: 4242,
+            ..ShardRecord::default()
+        };
+        assert_eq!(r.who(), "shard 2 (10.0.0.3:6379, PID 4242)");
+        r.pid = 0;
+        r.job_id = Some("12".into());
+        assert_eq!(r.who(), "shard 2 (10.0.0.3:6379, job 12)");
+        r.step_id = Some("3".into());
+        assert_eq!(r.who(), "shard 2 (10.0.0.3:6379, job 12 step 3)");
+    }
 
     fn tmp() -> PathBuf {
         tempfile::tempdir()
