@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::torch::Shim;
+use testkit::torch::Shim;
 use common::{err, wait_for, Raw, RedisServer};
 
 const BOUND: Duration = Duration::from_secs(60);

@@ -398,7 +398,7 @@ impl TfModel {
             Ok(Tensor {
                 dtype,
                 shape,
-                data: TensorData::Owned(std::slice::from_raw_parts(p.cast::<u8>(), len).to_vec()),
+                data: TensorData::owned(std::slice::from_raw_parts(p.cast::<u8>(), len).to_vec()),
             })
         }
     }
