@@ -8,8 +8,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use testkit::torch::Shim;
 use common::{err, wait_for, Raw, RedisServer};
+use testkit::torch::Shim;
 
 const BOUND: Duration = Duration::from_secs(60);
 

@@ -718,12 +718,12 @@ impl<S: System> Launcher for BatchLauncher<S> {
             Duration::from_secs(1),
         )
         .and_then(|mut con| {
-                redis::cmd("CONFIG")
-                    .arg("GET")
-                    .arg("proc-title-template")
-                    .query::<Vec<String>>(&mut con)
-            })
-            .map_err(|e| e.to_string());
+            redis::cmd("CONFIG")
+                .arg("GET")
+                .arg("proc-title-template")
+                .query::<Vec<String>>(&mut con)
+        })
+        .map_err(|e| e.to_string());
         self.verify_with(shard, run_id, titles.as_deref().map_err(String::as_str))
     }
 

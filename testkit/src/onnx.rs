@@ -307,6 +307,11 @@ pub fn cnn(w: &CnnWeights<'_>) -> Vec<u8> {
             &["logits"],
             &[Attr::Int("transB", 1)],
         )
-        .node("LogSoftmax", &["logits"], &["output"], &[Attr::Int("axis", 1)])
+        .node(
+            "LogSoftmax",
+            &["logits"],
+            &["output"],
+            &[Attr::Int("axis", 1)],
+        )
         .model()
 }
