@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{err, wait_for, Raw, RedisServer, Rng};
+use common::{bulk_payload, cmd, err, info_field, wait_for, Raw, RedisServer, Rng};
 use testkit::onnx::{self, ty};
 
 const BOUND: Duration = Duration::from_secs(60);
@@ -30,10 +30,6 @@ fn server_with(args: &[&str]) -> RedisServer {
 
 fn server() -> RedisServer {
     server_with(&[])
-}
-
-fn cmd(c: &mut Raw, args: &[&[u8]]) -> String {
-    String::from_utf8_lossy(&c.cmd_bytes(args)).into_owned()
 }
 
 fn store(c: &mut Raw, key: &str, model: &[u8]) -> String {
@@ -65,22 +61,6 @@ fn set_tensor(c: &mut Raw, key: &str, dtype: &str, dims: &[usize], blob: &[u8]) 
 
 fn set_f32(c: &mut Raw, key: &str, dims: &[usize], data: &[f32]) {
     set_tensor(c, key, "FLOAT", dims, &f32_bytes(data));
-}
-
-/// The payload of a bulk-string reply.
-fn bulk_payload(reply: &[u8]) -> Vec<u8> {
-    assert_eq!(
-        reply[0],
-        b'$',
-        "not a bulk string: {}",
-        String::from_utf8_lossy(reply)
-    );
-    let nl = reply.iter().position(|&b| b == b'\n').unwrap();
-    let n: usize = std::str::from_utf8(&reply[1..nl - 1])
-        .unwrap()
-        .parse()
-        .unwrap();
-    reply[nl + 1..nl + 1 + n].to_vec()
 }
 
 fn get_blob(c: &mut Raw, key: &str) -> Vec<u8> {
@@ -146,12 +126,6 @@ fn linear(seed: u64) -> Linear {
         w,
         b,
     }
-}
-
-fn info_field(c: &mut Raw, section: &str, field: &str) -> Option<String> {
-    let info = c.cmd(&["INFO", section]);
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
 }
 
 #[test]

@@ -9,7 +9,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{err, wait_for, Raw, RedisServer};
+use common::{
+    assert_close, bulk_payload, cmd, err, get_f32, info_field, set_f32, wait_for, Raw, RedisServer,
+};
 use testkit::torch::{backends_path, Shim};
 
 const BOUND: Duration = Duration::from_secs(60);
@@ -71,10 +73,6 @@ fn server_with(args: &[&str]) -> RedisServer {
     RedisServer::options().with_module().module_args(a).start()
 }
 
-fn cmd(c: &mut Raw, args: &[&[u8]]) -> String {
-    String::from_utf8_lossy(&c.cmd_bytes(args)).into_owned()
-}
-
 fn store(c: &mut Raw, key: &str, blob: &[u8]) -> String {
     cmd(
         c,
@@ -87,39 +85,6 @@ fn store(c: &mut Raw, key: &str, blob: &[u8]) -> String {
             blob,
         ],
     )
-}
-
-fn set_f32(c: &mut Raw, key: &str, dims: &[i64], data: &[f32]) {
-    let dims: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
-    let blob: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
-    let mut args: Vec<&[u8]> = vec![b"AI.TENSORSET", key.as_bytes(), b"FLOAT"];
-    args.extend(dims.iter().map(|d| d.as_bytes()));
-    args.push(b"BLOB");
-    args.push(&blob);
-    assert_eq!(cmd(c, &args), "+OK\r\n");
-}
-
-/// The payload of a bulk-string reply.
-fn bulk_payload(reply: &[u8]) -> Vec<u8> {
-    assert_eq!(
-        reply[0],
-        b'$',
-        "not a bulk string: {}",
-        String::from_utf8_lossy(reply)
-    );
-    let nl = reply.iter().position(|&b| b == b'\n').unwrap();
-    let n: usize = std::str::from_utf8(&reply[1..nl - 1])
-        .unwrap()
-        .parse()
-        .unwrap();
-    reply[nl + 1..nl + 1 + n].to_vec()
-}
-
-fn get_f32(c: &mut Raw, key: &str) -> Vec<f32> {
-    bulk_payload(&c.cmd_bytes(&[b"AI.TENSORGET", key.as_bytes(), b"BLOB"]))
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
-        .collect()
 }
 
 fn shape(c: &mut Raw, key: &str) -> String {
@@ -135,16 +100,6 @@ fn shape_of(dims: &[i64]) -> String {
         s.push_str(&format!(":{d}\r\n"));
     }
     s
-}
-
-fn assert_close(got: &[f32], want: &[f32]) {
-    assert_eq!(got.len(), want.len());
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= 1e-5 * (1.0 + w.abs()),
-            "element {i}: got {g}, want {w}"
-        );
-    }
 }
 
 fn execute(c: &mut Raw, key: &str, ins: &[&str], outs: &[&str]) -> String {
@@ -430,13 +385,6 @@ fn a_missing_library_is_a_clear_error() {
     assert!(c
         .cmd(&["INFO", "MODULES"])
         .contains("ai_TensorFlowLite_version:2.3.0"));
-}
-
-fn info_field(c: &mut Raw, section: &str, field: &str) -> Option<String> {
-    let text = c.cmd(&["INFO", section]);
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .map(|v| v.trim().to_string())
 }
 
 fn check_linear(c: &mut Raw, key: &str) {

@@ -135,3 +135,67 @@ impl Rng {
         (0..n).map(|_| self.next() as u8).collect()
     }
 }
+
+/// Sends one command; its reply as (lossy) text.
+pub fn cmd(c: &mut Raw, args: &[&[u8]]) -> String {
+    String::from_utf8_lossy(&c.cmd_bytes(args)).into_owned()
+}
+
+/// `AI.TENSORSET key FLOAT dims… BLOB data`, asserting `+OK`.
+pub fn set_f32(c: &mut Raw, key: &str, dims: &[i64], data: &[f32]) {
+    let dims: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
+    let blob: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let mut args: Vec<&[u8]> = vec![b"AI.TENSORSET", key.as_bytes(), b"FLOAT"];
+    args.extend(dims.iter().map(|d| d.as_bytes()));
+    args.push(b"BLOB");
+    args.push(&blob);
+    assert_eq!(cmd(c, &args), "+OK\r\n");
+}
+
+/// The payload of a bulk-string reply.
+pub fn bulk_payload(reply: &[u8]) -> Vec<u8> {
+    assert_eq!(
+        reply[0],
+        b'$',
+        "not a bulk string: {}",
+        String::from_utf8_lossy(reply)
+    );
+    let nl = reply.iter().position(|&b| b == b'\n').unwrap();
+    let n: usize = std::str::from_utf8(&reply[1..nl - 1])
+        .unwrap()
+        .parse()
+        .unwrap();
+    reply[nl + 1..nl + 1 + n].to_vec()
+}
+
+/// `AI.TENSORGET key BLOB` as floats.
+pub fn get_f32(c: &mut Raw, key: &str) -> Vec<f32> {
+    bulk_payload(&c.cmd_bytes(&[b"AI.TENSORGET", key.as_bytes(), b"BLOB"]))
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+/// The value of `field` in `INFO section`, if present.
+pub fn info_field(c: &mut Raw, section: &str, field: &str) -> Option<String> {
+    c.cmd(&["INFO", section])
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .map(|v| v.trim().to_string())
+}
+
+/// Asserts `got` matches `want` element-wise within a relative tolerance `tol`.
+pub fn assert_close_within(got: &[f32], want: &[f32], tol: f32) {
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol * (1.0 + w.abs()),
+            "element {i}: got {g}, want {w}"
+        );
+    }
+}
+
+/// [`assert_close_within`] at 1e-5.
+pub fn assert_close(got: &[f32], want: &[f32]) {
+    assert_close_within(got, want, 1e-5);
+}
