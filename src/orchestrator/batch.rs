@@ -569,7 +569,25 @@ impl<S: System> Launcher for BatchLauncher<S> {
         let alloc = self.allocation(plan);
         if let Some(job) = &alloc {
             let nodes = self.allocation_nodes(plan)?;
-            for group in by_node(place(plan.shards(), nodes.len(), base_port(plan))) {
+            let placements = place(plan.shards(), nodes.len(), base_port(plan));
+            if plan.cluster && !plan.opts.persistence.enabled() && interface(plan).is_none() {
+                // Each node's name resolves here as the wrapper resolves it there; a shard found at another
+                // address is met during formation.
+                let addrs: Option<Vec<(String, u16)>> = placements
+                    .iter()
+                    .map(|p| {
+                        super::ports::resolve_host(&nodes[p.node])
+                            .ok()
+                            .map(|h| (h, p.port))
+                    })
+                    .collect();
+                if let Some(addrs) = addrs {
+                    super::formation::write_prewritten_confs(&addrs, |i| {
+                        plan.dir.join(super::local::shard_nodes_conf(i))
+                    })?;
+                }
+            }
+            for group in by_node(placements) {
                 let node = &nodes[group[0].node];
                 for (path, text) in self.sys.launch_files(plan, &group, node) {
                     std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;

@@ -1,5 +1,7 @@
-//! Native Redis Cluster formation: slots with `CLUSTER ADDSLOTSRANGE`, the handshake with `CLUSTER MEET`, and the
-//! bounded wait until every node reports `cluster_state:ok` with all slots covered.
+//! Native Redis Cluster formation: a fresh cluster's shards start from pre-written `nodes.conf` files (every node,
+//! its address, slots and epoch known from the start); otherwise slots with `CLUSTER ADDSLOTSRANGE` and the
+//! handshake with `CLUSTER MEET`; then the bounded wait until every node reports `cluster_state:ok` with all slots
+//! covered.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -17,6 +19,55 @@ pub fn slot_range(i: usize, n: usize) -> (u16, u16) {
     let start = (i as f64 * per).round() as u16;
     let end = (((i + 1) as f64 * per).round() as u16).saturating_sub(1);
     (start, end.min(SLOT_COUNT - 1))
+}
+
+/// The `nodes.conf` each shard of a fresh cluster starts from, one per shard at `addrs` (IPv4 address, client
+/// port; bus port = client port + 10000): every node already knows every other as a master with its slot range
+/// ([`slot_range`]) and its own config epoch, so the cluster needs no handshake and no gossip to agree; it is ok as
+/// soon as Redis's writable delay has passed. Formation then only checks (and meets any node found elsewhere).
+pub fn prewritten_confs(addrs: &[(String, u16)]) -> Vec<String> {
+    let n = addrs.len();
+    let ids: Vec<String> = (0..n).map(|_| node_id()).collect();
+    (0..n)
+        .map(|me| {
+            let mut text = String::new();
+            for (j, (host, port)) in addrs.iter().enumerate() {
+                let (a, b) = slot_range(j, n);
+                let flags = if j == me { "myself,master" } else { "master" };
+                text.push_str(&format!(
+                    "{} {host}:{port}@{} {flags} - 0 0 {} connected {a}-{b}\n",
+                    ids[j],
+                    u32::from(*port) + 10000,
+                    j + 1
+                ));
+            }
+            text.push_str(&format!("vars currentEpoch {n} lastVoteEpoch 0\n"));
+            text
+        })
+        .collect()
+}
+
+/// A fresh cluster node id: 40 hex digits.
+fn node_id() -> String {
+    let mut id = String::new();
+    while id.len() < 40 {
+        id.push_str(&super::launcher::new_run_id());
+    }
+    id.truncate(40);
+    id
+}
+
+/// Writes [`prewritten_confs`] for the shards at `addrs` to `path_of(i)` (a fresh cluster only: with persistence
+/// on, a shard may restore keys of its own slots, and formation assigns the slots as it finds them).
+pub(crate) fn write_prewritten_confs(
+    addrs: &[(String, u16)],
+    path_of: impl Fn(usize) -> std::path::PathBuf,
+) -> Result<()> {
+    for (i, text) in prewritten_confs(addrs).into_iter().enumerate() {
+        let path = path_of(i);
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(())
 }
 
 /// `range` minus the ranges in `owned`.
@@ -62,6 +113,20 @@ fn owned_in(nodes: &str) -> Vec<(u16, u16)> {
         }
     }
     out
+}
+
+/// The `host:port` addresses a node's `CLUSTER NODES` lists as other nodes it knows (not in handshake).
+fn known_addresses(nodes: &str) -> Vec<String> {
+    nodes
+        .lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() < 8 || f[2].split(',').any(|x| x == "myself" || x == "handshake") {
+                return None;
+            }
+            Some(f[1].split('@').next()?.to_string())
+        })
+        .collect()
 }
 
 /// `CLUSTER ADDSLOTSRANGE` of `ranges`, or `None` when there is nothing to add.
@@ -203,6 +268,7 @@ pub(crate) fn form(
     // at a time costs seconds.
     let nodes_cmd = vec![vec![redis::cmd("CLUSTER").arg("NODES").clone()]; n];
     let mut owned = Vec::with_capacity(n);
+    let mut known = Vec::with_capacity(n);
     for (i, r) in broadcast(cons, &nodes_cmd).into_iter().enumerate() {
         let text = r
             .and_then(|v| {
@@ -211,15 +277,34 @@ pub(crate) fn form(
             })
             .map_err(|e| redis_err(&shards[i], "CLUSTER NODES", e))?;
         owned.push(owned_in(&text));
+        known.push(known_addresses(&text));
     }
+    // Distinct config epochs before any node meets another (as `redis-cli --cluster create` does): equal epochs
+    // make the masters resolve collisions one bump at a time. Refused by a node that already knows others (a
+    // restart): then the epochs stay as they are.
+    let epochs: Vec<Vec<redis::Cmd>> = (0..n)
+        .map(|i| {
+            vec![redis::cmd("CLUSTER")
+                .arg("SET-CONFIG-EPOCH")
+                .arg(i + 1)
+                .clone()]
+        })
+        .collect();
+    let _ = broadcast(cons, &epochs);
     // Slots first, then a full mesh of MEETs (each pair once): every node learns every other node's slots directly
     // instead of waiting for gossip to spread them, which with many shards takes seconds.
     let setup: Vec<Vec<redis::Cmd>> = (0..n)
         .map(|i| {
             let slots = add_slots_cmd(&missing_ranges(slot_range(i, n), &owned[i]));
+            // A node started from a pre-written nodes.conf already knows the others where they run.
             slots
                 .into_iter()
-                .chain(shards[i + 1..].iter().map(|o| meet_cmd(&o.host, o.port)))
+                .chain(
+                    shards[i + 1..]
+                        .iter()
+                        .filter(|o| !known[i].contains(&o.address()))
+                        .map(|o| meet_cmd(&o.host, o.port)),
+                )
                 .collect()
         })
         .collect();
@@ -422,6 +507,33 @@ mod tests {
                      c 127.0.0.4:7000@17000 master - 0 0 0 connected 10923-16383\n\
                      d 127.0.0.9:7000@17000 handshake - 0 0 0 connected\n";
         assert_eq!(owners_missing(nodes, &shards), vec![1]);
+    }
+
+    #[test]
+    fn prewritten_confs_know_every_node_with_its_slots() {
+        let addrs: Vec<(String, u16)> = (0..3).map(|i| (format!("10.0.0.{i}"), 7000)).collect();
+        let confs = prewritten_confs(&addrs);
+        assert_eq!(confs.len(), 3);
+        for (me, text) in confs.iter().enumerate() {
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), 4, "{text}");
+            assert_eq!(lines[3], "vars currentEpoch 3 lastVoteEpoch 0");
+            let mine = lines[me].split_whitespace().collect::<Vec<_>>();
+            assert_eq!(mine[2], "myself,master");
+            assert_eq!(owned_in(text), vec![slot_range(me, 3)]);
+            let others = known_addresses(text);
+            assert_eq!(others.len(), 2);
+            assert!(!others.contains(&format!("10.0.0.{me}:7000")));
+        }
+        // Every shard's file names each node by the same id, at its bus port.
+        let ids = |t: &str| {
+            t.lines()
+                .take(3)
+                .map(|l| l[..40].to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&confs[0]), ids(&confs[2]));
+        assert!(confs[0].contains("10.0.0.1:7000@17000 master - 0 0 2 connected 5461-10922"));
     }
 
     #[test]

@@ -355,6 +355,15 @@ impl Launcher for LocalLauncher {
                     _ => {}
                 }
             }
+            if !plan.opts.persistence.enabled() {
+                let addrs: Vec<(String, u16)> = ports
+                    .iter()
+                    .map(|&p| (super::ports::connect_host(&host), p))
+                    .collect();
+                super::formation::write_prewritten_confs(&addrs, |i| {
+                    plan.dir.join(nodes_conf(ports[i]))
+                })?;
+            }
         }
         let mut out = Vec::with_capacity(ports.len());
         for (i, &port) in ports.iter().enumerate() {
