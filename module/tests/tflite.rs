@@ -131,6 +131,8 @@ fn tflite_models_match_litert() {
     run_expected(&mut c, "lin", "linear_6x4");
     run_expected(&mut c, "cnn", "mnist_cnn");
     run_expected(&mut c, "am", "add_mul");
+    // A FLOAT16 output comes back as FLOAT, with LiteRT's values.
+    run_expected(&mut c, "half", "half_out");
 
     // Inputs are resized to the shapes given: batches of 1, 3 and 1 again.
     for n in [1usize, 3, 1] {
