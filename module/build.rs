@@ -66,7 +66,8 @@ fn main() {
     assert!(status.success(), "building {SHIM} failed ({status})");
     // Placed only when it differs: a fresh copy would be newer than this run, and the rerun-if-changed on it above
     // would then rerun this script (recompiling the shim and the module) on every cargo invocation.
-    let built = std::fs::read(&out).unwrap_or_else(|e| panic!("cannot read {}: {e}", out.display()));
+    let built =
+        std::fs::read(&out).unwrap_or_else(|e| panic!("cannot read {}: {e}", out.display()));
     if std::fs::read(&dest).is_ok_and(|placed| placed == built) {
         return;
     }
