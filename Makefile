@@ -141,17 +141,15 @@ bench-module: build
 # The client's run_model (and put + run + get) for an ONNX MLP, an ONNX CNN and a TorchScript CNN vs the same
 # models run directly through ONNX Runtime / libtorch, latency and 8-client throughput (benches/models.rs).
 bench-models: build
-	$(CARGO) bench -p smartredis --bench models
+	$(CARGO) bench --workspace --bench models
 
-# AI.MODELEXECUTE of the TF CNN (tests/data/tf/cnn.pb) vs the same graph run directly through TensorFlow's C API
-# (module/examples/tf_bench.rs).
+# AI.MODELEXECUTE of the TF CNN (tests/data/tf/cnn.pb) and of the TFLITE CNN (tests/data/mnist_cnn.tflite) vs the
+# same models run directly through TensorFlow's / LiteRT's C API, one harness (module/examples/backend_bench.rs).
 bench-tf: build
-	$(CARGO) run --release -p smartredis-ai --example tf_bench
+	$(CARGO) run --release -p smartredis-ai --example backend_bench -- tf
 
-# AI.MODELEXECUTE of the TFLITE CNN (tests/data/mnist_cnn.tflite) vs the same model run directly through LiteRT
-# (module/examples/tflite_bench.rs).
 bench-tflite: build
-	$(CARGO) run --release -p smartredis-ai --example tflite_bench
+	$(CARGO) run --release -p smartredis-ai --example backend_bench -- tflite
 
 # Start-to-ready and stop-to-gone times of the local orchestrator for 1, 3 and 16 shards.
 bench-orchestrator: build

@@ -64,6 +64,13 @@ fn main() {
         .status()
         .unwrap_or_else(|e| panic!("cannot run the C++ compiler for {SHIM}: {e}"));
     assert!(status.success(), "building {SHIM} failed ({status})");
+    // Placed only when it differs: a fresh copy would be newer than this run, and the rerun-if-changed on it above
+    // would then rerun this script (recompiling the shim and the module) on every cargo invocation.
+    let built =
+        std::fs::read(&out).unwrap_or_else(|e| panic!("cannot read {}: {e}", out.display()));
+    if std::fs::read(&dest).is_ok_and(|placed| placed == built) {
+        return;
+    }
     std::fs::create_dir_all(&dest_dir)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", dest_dir.display()));
     let part = dest_dir.join("redisai_torch.so.part");

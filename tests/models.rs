@@ -7,9 +7,10 @@
 
 mod common;
 
+use common::{put, unpack};
+
 use smartredis::orchestrator::colocated::{Colocated, ColocatedOptions, PreloadModel};
 use smartredis::orchestrator::OrchestratorOptions;
-use smartredis::tensor::{TensorMut, TensorRef};
 use smartredis::{Client, Entity, Error, ModelOptions, SRError};
 use smartredis_protocol::model::{cluster_key, cluster_prefix};
 use testkit::{onnx, RedisCluster, RedisServer};
@@ -61,18 +62,6 @@ fn linear() -> Linear {
     let b = values(M, 2);
     let bytes = onnx::linear(&w, &b, K as i64, M as i64);
     Linear { w, b, bytes }
-}
-
-fn put(c: &mut Client, name: &str, dims: &[usize], data: &[f32]) {
-    c.put_tensor(name, &TensorRef::from_slice(dims, data).unwrap())
-        .unwrap();
-}
-
-fn unpack(c: &mut Client, name: &str, dims: &[usize]) -> Vec<f32> {
-    let mut out = vec![0f32; dims.iter().product()];
-    c.unpack_tensor(name, TensorMut::from_slice(dims, &mut out).unwrap())
-        .unwrap();
-    out
 }
 
 /// Runs the linear model on `rows` rows through tensors `x_<tag>`/`y_<tag>` and checks the result.

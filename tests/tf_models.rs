@@ -1,60 +1,18 @@
-//! The client's model API with TF models: `set_model(…, "TF", …)` with input and output names, `run_model`,
-//! `get_model`, through Rust and the C API, on one server and on a 3-shard cluster (a copy of the model on every
-//! shard). The frozen graphs and TensorFlow's outputs for fixed inputs are committed under tests/data/tf/
-//! (scripts/models/make_tf_models.py); every result is compared with them.
+//! The client's model API with TF and TFLITE models: `set_model(…, "TF", …)` with input and output names and
+//! `set_model(…, "TFLITE", …)` without, `set_model_from_file`, `run_model`, `get_model`, through Rust (standalone
+//! and a 3-shard cluster, a copy of the model on every shard) and the C API. The models and the outputs TensorFlow
+//! and LiteRT computed for fixed inputs are committed under tests/data/ (scripts/models/make_tf_models.py,
+//! make_tflite_models.py); every result is compared with them.
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use smartredis::tensor::{TensorMut, TensorRef};
+use common::{patient_client, put, unpack};
 use smartredis::{Client, ModelOptions, SRError};
+use testkit::expected::{assert_close_within, data_path, expected, read, read_f32};
 use testkit::{RedisCluster, RedisServer};
 
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/tf")
-        .join(name)
-}
-
-fn read(name: &str) -> Vec<u8> {
-    std::fs::read(data(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn read_f32(name: &str) -> Vec<f32> {
-    read(name)
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
-        .collect()
-}
-
 fn assert_close(got: &[f32], want: &[f32]) {
-    assert_eq!(got.len(), want.len());
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= 1e-5 * (1.0 + w.abs()),
-            "element {i}: {g} vs {w}"
-        );
-    }
-}
-
-fn put(c: &mut Client, name: &str, dims: &[usize], data: &[f32]) {
-    c.put_tensor(name, &TensorRef::from_slice(dims, data).unwrap())
-        .unwrap();
-}
-
-fn unpack(c: &mut Client, name: &str, dims: &[usize]) -> Vec<f32> {
-    let mut out = vec![0f32; dims.iter().product()];
-    c.unpack_tensor(name, TensorMut::from_slice(dims, &mut out).unwrap())
-        .unwrap();
-    out
-}
-
-/// A client with a command timeout long enough for the first TF model store (it loads TensorFlow).
-fn client(ssdb: &str, db_type: &str) -> Client {
-    let cfg = common::config(ssdb, db_type);
-    cfg.override_integer_option("SR_CMD_TIMEOUT", 60).unwrap();
-    Client::new(Some(&cfg), "test").unwrap()
+    assert_close_within(got, want, 1e-5);
 }
 
 fn names(v: &[&str]) -> Vec<String> {
@@ -63,7 +21,7 @@ fn names(v: &[&str]) -> Vec<String> {
 
 /// Stores both TF models, runs them on inputs named after `tag`, and checks every output.
 fn tf_models(c: &mut Client, tag: &str) {
-    let lin = read("linear.pb");
+    let lin = read("tf/linear.pb");
     let opts = ModelOptions {
         inputs: names(&["x", "b"]),
         outputs: names(&["y", "scaled"]),
@@ -77,16 +35,16 @@ fn tf_models(c: &mut Client, tag: &str) {
         format!("y_{tag}"),
         format!("s_{tag}"),
     );
-    put(c, &x, &[4, 3], &read_f32("linear_x.f32"));
-    put(c, &b, &[4, 2], &read_f32("linear_b.f32"));
+    put(c, &x, &[4, 3], &read_f32("tf/linear_x.f32"));
+    put(c, &b, &[4, 2], &read_f32("tf/linear_b.f32"));
     c.run_model(
         "tf_lin",
         &[x.as_str(), b.as_str()],
         &[y.as_str(), s.as_str()],
     )
     .unwrap();
-    assert_close(&unpack(c, &y, &[4, 2]), &read_f32("linear_y.f32"));
-    assert_close(&unpack(c, &s, &[4, 2]), &read_f32("linear_scaled.f32"));
+    assert_close(&unpack(c, &y, &[4, 2]), &read_f32("tf/linear_y.f32"));
+    assert_close(&unpack(c, &s, &[4, 2]), &read_f32("tf/linear_scaled.f32"));
 
     // The CNN from a file, lower-case backend name, with batching options.
     let opts = ModelOptions {
@@ -96,13 +54,13 @@ fn tf_models(c: &mut Client, tag: &str) {
         tag: "cnn".into(),
         ..Default::default()
     };
-    c.set_model_from_file("tf_cnn", &data("cnn.pb"), "tf", "CPU", &opts)
+    c.set_model_from_file("tf_cnn", &data_path("tf/cnn.pb"), "tf", "CPU", &opts)
         .unwrap();
     let (img, out) = (format!("img_{tag}"), format!("out_{tag}"));
-    put(c, &img, &[4, 28, 28, 1], &read_f32("cnn_input.f32"));
+    put(c, &img, &[4, 28, 28, 1], &read_f32("tf/cnn_input.f32"));
     c.run_model("tf_cnn", &[img.as_str()], &[out.as_str()])
         .unwrap();
-    assert_close(&unpack(c, &out, &[4, 10]), &read_f32("cnn_output.f32"));
+    assert_close(&unpack(c, &out, &[4, 10]), &read_f32("tf/cnn_output.f32"));
 
     // An unknown input name: the server's text, and the client and server keep working.
     let bad = ModelOptions {
@@ -111,7 +69,7 @@ fn tf_models(c: &mut Client, tag: &str) {
         ..Default::default()
     };
     let e = c
-        .set_model("tf_bad", &read("cnn.pb"), "TF", "CPU", &bad)
+        .set_model("tf_bad", &read("tf/cnn.pb"), "TF", "CPU", &bad)
         .unwrap_err()
         .to_string();
     assert!(
@@ -123,20 +81,124 @@ fn tf_models(c: &mut Client, tag: &str) {
     c.delete_model("tf_cnn").unwrap();
 }
 
+/// `x @ W + b` with W[i][j] = 0.1 (i+1) - 0.05 j, b[j] = 0.5 j (tests/data/linear_6x4.tflite).
+fn linear_6x4(x: &[f32]) -> Vec<f32> {
+    x.chunks(6)
+        .flat_map(|row| {
+            (0..4).map(move |j| {
+                let s: f32 = row
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| v * (0.1 * (i + 1) as f32 - 0.05 * j as f32))
+                    .sum();
+                s + 0.5 * j as f32
+            })
+        })
+        .collect()
+}
+
+/// Stores `tests/data/<model>.tflite` as `key`, runs the inputs of `<model>.expected` (in signature order) through
+/// tensors named after `tag`, and compares every output with LiteRT's.
+fn run_expected(c: &mut Client, key: &str, model: &str, tag: &str) {
+    let e = expected(model);
+    let ins: Vec<String> = e
+        .inputs
+        .iter()
+        .map(|t| format!("{}_{tag}", t.name))
+        .collect();
+    let outs: Vec<String> = e
+        .outputs
+        .iter()
+        .map(|t| format!("{}_{tag}", t.name))
+        .collect();
+    for (t, k) in e.inputs.iter().zip(&ins) {
+        put(c, k, &t.dims_usize(), &t.values);
+    }
+    let ins: Vec<&str> = ins.iter().map(String::as_str).collect();
+    let outs: Vec<&str> = outs.iter().map(String::as_str).collect();
+    c.run_model(key, &ins, &outs).unwrap();
+    for (t, k) in e.outputs.iter().zip(&outs) {
+        assert_close(&unpack(c, k, &t.dims_usize()), &t.values);
+    }
+}
+
+/// Stores the TFLITE models, runs them on inputs named after `tag`, and checks every output.
+fn tflite_models(c: &mut Client, tag: &str) {
+    let lin = read("linear_6x4.tflite");
+    c.set_model("tl_lin", &lin, "TFLITE", "CPU", &ModelOptions::default())
+        .unwrap();
+    assert!(c.model_exists("tl_lin").unwrap());
+    assert_eq!(c.get_model("tl_lin").unwrap(), lin);
+    run_expected(c, "tl_lin", "linear_6x4", tag);
+    // Other batch sizes: the model's input is resized to the shape given.
+    for rows in [1usize, 5] {
+        let x: Vec<f32> = (0..rows * 6).map(|i| (i as f32 * 0.3).cos()).collect();
+        let (xin, yout) = (format!("tx{rows}_{tag}"), format!("ty{rows}_{tag}"));
+        put(c, &xin, &[rows, 6], &x);
+        c.run_model("tl_lin", &[xin.as_str()], &[yout.as_str()])
+            .unwrap();
+        assert_close_within(&unpack(c, &yout, &[rows, 4]), &linear_6x4(&x), 1e-4);
+    }
+
+    // The CNN from a file, with a tag; two inputs and two outputs in the signature's order.
+    let opts = ModelOptions {
+        tag: "cnn".into(),
+        ..Default::default()
+    };
+    let file = data_path("mnist_cnn.tflite");
+    c.set_model_from_file("tl_cnn", &file, "TFLITE", "CPU", &opts)
+        .unwrap();
+    run_expected(c, "tl_cnn", "mnist_cnn", tag);
+    c.set_model(
+        "tl_am",
+        &read("add_mul.tflite"),
+        "tflite",
+        "CPU",
+        &ModelOptions::default(),
+    )
+    .unwrap();
+    run_expected(c, "tl_am", "add_mul", tag);
+
+    let e = c
+        .set_model(
+            "tl_bad",
+            b"garbage",
+            "TFLITE",
+            "CPU",
+            &ModelOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("Failed to load model from buffer"), "{e}");
+    assert!(!c.model_exists("tl_bad").unwrap());
+    for m in ["tl_lin", "tl_cnn", "tl_am"] {
+        c.delete_model(m).unwrap();
+    }
+    assert!(!c.model_exists("tl_lin").unwrap());
+}
+
 #[test]
 fn tf_models_standalone() {
     let server = RedisServer::options().with_backends().start();
-    let mut c = client(&server.addr(), "Standalone");
+    let mut c = patient_client(&server.addr(), "Standalone", 60);
     tf_models(&mut c, "s");
 }
 
 #[test]
-fn tf_models_on_a_cluster() {
+fn tflite_models_standalone() {
+    let server = RedisServer::options().with_backends().start();
+    let mut c = patient_client(&server.addr(), "Standalone", 60);
+    tflite_models(&mut c, "s");
+}
+
+#[test]
+fn tf_and_tflite_models_on_a_cluster() {
     let cluster = RedisCluster::with_backends(3);
-    let mut c = client(&cluster.ssdb(), "Clustered");
+    let mut c = patient_client(&cluster.ssdb(), "Clustered", 60);
     // Inputs land on different shards; each run copies them next to a model copy.
     for tag in ["a", "b", "foo"] {
         tf_models(&mut c, tag);
+        tflite_models(&mut c, tag);
     }
 }
 
@@ -174,7 +236,7 @@ fn tf_models_through_the_c_api() {
         SRError::SRNoError
     );
     let s = |t: &str| (t.as_ptr().cast::<c_char>(), t.len());
-    let lin = read("linear.pb");
+    let lin = read("tf/linear.pb");
     let (name, nl) = s("lin");
     let (tf, tl) = s("TF");
     let (cpu, cl) = s("CPU");
@@ -208,8 +270,8 @@ fn tf_models_through_the_c_api() {
         SRError::SRNoError
     );
     for (key, dims, file) in [
-        ("cx", [4usize, 3], "linear_x.f32"),
-        ("cb", [4, 2], "linear_b.f32"),
+        ("cx", [4usize, 3], "tf/linear_x.f32"),
+        ("cb", [4, 2], "tf/linear_b.f32"),
     ] {
         let v = read_f32(file);
         let (k, kl) = s(key);
@@ -245,7 +307,7 @@ fn tf_models_through_the_c_api() {
         ),
         SRError::SRNoError
     );
-    for (key, file) in [("cy", "linear_y.f32"), ("cs", "linear_scaled.f32")] {
+    for (key, file) in [("cy", "tf/linear_y.f32"), ("cs", "tf/linear_scaled.f32")] {
         let mut y = vec![0f32; 8];
         let dims = [4usize, 2];
         let (k, kl) = s(key);

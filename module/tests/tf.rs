@@ -5,13 +5,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use common::{
     assert_close, bulk_payload, cmd, err, get_f32, info_field, set_f32, wait_for, Raw, RedisServer,
 };
-use testkit::torch::Shim;
 
 const BOUND: Duration = Duration::from_secs(60);
 
@@ -24,21 +23,12 @@ fn backends_path() -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/data/tf")
-        .join(name)
-}
-
 fn read(name: &str) -> Vec<u8> {
-    std::fs::read(data(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    testkit::expected::read(&format!("tf/{name}"))
 }
 
 fn read_f32(name: &str) -> Vec<f32> {
-    read(name)
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
-        .collect()
+    testkit::expected::read_f32(&format!("tf/{name}"))
 }
 
 fn server_with(args: &[&str]) -> RedisServer {
@@ -447,58 +437,4 @@ fn a_missing_tf_library_is_a_clear_error_and_loadbackend_finds_it() {
     assert_eq!(c.cmd(&["AI.CONFIG", "LOADBACKEND", "TF", &dir]), "+OK\r\n");
     assert_eq!(store_linear(&mut c, "m"), "+OK\r\n");
     check_linear(&mut c, "m");
-}
-
-#[test]
-fn tf_onnx_and_torch_models_in_one_server() {
-    let shim = Shim::open();
-    let server = server_with(&[]);
-    let mut c = Raw::new(&server);
-    assert_eq!(store_linear(&mut c, "tf"), "+OK\r\n");
-    // ONNX: y = x · w + b with the same x.
-    let w = [0.5f32, -1.0, 2.0, 0.25, 1.5, -0.5];
-    let b = [0.1f32, -0.2];
-    let onnx = testkit::onnx::linear(&w, &b, 3, 2);
-    assert_eq!(
-        cmd(
-            &mut c,
-            &[b"AI.MODELSTORE", b"onnx", b"ONNX", b"CPU", b"BLOB", &onnx]
-        ),
-        "+OK\r\n"
-    );
-    let torch = shim.build_module(
-        "def forward(self, x):\n    return torch.matmul(x, self.w) + self.b\n",
-        &[("w", &[3, 2], &w), ("b", &[2], &b)],
-    );
-    assert_eq!(
-        cmd(
-            &mut c,
-            &[
-                b"AI.MODELSTORE",
-                b"torch",
-                b"TORCH",
-                b"CPU",
-                b"BLOB",
-                &torch
-            ]
-        ),
-        "+OK\r\n"
-    );
-    check_linear(&mut c, "tf");
-    let x = read_f32("linear_x.f32");
-    let want: Vec<f32> = x
-        .chunks(3)
-        .flat_map(|r| (0..2).map(move |j| (0..3).map(|k| r[k] * w[k * 2 + j]).sum::<f32>() + b[j]))
-        .collect();
-    for m in ["onnx", "torch"] {
-        assert_eq!(execute(&mut c, m, &["x"], &["o"]), "+OK\r\n");
-        assert_close(&get_f32(&mut c, "o"), &want);
-    }
-    for field in [
-        "ai_TensorFlow_version",
-        "ai_onnxruntime_version",
-        "ai_torch_version",
-    ] {
-        assert!(info_field(&mut c, "ai", field).is_some(), "{field}");
-    }
 }

@@ -1,70 +1,24 @@
 //! The TFLITE backend (LiteRT 2.3.0, `build/backends/redisai_tflite/libLiteRt.so`): AI.MODELSTORE ... TFLITE,
 //! MODELEXECUTE against the outputs LiteRT itself computed (tests/data/*.expected, written with the models by
 //! scripts/models/make_tflite_models.py), inputs resized to the shapes given, AI.INFO, INFO MODULES, MODELGET,
-//! persistence (DEBUG RELOAD, AOF rewrite, SAVE + restart), errors with a live server, a missing library, and
-//! TFLITE, ONNX and TORCH models in one server.
+//! persistence (DEBUG RELOAD, AOF rewrite, SAVE + restart), errors with a live server and a missing library. All
+//! four backends in one server: tests/backends.rs.
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use common::{
     assert_close, bulk_payload, cmd, err, get_f32, info_field, set_f32, wait_for, Raw, RedisServer,
 };
-use testkit::torch::{backends_path, Shim};
+use testkit::expected::{expected, read, Named};
+use testkit::torch::backends_path;
 
 const BOUND: Duration = Duration::from_secs(60);
 
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/data")
-        .join(name)
-}
-
 fn model(name: &str) -> Vec<u8> {
-    std::fs::read(data(&format!("{name}.tflite"))).expect("committed test model")
-}
-
-/// One tensor of a `.expected` file.
-struct Named {
-    name: String,
-    dims: Vec<i64>,
-    values: Vec<f32>,
-}
-
-/// Inputs and the outputs LiteRT computed for them, in the model's signature order.
-struct Expected {
-    inputs: Vec<Named>,
-    outputs: Vec<Named>,
-}
-
-fn expected(name: &str) -> Expected {
-    let text = std::fs::read_to_string(data(&format!("{name}.expected"))).unwrap();
-    let mut e = Expected {
-        inputs: Vec::new(),
-        outputs: Vec::new(),
-    };
-    let mut lines = text.lines();
-    while let Some(head) = lines.next() {
-        let mut w = head.split_whitespace();
-        let kind = w.next().unwrap();
-        let name = w.next().unwrap().to_string();
-        let dims = w.map(|d| d.parse().unwrap()).collect();
-        let values = lines
-            .next()
-            .unwrap()
-            .split_whitespace()
-            .map(|v| v.parse().unwrap())
-            .collect();
-        let t = Named { name, dims, values };
-        if kind == "input" {
-            e.inputs.push(t);
-        } else {
-            e.outputs.push(t);
-        }
-    }
-    e
+    read(&format!("{name}.tflite"))
 }
 
 fn server_with(args: &[&str]) -> RedisServer {
@@ -177,6 +131,8 @@ fn tflite_models_match_litert() {
     run_expected(&mut c, "lin", "linear_6x4");
     run_expected(&mut c, "cnn", "mnist_cnn");
     run_expected(&mut c, "am", "add_mul");
+    // A FLOAT16 output comes back as FLOAT, with LiteRT's values.
+    run_expected(&mut c, "half", "half_out");
 
     // Inputs are resized to the shapes given: batches of 1, 3 and 1 again.
     for n in [1usize, 3, 1] {
@@ -478,46 +434,4 @@ fn tflite_models_persist() {
         blob
     );
     check_linear(&mut c, "m");
-}
-
-#[test]
-fn tflite_onnx_and_torch_models_in_one_server() {
-    let s = server_with(&[]);
-    let mut c = Raw::new(&s);
-    // TFLITE and ONNX: the same affine map (tests/data/linear_6x4.{tflite,onnx}).
-    assert_eq!(store(&mut c, "t", &model("linear_6x4")), "+OK\r\n");
-    let onnx = std::fs::read(data("linear_6x4.onnx")).unwrap();
-    assert_eq!(
-        cmd(
-            &mut c,
-            &[b"AI.MODELSTORE", b"o", b"ONNX", b"CPU", b"BLOB", &onnx]
-        ),
-        "+OK\r\n"
-    );
-    // TORCH: 2 * x, built by libtorch.
-    let shim = Shim::open();
-    let twice = shim.build_module("def forward(self, x):\n    return x * 2\n", &[]);
-    assert_eq!(
-        cmd(
-            &mut c,
-            &[b"AI.MODELSTORE", b"p", b"TORCH", b"CPU", b"BLOB", &twice]
-        ),
-        "+OK\r\n"
-    );
-    let x: Vec<f32> = (0..6).map(|i| i as f32 - 2.5).collect();
-    set_f32(&mut c, "x", &[1, 6], &x);
-    assert_eq!(execute(&mut c, "t", &["x"], &["yt"]), "+OK\r\n");
-    assert_eq!(execute(&mut c, "o", &["x"], &["yo"]), "+OK\r\n");
-    assert_eq!(execute(&mut c, "p", &["yt"], &["yp"]), "+OK\r\n");
-    let yt = get_f32(&mut c, "yt");
-    assert_close(&yt, &linear(&x));
-    assert_close(&get_f32(&mut c, "yo"), &yt);
-    let doubled: Vec<f32> = yt.iter().map(|v| v * 2.0).collect();
-    assert_close(&get_f32(&mut c, "yp"), &doubled);
-    let info = c.cmd(&["INFO", "MODULES"]);
-    assert!(
-        info.contains("ai_TensorFlowLite_version:2.3.0")
-            && info.contains("ai_onnxruntime_version:"),
-        "{info}"
-    );
 }

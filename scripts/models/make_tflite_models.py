@@ -13,6 +13,9 @@ Models (float32, batch dimension dynamic, so the store resizes inputs to the sha
 - mnist_cnn.tflite: an MNIST-sized CNN, image [N, 28, 28, 1] -> probabilities [N, 10] (conv 3x3x8, ReLU,
   max-pool 2, conv 3x3x16, ReLU, max-pool 2, dense 10, softmax), weights drawn from a fixed seed.
 - add_mul.tflite: two inputs a, b [N, 3] -> two outputs add = a + b, mul = a * b (input and output order).
+- half_out.tflite: x [N, 4] float32 -> h = float16(2 x + 0.5), a float16 output (the store converts it to FLOAT).
+
+`make_tflite_models.py NAME...` writes only the models named (all by default).
 
 For each model, <name>.expected holds fixed inputs and the outputs LiteRT computes for them (checked against
 TensorFlow running the same function): one `input|output <name> <dims...>` line, then one line of values, per
@@ -87,6 +90,15 @@ def add_mul():
     return f, {"a": a, "b": b}
 
 
+def half_out():
+    @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")])
+    def f(x):
+        return {"h": tf.cast(x * 2.0 + 0.5, tf.float16)}
+
+    x = np.array([[1.0, -2.0, 0.333, 16000.0], [0.1, 0.2, 1e-3, -7.25]], np.float32)
+    return f, {"x": x}
+
+
 def in_model_order(by_name, details):
     """The signature's names ordered as the subgraph's tensors (`details`, the interpreter's order)."""
     indices = [d["index"] for d in details]
@@ -99,7 +111,10 @@ def line(kind, name, arr):
 
 
 def main():
-    for name, make in [("linear_6x4", linear), ("mnist_cnn", mnist_cnn), ("add_mul", add_mul)]:
+    models = [("linear_6x4", linear), ("mnist_cnn", mnist_cnn), ("add_mul", add_mul), ("half_out", half_out)]
+    for name, make in models:
+        if len(sys.argv) > 1 and name not in sys.argv[1:]:
+            continue
         fn, inputs = make()
         blob = convert(fn)
         interp = Interpreter(model_content=blob)

@@ -5,7 +5,7 @@
 //! PID it spawned (`INFO server`; another test's server can take a port found free), and kills it by
 //! PID when dropped — also when the test that owns it panics. [`RedisCluster`] is a thin wrapper over the launcher
 //! (`smartredis::orchestrator`). [`onnx`] writes small ONNX models; [`torch`] builds and runs TorchScript directly in
-//! libtorch for reference results.
+//! libtorch for reference results; [`expected`] reads the committed TF/TFLITE models' reference results.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -336,6 +336,7 @@ impl Drop for RedisServer {
     }
 }
 
+pub mod expected;
 pub mod onnx;
 mod redis_cluster;
 pub mod torch;

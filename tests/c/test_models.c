@@ -9,49 +9,8 @@
 #include <string.h>
 
 #include "c_client.h"
+#include "sr_models.h"
 #include "sr_test.h"
-
-#define K 6
-#define M 4
-#define ROWS 3
-
-static char* read_file(const char* path, size_t* length)
-{
-  FILE* f = fopen(path, "rb");
-  if (f == NULL) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char* buf = malloc((size_t)n);
-  *length = fread(buf, 1, (size_t)n, f);
-  fclose(f);
-  return buf;
-}
-
-/* Runs `model` on a [ROWS, K] input and checks the [ROWS, M] output against x.w + b. */
-static void run_and_check(void* c, const char* model, const char* in, const char* out)
-{
-  float x[ROWS][K], y[ROWS][M];
-  size_t xdims[2] = {ROWS, K}, ydims[2] = {ROWS, M};
-  for (size_t r = 0; r < ROWS; r++)
-    for (size_t i = 0; i < K; i++) x[r][i] = 0.01f * (float)(r * K + i) - 0.2f;
-  CHECK_OK(put_tensor(c, in, strlen(in), x, xdims, 2, SRTensorTypeFloat, SRMemLayoutContiguous));
-  const char* ins[1] = {in};
-  const char* outs[1] = {out};
-  size_t in_len[1] = {strlen(in)}, out_len[1] = {strlen(out)};
-  CHECK_OK(run_model(c, model, strlen(model), ins, in_len, 1, outs, out_len, 1));
-  memset(y, 0, sizeof y);
-  CHECK_OK(unpack_tensor(c, out, strlen(out), y, ydims, 2, SRTensorTypeFloat, SRMemLayoutContiguous));
-  for (size_t r = 0; r < ROWS; r++)
-    for (size_t j = 0; j < M; j++) {
-      float want = 0.5f * (float)j;
-      for (size_t i = 0; i < K; i++) want += x[r][i] * (0.1f * (float)(i + 1) - 0.05f * (float)j);
-      if (fabsf(y[r][j] - want) > 1e-4f) {
-        fprintf(stderr, "%s: y[%zu][%zu] = %f, expected %f\n", model, r, j, y[r][j], want);
-        sr_test_failures++;
-      }
-    }
-}
 
 int main(int argc, char** argv)
 {
@@ -60,7 +19,7 @@ int main(int argc, char** argv)
     return EXIT_FAILURE;
   }
   size_t length = 0;
-  char* model = read_file(argv[1], &length);
+  char* model = sr_read_file(argv[1], &length);
   CHECK(model != NULL && length > 0);
   if (model == NULL) return EXIT_FAILURE;
 
@@ -80,14 +39,14 @@ int main(int argc, char** argv)
   size_t got_length = 0;
   CHECK_OK(get_model(c, "c_lin", 5, &got_length, &got));
   CHECK(got_length == length && got != NULL && memcmp(got, model, length) == 0);
-  run_and_check(c, "c_lin", "c_x", "c_y");
+  sr_run_linear(c, "c_lin", "c_x", "c_y");
 
   /* From a file, with a tag, batching and the Fortran wrapper's "no names" (one empty name). */
   const char* none[1] = {""};
   size_t none_len[1] = {0};
   CHECK_OK(set_model_from_file(c, "c_lin_file", 10, argv[1], strlen(argv[1]), "onnx", 4, "CPU", 3, 4, 1, 0,
                                "v1", 2, none, none_len, 1, none, none_len, 1));
-  run_and_check(c, "c_lin_file", "c_x2", "c_y2");
+  sr_run_linear(c, "c_lin_file", "c_x2", "c_y2");
 
   /* Chunked upload and download. */
   CHECK_OK(sr_set_model_chunk_size(c, 64));
@@ -95,7 +54,7 @@ int main(int argc, char** argv)
                      NULL, NULL, 0));
   CHECK_OK(get_model(c, "c_chunked", 9, &got_length, &got));
   CHECK(got_length == length && memcmp(got, model, length) == 0);
-  run_and_check(c, "c_chunked", "c_x3", "c_y3");
+  sr_run_linear(c, "c_chunked", "c_x3", "c_y3");
   CHECK_ERR(sr_set_model_chunk_size(c, 0), SRParameterError, "chunk_size");
 
   /* Errors: the server's text comes back; arguments are checked. */

@@ -11,50 +11,11 @@
 #include <string.h>
 
 #include "c_client.h"
+#include "sr_models.h"
 #include "sr_test.h"
 
-#define K 6
-#define M 4
-#define ROWS 3
 #define PIXELS (28 * 28)
 #define CLASSES 10
-
-static char* read_file(const char* path, size_t* length)
-{
-  FILE* f = fopen(path, "rb");
-  if (f == NULL) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char* buf = malloc((size_t)n);
-  *length = fread(buf, 1, (size_t)n, f);
-  fclose(f);
-  return buf;
-}
-
-static void run_linear(void* c, const char* model, const char* in, const char* out)
-{
-  float x[ROWS][K], y[ROWS][M];
-  size_t xdims[2] = {ROWS, K}, ydims[2] = {ROWS, M};
-  for (size_t r = 0; r < ROWS; r++)
-    for (size_t i = 0; i < K; i++) x[r][i] = 0.01f * (float)(r * K + i) - 0.2f;
-  CHECK_OK(put_tensor(c, in, strlen(in), x, xdims, 2, SRTensorTypeFloat, SRMemLayoutContiguous));
-  const char* ins[1] = {in};
-  const char* outs[1] = {out};
-  size_t in_len[1] = {strlen(in)}, out_len[1] = {strlen(out)};
-  CHECK_OK(run_model(c, model, strlen(model), ins, in_len, 1, outs, out_len, 1));
-  memset(y, 0, sizeof y);
-  CHECK_OK(unpack_tensor(c, out, strlen(out), y, ydims, 2, SRTensorTypeFloat, SRMemLayoutContiguous));
-  for (size_t r = 0; r < ROWS; r++)
-    for (size_t j = 0; j < M; j++) {
-      float want = 0.5f * (float)j;
-      for (size_t i = 0; i < K; i++) want += x[r][i] * (0.1f * (float)(i + 1) - 0.05f * (float)j);
-      if (fabsf(y[r][j] - want) > 1e-4f) {
-        fprintf(stderr, "%s: y[%zu][%zu] = %f, expected %f\n", model, r, j, y[r][j], want);
-        sr_test_failures++;
-      }
-    }
-}
 
 /* Reads mnist_cnn.expected: "input image 1 28 28 1", 784 values, "output probabilities 1 10", 10 values. */
 static bool read_expected(const char* path, float* image, float* probabilities)
@@ -78,9 +39,9 @@ int main(int argc, char** argv)
   char path[4096];
   size_t lin_len = 0, cnn_len = 0;
   snprintf(path, sizeof path, "%s/linear_6x4.tflite", argv[1]);
-  char* lin = read_file(path, &lin_len);
+  char* lin = sr_read_file(path, &lin_len);
   snprintf(path, sizeof path, "%s/mnist_cnn.tflite", argv[1]);
-  char* cnn = read_file(path, &cnn_len);
+  char* cnn = sr_read_file(path, &cnn_len);
   static float image[PIXELS], want[CLASSES];
   snprintf(path, sizeof path, "%s/mnist_cnn.expected", argv[1]);
   bool have_expected = read_expected(path, image, want);
@@ -100,7 +61,7 @@ int main(int argc, char** argv)
   size_t got_length = 0;
   CHECK_OK(get_model(c, "t_lin", 5, &got_length, &got));
   CHECK(got_length == lin_len && got != NULL && memcmp(got, lin, lin_len) == 0);
-  run_linear(c, "t_lin", "t_x", "t_y");
+  sr_run_linear(c, "t_lin", "t_x", "t_y");
 
   /* The CNN, from a file, with a tag. */
   snprintf(path, sizeof path, "%s/mnist_cnn.tflite", argv[1]);

@@ -42,3 +42,31 @@ pub fn assert_c_clients_refused() {
     );
     assert!(c.is_null());
 }
+
+/// A client of `ssdb` whose commands may take `secs` seconds (the first store of a TF or TFLITE model loads the
+/// backend library).
+pub fn patient_client(ssdb: &str, db_type: &str, secs: i64) -> Client {
+    let cfg = config(ssdb, db_type);
+    cfg.override_integer_option("SR_CMD_TIMEOUT", secs).unwrap();
+    Client::new(Some(&cfg), "test").unwrap()
+}
+
+/// Stores a float32 tensor.
+pub fn put(c: &mut Client, name: &str, dims: &[usize], data: &[f32]) {
+    c.put_tensor(
+        name,
+        &smartredis::tensor::TensorRef::from_slice(dims, data).unwrap(),
+    )
+    .unwrap();
+}
+
+/// Fetches a float32 tensor of the given dimensions.
+pub fn unpack(c: &mut Client, name: &str, dims: &[usize]) -> Vec<f32> {
+    let mut out = vec![0f32; dims.iter().product()];
+    c.unpack_tensor(
+        name,
+        smartredis::tensor::TensorMut::from_slice(dims, &mut out).unwrap(),
+    )
+    .unwrap();
+    out
+}

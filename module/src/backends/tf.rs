@@ -5,7 +5,7 @@
 //! configured with no GPU and the configured intra/inter-op thread counts; runs may be concurrent.
 
 use std::ffi::{CStr, CString};
-use std::os::raw::c_int;
+use std::os::raw::{c_int, c_void};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -345,26 +345,41 @@ impl Drop for Tensors<'_> {
     }
 }
 
+/// The deallocator of input tensors that borrow the store's bytes: they are not TensorFlow's to free.
+unsafe extern "C" fn borrowed(_data: *mut c_void, _len: usize, _arg: *mut c_void) {}
+
 impl TfModel {
-    /// Copies an input into a new TF tensor.
+    /// A TF tensor over an input's bytes. `TF_NewTensor` borrows them when they are aligned as TensorFlow needs
+    /// (no copy: the tensor is marked as not owning its memory, so TensorFlow never reuses it for an output) and
+    /// otherwise copies them itself. The caller deletes the tensor, and copies out every output, before the
+    /// borrow of `t` ends.
     fn input_tensor(&self, t: &Tensor) -> Result<*mut TF_Tensor, String> {
         let api = &self.g.tf.api;
         let ty = tf_type(t.dtype)
             .ok_or_else(|| format!("the TF backend does not support {} tensors", t.dtype.name()))?;
         let bytes = t.bytes();
-        // SAFETY: the shape has `len` dims; TF allocates `bytes.len()` bytes (checked against the shape).
+        let (shape, ndim) = (t.shape.as_ptr(), t.shape.len() as c_int);
+        // SAFETY: the shape has `ndim` dims. A non-empty buffer is lent to TensorFlow, which never writes into
+        // it and releases it through `borrowed` (a no-op); TF checks `bytes.len()` against the shape.
         let out = unsafe {
-            (api.TF_AllocateTensor)(ty, t.shape.as_ptr(), t.shape.len() as c_int, bytes.len())
+            if bytes.is_empty() {
+                (api.TF_AllocateTensor)(ty, shape, ndim, 0)
+            } else {
+                (api.TF_NewTensor)(
+                    ty,
+                    shape,
+                    ndim,
+                    bytes.as_ptr().cast_mut().cast(),
+                    bytes.len(),
+                    borrowed,
+                    std::ptr::null_mut(),
+                )
+            }
         };
         if out.is_null() {
-            return Err("cannot allocate a TF tensor".into());
-        }
-        if !bytes.is_empty() {
-            // SAFETY: a fresh tensor of exactly `bytes.len()` bytes.
-            unsafe {
-                let dst = (api.TF_TensorData)(out);
-                std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst.cast::<u8>(), bytes.len());
-            }
+            return Err(
+                "cannot make a TF tensor of the input (its size does not match its shape)".into(),
+            );
         }
         Ok(out)
     }

@@ -3,7 +3,8 @@
 //! compiled for the CPU (XNNPACK) and run with its first signature: inputs and outputs in that signature's order.
 //! As in RedisAI, inputs are resized to the shapes given on every run. A compiled model is not re-entrant, so its
 //! runs take turns; its input and output host buffers (64-byte aligned, as LiteRT requires) are kept between runs
-//! of the same shapes.
+//! of the same shapes. The store has no FLOAT16 tensors: FLOAT16 outputs are returned as FLOAT, and a model with a
+//! FLOAT16 input is refused when stored.
 
 use std::alloc::{self, Layout};
 use std::ffi::{CStr, CString};
@@ -188,19 +189,76 @@ fn from_litert_type(t: c_int) -> Option<DType> {
     DType::ALL.into_iter().find(|&d| litert_type(d) == Some(t))
 }
 
+/// `kLiteRtElementTypeFloat16`: the store has no such tensors; outputs of this type are converted to FLOAT.
+const FLOAT16: c_int = 10;
+
+/// The element type of a model output: one the store has, or FLOAT16 (returned as FLOAT).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum OutType {
+    Store(DType),
+    Float16,
+}
+
+impl OutType {
+    /// The LiteRT element type and its size in bytes.
+    fn litert(self) -> Option<(c_int, usize)> {
+        match self {
+            OutType::Store(d) => litert_type(d).map(|c| (c, d.size())),
+            OutType::Float16 => Some((FLOAT16, 2)),
+        }
+    }
+
+    /// The type of the tensor the store gets.
+    fn dtype(self) -> DType {
+        match self {
+            OutType::Store(d) => d,
+            OutType::Float16 => DType::Float,
+        }
+    }
+}
+
+/// An IEEE 754 half-precision value as `f32` (exact: every half is a float).
+fn f16_to_f32(h: u16) -> f32 {
+    let sign = u32::from(h >> 15) << 31;
+    let exp = u32::from((h >> 10) & 0x1f);
+    let man = u32::from(h & 0x3ff);
+    match (exp, man) {
+        (0, 0) => f32::from_bits(sign),
+        // Subnormal: man * 2^-24.
+        (0, _) => {
+            let v = man as f32 / 16_777_216.0;
+            if sign != 0 {
+                -v
+            } else {
+                v
+            }
+        }
+        (31, _) => f32::from_bits(sign | 0x7f80_0000 | (man << 13)),
+        _ => f32::from_bits(sign | ((exp + 112) << 23) | (man << 13)),
+    }
+}
+
+/// Little-endian halves as little-endian floats.
+fn f16_bytes_to_f32(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .chunks_exact(2)
+        .flat_map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]])).to_le_bytes())
+        .collect()
+}
+
 /// One host buffer bound to a LiteRT tensor buffer of a fixed type and shape; the LiteRT buffer is destroyed
 /// before the memory is freed.
 struct HostBuffer {
     handle: *mut LiteRtTensorBufferT,
     destroy: unsafe extern "C" fn(*mut LiteRtTensorBufferT),
     mem: Aligned,
-    dtype: DType,
+    ty: OutType,
     shape: Vec<i64>,
 }
 
 impl HostBuffer {
-    fn new(lrt: &Lrt, dtype: DType, dims: &[i32]) -> Result<HostBuffer, String> {
-        let code = litert_type(dtype).ok_or("unsupported tensor type")?;
+    fn new(lrt: &Lrt, elem: OutType, dims: &[i32]) -> Result<HostBuffer, String> {
+        let (code, size) = elem.litert().ok_or("unsupported tensor type")?;
         let mut n: usize = 1;
         for &d in dims {
             if d <= 0 {
@@ -208,7 +266,7 @@ impl HostBuffer {
             }
             n = n.checked_mul(d as usize).ok_or("tensor too large")?;
         }
-        let bytes = n.checked_mul(dtype.size()).ok_or("tensor too large")?;
+        let bytes = n.checked_mul(size).ok_or("tensor too large")?;
         let mem = Aligned::zeroed(bytes)?;
         let ty = LiteRtRankedTensorType {
             element_type: code,
@@ -230,7 +288,7 @@ impl HostBuffer {
             handle,
             destroy: lrt.api.DestroyTensorBuffer,
             mem,
-            dtype,
+            ty: elem,
             shape: dims.iter().map(|&d| i64::from(d)).collect(),
         })
     }
@@ -265,7 +323,7 @@ struct Compiled {
     /// The input shapes the compiled model was last resized to (empty: none known).
     resized: Vec<Vec<i32>>,
     /// The output element types, in signature order.
-    output_types: Vec<DType>,
+    output_types: Vec<OutType>,
 }
 
 // SAFETY: the compiled model is only used under the mutex; LiteRT objects are not tied to a thread.
@@ -350,6 +408,16 @@ impl BackendLibrary for TfliteBackend {
             )?;
         }
         let (inputs, input_types) = signature_tensors(lrt, sig, true)?;
+        let input_types = input_types
+            .into_iter()
+            .zip(&inputs)
+            .map(|(t, name)| match t {
+                OutType::Store(d) => Ok(d),
+                OutType::Float16 => Err(format!(
+                    "input {name} is FLOAT16, a type the store has no tensors of (FLOAT16 outputs are returned as FLOAT)"
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let (outputs, output_types) = signature_tensors(lrt, sig, false)?;
         c.output_types = output_types;
         let mut o = std::ptr::null_mut();
@@ -390,7 +458,7 @@ fn signature_tensors(
     lrt: &Lrt,
     sig: *mut LiteRtSignatureT,
     inputs: bool,
-) -> Result<(Vec<String>, Vec<DType>), String> {
+) -> Result<(Vec<String>, Vec<OutType>), String> {
     let a = &lrt.api;
     let (count, name, tensor) = if inputs {
         (
@@ -430,13 +498,17 @@ fn signature_tensors(
                 (a.GetRankedTensorType)(t, &mut ty),
             )?;
         }
-        let dtype = from_litert_type(ty.element_type).ok_or_else(|| {
-            format!(
-                "unsupported tensor type (TFLite type {}) for {}",
-                ty.element_type,
-                c_name(p)
-            )
-        })?;
+        let dtype = match from_litert_type(ty.element_type) {
+            Some(d) => OutType::Store(d),
+            None if ty.element_type == FLOAT16 => OutType::Float16,
+            None => {
+                return Err(format!(
+                    "unsupported tensor type (TFLite type {}) for {}",
+                    ty.element_type,
+                    c_name(p)
+                ))
+            }
+        };
         names.push(c_name(p));
         types.push(dtype);
     }
@@ -475,7 +547,7 @@ impl TfliteModel {
                 lrt.check("LiteRtCompiledModelResizeInputTensor", st)
                     .map_err(|e| format!("cannot resize input {i} to {:?}: {e}", t.shape))?;
             }
-            ins.push(HostBuffer::new(lrt, t.dtype, &dims)?);
+            ins.push(HostBuffer::new(lrt, OutType::Store(t.dtype), &dims)?);
         }
         let mut layouts = vec![LiteRtLayout::new(&[]); c.output_types.len()];
         // SAFETY: `layouts` holds one layout per output.
@@ -557,9 +629,12 @@ impl LoadedModel for TfliteModel {
         Ok(c.outs
             .iter()
             .map(|b| Tensor {
-                dtype: b.dtype,
+                dtype: b.ty.dtype(),
                 shape: b.shape.clone(),
-                data: TensorData::owned(b.mem.as_slice().to_vec()),
+                data: TensorData::owned(match b.ty {
+                    OutType::Store(_) => b.mem.as_slice().to_vec(),
+                    OutType::Float16 => f16_bytes_to_f32(b.mem.as_slice()),
+                }),
             })
             .collect())
     }
@@ -577,7 +652,30 @@ mod tests {
             }
         }
         assert_eq!(litert_type(DType::String), None);
-        assert_eq!(from_litert_type(10), None); // FLOAT16
+        assert_eq!(from_litert_type(FLOAT16), None);
+    }
+
+    #[test]
+    fn halves_become_floats() {
+        for (h, f) in [
+            (0x3c00u16, 1.0f32),
+            (0xc000, -2.0),
+            (0x3800, 0.5),
+            (0x7bff, 65504.0),
+            (0x0001, 5.960_464_5e-8),
+            (0x8400, -6.103_515_6e-5),
+            (0x0000, 0.0),
+            (0x7c00, f32::INFINITY),
+            (0xfc00, f32::NEG_INFINITY),
+        ] {
+            assert_eq!(f16_to_f32(h), f, "{h:#06x}");
+        }
+        assert!(f16_to_f32(0x7e00).is_nan());
+        assert_eq!(f16_to_f32(0x8000).to_bits(), (-0.0f32).to_bits());
+        assert_eq!(
+            f16_bytes_to_f32(&[0x00, 0x3c, 0x00, 0xc0]),
+            [1.0f32.to_le_bytes(), (-2.0f32).to_le_bytes()].concat()
+        );
     }
 
     #[test]
