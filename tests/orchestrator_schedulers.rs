@@ -413,3 +413,52 @@ fn cobalt_store_job_and_allocation_through_a_fake_scheduler() {
     assert!(!calls.contains("qsub"), "{calls}");
     assert_eq!(calls.matches("aprun -n 1 -N 1 -L").count(), 1, "{calls}");
 }
+
+#[test]
+fn a_store_job_that_ends_early_is_reported_with_its_output_and_exit() {
+    // The fake's node file lists one node; a store job on two nodes ends at once, saying so.
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let sched = tmp.path().join("sched");
+    std::fs::create_dir_all(&sched).unwrap();
+    let bin = fake_bin(tmp.path());
+    let env: Vec<(&str, String)> = vec![
+        ("FAKE_SCHED_DIR", sched.display().to_string()),
+        ("FAKE_FLAVOR", "pbs".to_string()),
+    ];
+    let dir = store.to_str().unwrap();
+    let _guard = StopOnDrop {
+        dir,
+        env: env.clone(),
+        bin: bin.clone(),
+    };
+    let port = (base_port() + 18).to_string();
+    let o = smartredis(
+        &[
+            "start",
+            "--launcher",
+            "pbs",
+            "--shards",
+            "2",
+            "--nodes",
+            "2",
+            "--port",
+            &port,
+            "--no-module",
+            "--timeout",
+            "30",
+            "--dir",
+            dir,
+        ],
+        &env,
+        Some(&bin),
+    );
+    let out = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("store job 101.fake ended"), "{out}");
+    assert!(out.contains("its script ended with exit code 1"), "{out}");
+    assert!(
+        out.contains("the job's node list names 1 node(s); the store needs 2"),
+        "{out}"
+    );
+}

@@ -3,8 +3,9 @@
 # Installed on PATH under each command's name (qsub, qstat, qdel, bsub, bjobs, bkill, mpiexec, jsrun, aprun);
 # records every call in $FAKE_SCHED_DIR/calls.log and runs jobs and launches locally:
 #   submit (qsub, bsub)   runs the job script in the background in its own session, with the scheduler's job id
-#                         and node-file variables set (the node file lists this host); prints the job id as the
-#                         real command does
+#                         and node-file variables set (the node file lists this host), its output going where the
+#                         script's `-o` directive says (else to jobs/ID.out); prints the job id as the real command
+#                         does
 #   status (qstat, bjobs) answers from whether the job's session still runs
 #   cancel (qdel, bkill)  signals the job's session
 #   launch (mpiexec, jsrun, aprun)  drops its own options and runs the command in the foreground
@@ -14,7 +15,6 @@ dir=${FAKE_SCHED_DIR:?FAKE_SCHED_DIR is not set}
 me=$(basename "$0")
 mkdir -p "$dir/jobs"
 printf '%s %s\n' "$me" "$*" >>"$dir/calls.log"
-hostname >"$dir/nodefile"
 
 new_id() {
     local n
@@ -34,7 +34,13 @@ submit() { # job id, env assignments..., script
     shift
     local script=${*: -1}
     local envs=("${@:1:$#-1}")
-    env "${envs[@]}" setsid bash "$script" >"$dir/jobs/$id.out" 2>&1 </dev/null &
+    # The node file is written once, whole (a job reading it must never see it empty).
+    if [[ ! -s $dir/nodefile ]]; then
+        hostname >"$dir/nodefile.$$" && mv -f "$dir/nodefile.$$" "$dir/nodefile"
+    fi
+    local out
+    out=$(awk '/^#(PBS|BSUB|COBALT) -o / {print $3; exit}' "$script")
+    env "${envs[@]}" setsid bash "$script" >>"${out:-$dir/jobs/$id.out}" 2>&1 </dev/null &
     echo $! >"$dir/jobs/$id.pid"
 }
 
