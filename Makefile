@@ -132,7 +132,7 @@ bench-module: build
 # The client's run_model (and put + run + get) for an ONNX MLP, an ONNX CNN and a TorchScript CNN vs the same
 # models run directly through ONNX Runtime / libtorch, latency and 8-client throughput (benches/models.rs).
 bench-models: build
-	$(CARGO) bench -p smartredis --bench models
+	$(CARGO) bench --workspace --bench models
 
 # AI.MODELEXECUTE of the TF CNN (tests/data/tf/cnn.pb) vs the same graph run directly through TensorFlow's C API
 # (module/examples/tf_bench.rs).

@@ -12,7 +12,13 @@
 //! `run_model` against 8 threads calling the direct session, same time windows, alternated. The server runs 8
 //! workers on its CPU queue (`THREADS_PER_QUEUE 8`). A second server whose workers spin up to 100 µs for the next job
 //! after a run (`SMARTREDIS_AI_SPIN_US=100`; off by default) is measured alongside, interleaved. `SR_BENCH_ITERS` sets the calls per latency figure
-//! (default 2000), `SR_BENCH_WINDOW_MS` the throughput window (default 2000).
+//! (default 2000), `SR_BENCH_WINDOW_MS` the throughput window (default 2000). `SR_BENCH_COMPARE=path` puts that build
+//! of the module on the second server instead of the spinning one (two builds compared in the same run).
+//!
+//! Two floors explain the figures: an `EXISTS` through the same client (one round trip, no model) per latency
+//! block, and the CPU time each throughput call costs — of this process (the direct threads, or the clients) and of
+//! the server — which bounds the throughput ratio when the machine's cores are all busy. The throughput of the same
+//! model stored with `BATCHSIZE 8` (RedisAI's auto-batching of concurrent runs) is measured alongside.
 
 #[path = "../module/src/backends/ort_api.rs"]
 #[allow(dead_code)]
@@ -200,6 +206,8 @@ type DirectFn<'a> = Box<dyn Fn(&[f32]) -> Vec<f32> + Sync + 'a>;
 struct Case<'a> {
     label: &'static str,
     key: &'static str,
+    /// The same model stored with `BATCHSIZE 8`.
+    batched: &'static str,
     dims: Vec<usize>,
     out: usize,
     direct: DirectFn<'a>,
@@ -209,14 +217,60 @@ struct Case<'a> {
 struct Row {
     label: &'static str,
     direct: f64,
+    exists: f64,
     run: [f64; 2],
     full: [f64; 2],
-    direct_tp: f64,
-    server_tp: [f64; 2],
+    direct_tp: Tp,
+    server_tp: [Tp; 2],
+    batched_tp: Tp,
 }
 
-/// Calls `f(i)` from `CLIENTS` threads for `window`; calls per second.
-fn throughput(window: Duration, f: &(dyn Fn(usize) + Sync)) -> f64 {
+/// A throughput figure: calls per second, and CPU µs per call of this process and of the server.
+#[derive(Clone, Copy, Default)]
+struct Tp {
+    per_s: f64,
+    cpu_here: f64,
+    cpu_server: f64,
+}
+
+impl Tp {
+    /// The mean of two figures.
+    fn mean(a: Tp, b: Tp) -> Tp {
+        Tp {
+            per_s: (a.per_s + b.per_s) / 2.0,
+            cpu_here: (a.cpu_here + b.cpu_here) / 2.0,
+            cpu_server: (a.cpu_server + b.cpu_server) / 2.0,
+        }
+    }
+}
+
+/// CPU seconds (user + system) used so far by this process.
+fn cpu_here() -> f64 {
+    // SAFETY: getrusage fills the struct.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 * 1e-6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
+/// CPU seconds (user + system) used so far by process `pid` (0 when unknown).
+fn cpu_of(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name (which ends with the last ')'): utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    (ticks(11) + ticks(12)) / hz
+}
+
+/// Calls `f(i)` from `CLIENTS` threads for `window`, with the CPU time this process and the server (`pid`, if any)
+/// spent meanwhile.
+fn throughput(window: Duration, pid: Option<u32>, f: &(dyn Fn(usize) + Sync)) -> Tp {
+    let (here0, server0) = (cpu_here(), pid.map_or(0.0, cpu_of));
     let n: u64 = std::thread::scope(|s| {
         let hs: Vec<_> = (0..CLIENTS)
             .map(|i| {
@@ -233,7 +287,13 @@ fn throughput(window: Duration, f: &(dyn Fn(usize) + Sync)) -> f64 {
             .collect();
         hs.into_iter().map(|h| h.join().unwrap()).sum()
     });
-    n as f64 / window.as_secs_f64()
+    let (here, server) = (cpu_here() - here0, pid.map_or(0.0, cpu_of) - server0);
+    let calls = n.max(1) as f64;
+    Tp {
+        per_s: n as f64 / window.as_secs_f64(),
+        cpu_here: here / calls * 1e6,
+        cpu_server: server / calls * 1e6,
+    }
 }
 
 fn assert_close(got: &[f32], want: &[f32], what: &str) {
@@ -249,7 +309,7 @@ fn assert_close(got: &[f32], want: &[f32], what: &str) {
 fn bench(
     case: &Case,
     cs: &mut [Client; 2],
-    ports: [u16; 2],
+    servers: [(u16, u32); 2],
     x: &[f32],
     iters: usize,
     window: Duration,
@@ -277,13 +337,18 @@ fn bench(
         }
     }
     // Blocks of 100 calls: direct, then per server put / run / get (each timed).
-    let mut d = Vec::new();
+    let (mut d, mut e) = (Vec::new(), Vec::new());
     let (mut r, mut f) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
     for _ in 0..iters.div_ceil(100) {
         for _ in 0..100 {
             let t = Instant::now();
             std::hint::black_box((case.direct)(x));
             d.push(t.elapsed());
+        }
+        for _ in 0..100 {
+            let t = Instant::now();
+            assert!(cs[0].key_exists(&xk).unwrap());
+            e.push(t.elapsed());
         }
         for (k, c) in cs.iter_mut().enumerate() {
             for _ in 0..100 {
@@ -313,34 +378,39 @@ fn bench(
             })
             .collect()
     };
-    let conns = [clients(ports[0]), clients(ports[1])];
-    let server = |k: usize| {
+    let conns = [clients(servers[0].0), clients(servers[1].0)];
+    let server = |k: usize, model: &'static str| {
         let conns = &conns[k];
         move |i: usize| {
             let mut g = conns[i].lock().unwrap();
             let (c, xi, yi) = &mut *g;
-            c.run_model(case.key, &[xi.as_str()], &[yi.as_str()])
-                .unwrap();
+            c.run_model(model, &[xi.as_str()], &[yi.as_str()]).unwrap();
         }
     };
     let direct = |_: usize| {
         std::hint::black_box((case.direct)(x));
     };
-    let (mut dt, mut st) = (0.0, [0.0; 2]);
+    let pid = |k: usize| Some(servers[k].1);
+    let (mut dt, mut st, mut bt) = (Vec::new(), [Vec::new(), Vec::new()], Vec::new());
     for _ in 0..2 {
-        dt += throughput(window, &direct) / 2.0;
-        st[0] += throughput(window, &server(0)) / 2.0;
-        st[1] += throughput(window, &server(1)) / 2.0;
+        dt.push(throughput(window, None, &direct));
+        st[0].push(throughput(window, pid(0), &server(0, case.key)));
+        st[1].push(throughput(window, pid(1), &server(1, case.key)));
+        bt.push(throughput(window, pid(0), &server(0, case.batched)));
     }
+    let mean = |v: Vec<Tp>| Tp::mean(v[0], v[1]);
     let [r0, r1] = r;
     let [f0, f1] = f;
+    let [s0, s1] = st;
     Row {
         label: case.label,
         direct: median_us(d),
+        exists: median_us(e),
         run: [median_us(r0), median_us(r1)],
         full: [median_us(f0), median_us(f1)],
-        direct_tp: dt,
-        server_tp: st,
+        direct_tp: mean(dt),
+        server_tp: [mean(s0), mean(s1)],
+        batched_tp: mean(bt),
     }
 }
 
@@ -417,17 +487,40 @@ fn main() {
             .start()
     };
     let server = start();
-    std::env::set_var("SMARTREDIS_AI_SPIN_US", "100");
-    let spin = start();
-    std::env::remove_var("SMARTREDIS_AI_SPIN_US");
-    let ports = [server.port, spin.port];
-    let mut cs = ports.map(client);
+    // `SR_BENCH_COMPARE=path/to/libsmartredis_ai.so`: the second server runs that build of the module instead (an
+    // A/B comparison of two builds in the same run; its tables are then labelled with the path).
+    let compare = std::env::var("SR_BENCH_COMPARE").ok();
+    let second = match &compare {
+        Some(path) => {
+            std::env::set_var("SMARTREDIS_AI_MODULE", path);
+            let s = start();
+            std::env::remove_var("SMARTREDIS_AI_MODULE");
+            s
+        }
+        None => {
+            std::env::set_var("SMARTREDIS_AI_SPIN_US", "100");
+            let s = start();
+            std::env::remove_var("SMARTREDIS_AI_SPIN_US");
+            s
+        }
+    };
+    let spin = second;
+    let servers = [(server.port, server.pid()), (spin.port, spin.pid())];
+    let mut cs = servers.map(|(port, _)| client(port));
     let none = ModelOptions::default();
+    let batch8 = ModelOptions {
+        batch_size: CLIENTS as i32,
+        ..ModelOptions::default()
+    };
     for c in cs.iter_mut() {
-        c.set_model("mlp", &mlp, "ONNX", "CPU", &none).unwrap();
-        c.set_model("cnn", &cnn, "ONNX", "CPU", &none).unwrap();
-        c.set_model("torch_cnn", &torch_cnn, "TORCH", "CPU", &none)
-            .unwrap();
+        for (opts, sfx) in [(&none, ""), (&batch8, "_b8")] {
+            c.set_model(&format!("mlp{sfx}"), &mlp, "ONNX", "CPU", opts)
+                .unwrap();
+            c.set_model(&format!("cnn{sfx}"), &cnn, "ONNX", "CPU", opts)
+                .unwrap();
+            c.set_model(&format!("torch_cnn{sfx}"), &torch_cnn, "TORCH", "CPU", opts)
+                .unwrap();
+        }
     }
 
     let cases = [
@@ -435,6 +528,7 @@ fn main() {
             Case {
                 label: "ONNX MLP 784-128-10",
                 key: "mlp",
+                batched: "mlp_b8",
                 dims: vec![1, 784],
                 out: 10,
                 direct: Box::new(|x| mlp_direct.run(x)),
@@ -445,6 +539,7 @@ fn main() {
             Case {
                 label: "ONNX CNN 28x28 (MNIST-sized)",
                 key: "cnn",
+                batched: "cnn_b8",
                 dims: vec![1, 1, 28, 28],
                 out: 10,
                 direct: Box::new(|x| cnn_direct.run(x)),
@@ -455,6 +550,7 @@ fn main() {
             Case {
                 label: "TORCH CNN 28x28 (TorchScript)",
                 key: "torch_cnn",
+                batched: "torch_cnn_b8",
                 dims: vec![1, 1, 28, 28],
                 out: 10,
                 direct: Box::new(|x| {
@@ -467,7 +563,7 @@ fn main() {
     ];
     let rows: Vec<Row> = cases
         .iter()
-        .map(|(case, x)| bench(case, &mut cs, ports, x, iters, window))
+        .map(|(case, x)| bench(case, &mut cs, servers, x, iters, window))
         .collect();
 
     println!(
@@ -476,14 +572,15 @@ fn main() {
         window.as_millis()
     );
     println!(
-        "| model | direct µs | run_model µs | ratio | target µs (1.10x+50) | met | put+run+get µs | \
-         direct {CLIENTS} thr/s | {CLIENTS} clients/s | ratio (≥0.9) |"
+        "| model | direct µs | run_model µs | ratio | target µs (1.10x+50) | met | put+run+get µs | EXISTS µs | \
+         direct {CLIENTS} thr/s | {CLIENTS} clients/s | ratio (≥0.9) | BATCHSIZE 8: clients/s | ratio |"
     );
-    println!("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         let target = 1.10 * r.direct + 50.0;
+        let (d, s, b) = (r.direct_tp, r.server_tp[0], r.batched_tp);
         println!(
-            "| {} | {:.1} | {:.1} | {:.2}x | {:.1} | {} | {:.1} | {:.0} | {:.0} | {:.2}x |",
+            "| {} | {:.1} | {:.1} | {:.2}x | {:.1} | {} | {:.1} | {:.1} | {:.0} | {:.0} | {:.2}x | {:.0} | {:.2}x |",
             r.label,
             r.direct,
             r.run[0],
@@ -491,12 +588,42 @@ fn main() {
             target,
             if r.run[0] <= target { "yes" } else { "no" },
             r.full[0],
-            r.direct_tp,
-            r.server_tp[0],
-            r.server_tp[0] / r.direct_tp
+            r.exists,
+            d.per_s,
+            s.per_s,
+            s.per_s / d.per_s,
+            b.per_s,
+            b.per_s / d.per_s
         );
     }
-    println!("\nSame run, a server whose workers spin up to 100 µs for the next job (SMARTREDIS_AI_SPIN_US=100):\n");
+    println!(
+        "\nCPU µs per throughput call (this process: the direct threads or the clients; the server), which bounds the \
+         client/direct ratio at about direct ÷ (clients + server) when every core is busy:\n"
+    );
+    println!(
+        "| model | direct | clients | server | bound | BATCHSIZE 8: clients | server | bound |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        let (d, s, b) = (r.direct_tp, r.server_tp[0], r.batched_tp);
+        println!(
+            "| {} | {:.1} | {:.1} | {:.1} | {:.2}x | {:.1} | {:.1} | {:.2}x |",
+            r.label,
+            d.cpu_here,
+            s.cpu_here,
+            s.cpu_server,
+            d.cpu_here / (s.cpu_here + s.cpu_server),
+            b.cpu_here,
+            b.cpu_server,
+            d.cpu_here / (b.cpu_here + b.cpu_server)
+        );
+    }
+    match &compare {
+        Some(path) => println!("\nSame run, a server with the module {path}:\n"),
+        None => println!(
+            "\nSame run, a server whose workers spin up to 100 µs for the next job (SMARTREDIS_AI_SPIN_US=100):\n"
+        ),
+    }
     println!("| model | run_model µs | ratio | put+run+get µs | {CLIENTS} clients/s | ratio |");
     println!("|---|---:|---:|---:|---:|---:|");
     for r in &rows {
@@ -506,8 +633,8 @@ fn main() {
             r.run[1],
             r.run[1] / r.direct,
             r.full[1],
-            r.server_tp[1],
-            r.server_tp[1] / r.direct_tp
+            r.server_tp[1].per_s,
+            r.server_tp[1].per_s / r.direct_tp.per_s
         );
     }
 }

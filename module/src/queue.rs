@@ -93,13 +93,19 @@ pub struct Job {
     _in_flight: InFlight,
 }
 
-/// Where a finished job is handed back to the main thread.
+/// Where a finished job is handed back.
 enum Done {
     /// Unblock this client (its reply callback replies).
     Client(*mut raw::RedisModuleBlockedClient),
     /// The command is still waiting on the main thread (see [`submit`]).
     Waiter(Arc<Handoff>),
+    /// Called with the finished job on the worker that ran it: a DAG's model op (see [`submit_then`]). `None` once
+    /// called.
+    Then(Option<Continuation>),
 }
+
+/// What a DAG does with its model op's finished job (on a worker thread).
+pub type Continuation = Box<dyn FnOnce(Box<Job>) + Send>;
 
 /// A job handed from the main thread, which waits for it briefly inside the command, to a worker.
 struct Handoff {
@@ -599,8 +605,14 @@ pub fn run_model(
 
 /// Hands a finished job back: to the main thread if it is still waiting in the command, else by unblocking its
 /// client (Redis then hands the job to the reply and free callbacks on the main thread).
-fn unblock(job: Box<Job>) {
-    let bc = match &job.done {
+fn unblock(mut job: Box<Job>) {
+    let bc = match &mut job.done {
+        Done::Then(k) => {
+            if let Some(k) = k.take() {
+                k(job);
+            }
+            return;
+        }
         Done::Client(bc) => *bc,
         Done::Waiter(h) => {
             let h = h.clone();
@@ -796,6 +808,31 @@ pub fn submit(
             Err(e)
         }
     }
+}
+
+/// Queues a run of `model` from a worker (a DAG's model op), so that it is batched with other runs of the same
+/// model as [`submit`]'s are (`BATCHSIZE`, `MINBATCHSIZE`, `MINBATCHTIMEOUT`). `then` gets the finished job back on
+/// the worker that ran it, with its inputs (which it must keep off worker threads' drops: they may be held keyspace
+/// strings) and its outcome.
+pub fn submit_then(
+    queue: &Queue,
+    model: Arc<ModelEntry>,
+    inputs: Vec<Tensor>,
+    noutputs: usize,
+    timeout: Option<Duration>,
+    then: Continuation,
+) {
+    queue.push(Box::new(Job {
+        op: Op::Model(model),
+        inputs,
+        // The DAG names its outputs itself: only their number counts here.
+        output_keys: vec![Vec::new(); noutputs],
+        enqueued: Instant::now(),
+        timeout,
+        outcome: Outcome::Pending,
+        done: Done::Then(Some(then)),
+        _in_flight: in_flight(),
+    }));
 }
 
 /// Blocks the calling client and queues `op` (a script call) on its device's queue; the reply callback writes the

@@ -928,3 +928,103 @@ fn model_scan_lists_stored_models_and_persisted_outputs_reload() {
         "*1\r\n*2\r\n$2\r\nm1\r\n$2\r\nv1\r\n"
     );
 }
+
+fn blocked_clients(c: &mut Raw) -> usize {
+    common::info_field(c, "clients", "blocked_clients")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_dag_model_op_is_batched_with_other_runs_of_its_model() {
+    let s = server_with(&["THREADS_PER_QUEUE", "1"]);
+    let mut c = Raw::new(&s);
+    let lin = Linear::new(21, K, M);
+    // MINBATCHSIZE 3: a DAG's run of 1 row and a MODELEXECUTE of 1 row wait together until a second DAG brings the
+    // total to 3; one model run then serves all three, each getting its own rows back. (MINBATCHTIMEOUT only bounds
+    // the test should the batch never form.)
+    let mut args: Vec<&[u8]> = vec![b"AI.MODELSTORE", b"m", b"ONNX", b"CPU"];
+    args.extend([b"BATCHSIZE".as_slice(), b"4", b"MINBATCHSIZE", b"3"]);
+    args.extend([b"MINBATCHTIMEOUT".as_slice(), b"30000", b"BLOB"]);
+    args.push(&lin.model);
+    assert_eq!(cmd(&mut c, &args), "+OK\r\n");
+    let mut rng = Rng(22);
+    let xs: Vec<Vec<f32>> = (0..3).map(|_| randf(&mut rng, K)).collect();
+    let port = s.port;
+    let dag = |x: Vec<f32>| {
+        std::thread::spawn(move || {
+            let mut c = Raw::connect(port);
+            let v = values(&x);
+            let mut a = vec![
+                "AI.DAGEXECUTE",
+                "ROUTING",
+                "m",
+                "|>",
+                "AI.TENSORSET",
+                "x",
+                "FLOAT",
+                "1",
+                "3",
+                "VALUES",
+            ];
+            a.extend(v.iter().map(String::as_str));
+            a.extend([
+                "|>",
+                "AI.MODELEXECUTE",
+                "m",
+                "INPUTS",
+                "1",
+                "x",
+                "OUTPUTS",
+                "1",
+                "y",
+                "|>",
+                "AI.TENSORGET",
+                "y",
+                "BLOB",
+            ]);
+            bcmd(&mut c, &a)
+        })
+    };
+    let d1 = dag(xs[0].clone());
+    assert!(wait_for(BOUND, || blocked_clients(&mut c) == 1));
+    let x1 = xs[1].clone();
+    let run = std::thread::spawn(move || {
+        let mut c = Raw::connect(port);
+        set_f32(&mut c, "x1", &[1, K], &x1);
+        let r = c.cmd(&[
+            "AI.MODELEXECUTE",
+            "m",
+            "INPUTS",
+            "1",
+            "x1",
+            "OUTPUTS",
+            "1",
+            "y1",
+        ]);
+        (r, get_f32(&mut c, "y1"))
+    });
+    assert!(
+        wait_for(BOUND, || blocked_clients(&mut c) == 2),
+        "the DAG's run did not wait for the batch"
+    );
+    // Both wait in the batch: the model has not run yet.
+    assert!(c.cmd(&["AI.INFO", "m"]).contains("$5\r\ncalls\r\n:0\r\n"));
+    let d2 = dag(xs[2].clone());
+    for (h, x) in [d1, d2].into_iter().zip([&xs[0], &xs[2]]) {
+        let e = elements(&h.join().unwrap());
+        assert_eq!(e.len(), 3);
+        assert_eq!(e[1].text(), "+OK\r\n");
+        assert_close(&blob_f32(&e[2]), &lin.apply(x));
+    }
+    let (r, y1) = run.join().unwrap();
+    assert_eq!(r, "+OK\r\n");
+    assert_close(&y1, &lin.apply(&xs[1]));
+    // Three runs of one row each, served together.
+    let info = c.cmd(&["AI.INFO", "m"]);
+    assert!(
+        info.ends_with("$7\r\nsamples\r\n:3\r\n$5\r\ncalls\r\n:3\r\n$6\r\nerrors\r\n:0\r\n"),
+        "{info}"
+    );
+    assert_eq!(blocked_clients(&mut c), 0);
+}

@@ -111,12 +111,7 @@ pub fn modelget(ctx: &Context, args: &[RedisString]) -> RedisResult {
         return Err(RedisError::WrongArity);
     }
     let m = lookup_model(ctx, &args[1])?;
-    let has = |kw: &[u8]| {
-        args[2..]
-            .iter()
-            .any(|a| a.as_slice().eq_ignore_ascii_case(kw))
-    };
-    let (meta, blob) = (has(META.as_bytes()), has(BLOB.as_bytes()));
+    let (meta, blob) = (has_token(args, META), has_token(args, BLOB));
     if blob && !meta {
         reply_blob(ctx, &m.blob);
         return REPLIED;
@@ -217,23 +212,46 @@ fn execute(
     m: Arc<models::ModelEntry>,
     run: RunArgs,
 ) -> RedisResult {
-    let mut inputs = Vec::with_capacity(run.inputs.len());
-    for &i in &run.inputs {
-        let k = ctx.open_key(&args[i]);
-        let t = k
-            .get_value::<Tensor>(&TENSOR_TYPE)
-            .map_err(|_| RedisError::WrongType)?
-            .ok_or(RedisError::Str(EMPTY_KEY))?;
-        inputs.push(t.share());
-    }
-    let outputs = run
-        .outputs
-        .iter()
-        .map(|&i| args[i].as_slice().to_vec())
-        .collect();
-    let timeout = run.timeout_ms.map(|t| Duration::from_millis(t as u64));
-    queue::submit(ctx, m, inputs, outputs, timeout)?;
+    let inputs = shared_inputs(ctx, args, &run.inputs)?;
+    let outputs = arg_bytes(args, &run.outputs);
+    queue::submit(ctx, m, inputs, outputs, timeout(run.timeout_ms))?;
     REPLIED
+}
+
+/// The tensors under the keys at positions `idx` of `args`, shared (their bytes not copied) for a run: `ERR tensor
+/// key is empty` / WRONGTYPE. Shared by model and script runs.
+pub(crate) fn shared_inputs(
+    ctx: &Context,
+    args: &[RedisString],
+    idx: &[usize],
+) -> Result<Vec<Tensor>, RedisError> {
+    idx.iter()
+        .map(|&i| {
+            let k = ctx.open_key(&args[i]);
+            let t = k
+                .get_value::<Tensor>(&TENSOR_TYPE)
+                .map_err(|_| RedisError::WrongType)?
+                .ok_or(RedisError::Str(EMPTY_KEY))?;
+            Ok(t.share())
+        })
+        .collect()
+}
+
+/// Copies of the arguments at positions `idx`.
+pub(crate) fn arg_bytes(args: &[RedisString], idx: &[usize]) -> Vec<Vec<u8>> {
+    idx.iter().map(|&i| args[i].as_slice().to_vec()).collect()
+}
+
+/// A run's `TIMEOUT` in milliseconds as a duration.
+pub(crate) fn timeout(ms: Option<i64>) -> Option<Duration> {
+    ms.map(|t| Duration::from_millis(t.max(0) as u64))
+}
+
+/// Whether a token after the key of a `*GET` command is `kw` (any case).
+pub(crate) fn has_token(args: &[RedisString], kw: &str) -> bool {
+    args[2..]
+        .iter()
+        .any(|a| a.as_slice().eq_ignore_ascii_case(kw.as_bytes()))
 }
 
 /// `AI.INFO key [RESETSTAT]` — the run statistics of a model.

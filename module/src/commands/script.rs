@@ -2,23 +2,21 @@
 //! `AI.SCRIPTRUN` (reference §3.7–3.10, §3.12).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use redis_module::{Context, RedisError, RedisResult, RedisString, RedisValue};
 use smartredis_protocol::commands::keyword::META;
 use smartredis_protocol::commands::script::{GET_LABELS, SOURCE};
 
-use super::model::{blocking_allowed, parse_error, report_keys};
+use super::model::{
+    arg_bytes, blocking_allowed, has_token, parse_error, report_keys, shared_inputs, timeout,
+};
 use crate::guard::REPLIED;
 use crate::model::stats;
 use crate::queue::{self, Op, ScriptOp};
 use crate::script::parse::{self, RunArgs, StoreArgs};
 use crate::script::rdb::SCRIPT_TYPE;
 use crate::script::{self as scripts, Script, ScriptEntry};
-use crate::tensor::parse::msg::EMPTY_KEY;
-use crate::tensor::rdb::TENSOR_TYPE;
 use crate::tensor::reply;
-use crate::tensor::tensor::Tensor;
 
 /// `ERR script key is empty`.
 pub const SCRIPT_EMPTY: &str = "ERR script key is empty";
@@ -72,12 +70,7 @@ pub fn scriptget(ctx: &Context, args: &[RedisString]) -> RedisResult {
         return Err(RedisError::WrongArity);
     }
     let s = lookup(ctx, &args[1])?;
-    let has = |kw: &str| {
-        args[2..]
-            .iter()
-            .any(|a| a.as_slice().eq_ignore_ascii_case(kw.as_bytes()))
-    };
-    let (meta, source) = (has(META), has(SOURCE));
+    let (meta, source) = (has_token(args, META), has_token(args, SOURCE));
     if source && !meta {
         reply::bulk(ctx, s.source.as_bytes());
         return REPLIED;
@@ -147,25 +140,14 @@ fn execute(
     script: Arc<ScriptEntry>,
     run: RunArgs,
 ) -> RedisResult {
-    let mut inputs: Vec<Tensor> = Vec::with_capacity(run.inputs.len());
-    for &i in &run.inputs {
-        let k = ctx.open_key(&args[i]);
-        let t = k
-            .get_value::<Tensor>(&TENSOR_TYPE)
-            .map_err(|_| RedisError::WrongType)?
-            .ok_or(RedisError::Str(EMPTY_KEY))?;
-        inputs.push(t.share());
-    }
-    let bytes = |idx: &[usize]| -> Vec<Vec<u8>> {
-        idx.iter().map(|&i| args[i].as_slice().to_vec()).collect()
-    };
+    let inputs = shared_inputs(ctx, args, &run.inputs)?;
     let op = Op::Script(ScriptOp {
         script,
         function: String::from_utf8_lossy(args[2].as_slice()).into_owned(),
-        keys: bytes(&run.keys),
-        args: bytes(&run.args),
+        keys: arg_bytes(args, &run.keys),
+        args: arg_bytes(args, &run.args),
     });
-    let timeout = run.timeout_ms.map(|t| Duration::from_millis(t as u64));
-    queue::submit_op(ctx, op, inputs, bytes(&run.outputs), timeout)?;
+    let outputs = arg_bytes(args, &run.outputs);
+    queue::submit_op(ctx, op, inputs, outputs, timeout(run.timeout_ms))?;
     REPLIED
 }

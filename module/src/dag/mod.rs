@@ -8,7 +8,9 @@
 //! has run (or one failed, or the DAG's `TIMEOUT` passed before an op was taken) the client is unblocked, and the
 //! reply callback writes one reply element per op and then the `PERSIST` keys. (RedisAI additionally runs the ops
 //! of different devices in parallel when they do not depend on each other; here they run in op order, which gives
-//! the same results.) A DAG without model or script ops is answered at once, without blocking.
+//! the same results.) A model op of a model stored with `BATCHSIZE` is queued as a run of that model, so it is
+//! batched with concurrent runs (`AI.MODELEXECUTE`s and other DAGs) as RedisAI does. A DAG without model or script
+//! ops is answered at once, without blocking.
 
 pub mod parse;
 
@@ -36,6 +38,11 @@ pub trait Runner: Send + Sync {
     fn queue(&self) -> String;
     /// Runs on the calling worker thread, recording its statistics; the error is the reply element's text.
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, String>;
+    /// The model and its number of outputs, when this op's runs are batched with other runs of that model (a
+    /// model stored with `BATCHSIZE`): the op then goes through the model's queue as a run of its own.
+    fn batched(&self) -> Option<(&Arc<ModelEntry>, usize)> {
+        None
+    }
 }
 
 /// A model op's runner.
@@ -53,6 +60,10 @@ impl Runner for ModelRunner {
 
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, String> {
         queue::run_model(&self.model, inputs, self.noutputs)
+    }
+
+    fn batched(&self) -> Option<(&Arc<ModelEntry>, usize)> {
+        (self.model.meta.batch_size > 0).then_some((&self.model, self.noutputs))
     }
 }
 
@@ -150,15 +161,16 @@ pub fn submit(ctx: &Context, mut dag: Dag) -> RedisResult {
 }
 
 /// Worker: runs the DAG's ops in order while they belong to this queue, then moves it to the next op's queue or,
-/// when done, unblocks the client.
+/// when done, unblocks the client. A model op of a model stored with `BATCHSIZE` is queued as a run of its own, so
+/// that it is batched with other runs of that model (RedisAI does the same); the DAG goes on when it has run.
 fn step(mut job: Box<DagJob>, q: &Arc<Queue>) {
     while let Some(i) = job.dag.next_run(job.next) {
         let dag = &mut job.dag;
         let Op::Run {
             runner,
             inputs,
-            outputs,
             state,
+            ..
         } = &mut dag.ops[i]
         else {
             break;
@@ -176,40 +188,124 @@ fn step(mut job: Box<DagJob>, q: &Arc<Queue>) {
                 }
             }
         }
-        if dag.timeout.is_some_and(|t| job.enqueued.elapsed() > t) {
+        let waited = job.enqueued.elapsed();
+        if dag.timeout.is_some_and(|t| waited > t) {
             job.timed_out = true;
             break;
+        }
+        let found = inputs
+            .iter()
+            .all(|&s| dag.tensors.get(s).is_some_and(Option::is_some));
+        if !found {
+            *state = OpState::Failed("ERR INPUT key cannot be found in DAG".to_string());
+            break;
+        }
+        if let Some((model, noutputs)) = runner.batched() {
+            if distinct(inputs) {
+                let model = model.clone();
+                // The inputs move into the run and come back with it (held keyspace strings are only ever
+                // retained and released on the main thread, so they are not shared here).
+                let taken: Vec<Tensor> = inputs
+                    .iter()
+                    .filter_map(|&s| dag.tensors.get_mut(s).and_then(Option::take))
+                    .collect();
+                let timeout = dag.timeout.map(|t| t.saturating_sub(waited));
+                let q2 = q.clone();
+                queue::submit_then(
+                    q,
+                    model,
+                    taken,
+                    noutputs,
+                    timeout,
+                    Box::new(move |run| op_done(job, i, run, &q2)),
+                );
+                return;
+            }
         }
         let refs: Vec<&Tensor> = inputs
             .iter()
             .filter_map(|&s| dag.tensors.get(s).and_then(Option::as_ref))
             .collect();
-        let result = if refs.len() == inputs.len() {
-            runner.run(&refs)
-        } else {
-            Err("ERR INPUT key cannot be found in DAG".to_string())
-        };
+        let result = runner.run(&refs);
         drop(refs);
         job.next = i + 1;
-        match result {
-            Ok(outs) => {
-                for (&slot, t) in outputs.iter().zip(outs) {
-                    if let Some(s) = dag.tensors.get_mut(slot) {
-                        *s = Some(t);
-                    }
+        if !record(dag, i, result) {
+            break;
+        }
+    }
+    finish(job);
+}
+
+/// Whether no slot appears twice.
+fn distinct(slots: &[usize]) -> bool {
+    slots
+        .iter()
+        .enumerate()
+        .all(|(k, s)| !slots[..k].contains(s))
+}
+
+/// Stores op `i`'s outputs in their slots and marks it done, or marks it failed; whether the DAG goes on.
+fn record(dag: &mut Dag, i: usize, result: Result<Vec<Tensor>, String>) -> bool {
+    let Some(Op::Run { outputs, state, .. }) = dag.ops.get_mut(i) else {
+        return false;
+    };
+    match result {
+        Ok(outs) => {
+            for (&slot, t) in outputs.iter().zip(outs) {
+                if let Some(s) = dag.tensors.get_mut(slot) {
+                    *s = Some(t);
                 }
-                *state = OpState::Done;
             }
-            Err(e) => {
-                // The first error ends the DAG: later ops reply `+NA` and nothing is persisted.
-                *state = OpState::Failed(e);
-                break;
+            *state = OpState::Done;
+            true
+        }
+        Err(e) => {
+            // The first error ends the DAG: later ops reply `+NA` and nothing is persisted.
+            *state = OpState::Failed(e);
+            false
+        }
+    }
+}
+
+/// Worker: a batched model op (op `i`) has run; its inputs go back to their slots and the DAG goes on, as a task
+/// of the queue.
+fn op_done(mut job: Box<DagJob>, i: usize, mut run: Box<queue::Job>, q: &Arc<Queue>) {
+    let taken = std::mem::take(&mut run.inputs);
+    let outcome = std::mem::replace(&mut run.outcome, queue::Outcome::Pending);
+    drop(run);
+    if let Some(Op::Run { inputs, .. }) = job.dag.ops.get(i) {
+        for (&slot, t) in inputs.iter().zip(taken) {
+            if let Some(s) = job.dag.tensors.get_mut(slot) {
+                *s = Some(t);
             }
         }
     }
+    job.next = i + 1;
+    let go_on = match outcome {
+        queue::Outcome::Done(outs) => record(&mut job.dag, i, Ok(outs)),
+        queue::Outcome::Failed(e) => record(&mut job.dag, i, Err(e)),
+        queue::Outcome::Pending => record(
+            &mut job.dag,
+            i,
+            Err("ERR internal error: job not run".to_string()),
+        ),
+        queue::Outcome::TimedOut => {
+            job.timed_out = true;
+            false
+        }
+    };
+    if go_on && job.dag.next_run(job.next).is_some() {
+        q.spawn(Box::new(move |q| step(job, q)));
+    } else {
+        finish(job);
+    }
+}
+
+/// Unblocks the DAG's client: its reply callback replies on the main thread.
+fn finish(job: Box<DagJob>) {
     let bc = job.bc;
     // SAFETY: `bc` came from `queue::block` in `submit` with this module's callbacks, which take a Box<DagJob>;
-    // every path above either re-queues the job or reaches here once.
+    // every path either re-queues the job or reaches here once.
     unsafe { queue::unblock_with(bc, job) };
 }
 

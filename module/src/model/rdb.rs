@@ -71,12 +71,20 @@ fn chunk_size() -> usize {
 }
 
 unsafe extern "C" fn rdb_load(io: *mut raw::RedisModuleIO, encver: c_int) -> *mut c_void {
-    let loaded = catch_unwind(AssertUnwindSafe(|| load_model(io, encver)))
-        .unwrap_or_else(|_| Err("panic".into()));
-    match loaded {
-        Ok(m) => Box::into_raw(Box::new(m)).cast(),
+    boxed_or_logged(io, "model", || load_model(io, encver))
+}
+
+/// The value `load` reads, boxed for Redis; or, when it fails (or panics), NULL after logging why as an RDB load
+/// error of a `what` (RedisAI's wording). Shared by the model and script types.
+pub(crate) fn boxed_or_logged<T>(
+    io: *mut raw::RedisModuleIO,
+    what: &str,
+    load: impl FnOnce() -> Result<T, String>,
+) -> *mut c_void {
+    match catch_unwind(AssertUnwindSafe(load)).unwrap_or_else(|_| Err("panic".into())) {
+        Ok(v) => Box::into_raw(Box::new(v)).cast(),
         Err(why) => {
-            let msg = std::ffi::CString::new(format!("Could not load a model from RDB: {why}"))
+            let msg = std::ffi::CString::new(format!("Could not load a {what} from RDB: {why}"))
                 .unwrap_or_default();
             // SAFETY: "%s" with one C string.
             unsafe {
@@ -151,13 +159,15 @@ pub fn decode_model<R: RdbInput>(r: &mut R, encver: c_int) -> Result<(ModelMeta,
     Ok((meta, blob))
 }
 
-fn key_name(io: *mut raw::RedisModuleIO) -> Vec<u8> {
+/// The name of the key being loaded.
+pub(crate) fn key_name(io: *mut raw::RedisModuleIO) -> Vec<u8> {
     // SAFETY: GetKeyNameFromIO returns the key being loaded (or NULL); the string is owned by Redis.
     let k = unsafe { raw::RedisModule_GetKeyNameFromIO.map(|f| f(io)) }.unwrap_or(std::ptr::null());
     string_bytes(k as *mut raw::RedisModuleString)
 }
 
-fn string_bytes(s: *mut raw::RedisModuleString) -> Vec<u8> {
+/// A copy of a Redis string's bytes (empty for NULL).
+pub(crate) fn string_bytes(s: *mut raw::RedisModuleString) -> Vec<u8> {
     if s.is_null() {
         return Vec::new();
     }
@@ -170,7 +180,8 @@ fn string_bytes(s: *mut raw::RedisModuleString) -> Vec<u8> {
     unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) }.to_vec()
 }
 
-fn with_nul(s: &str) -> Vec<u8> {
+/// `s` and a trailing NUL, as RedisAI saves strings.
+pub(crate) fn with_nul(s: &str) -> Vec<u8> {
     let mut v = s.as_bytes().to_vec();
     v.push(0);
     v
@@ -237,14 +248,25 @@ unsafe extern "C" fn aof_rewrite(
 ) {
     // SAFETY: as in rdb_save.
     let m = unsafe { &*value.cast::<Model>() }.0.clone();
+    emit_aof(io, c"AI.MODELSTORE", key, &store_args(&m));
+}
+
+/// Emits `cmd key args...` into the AOF being rewritten. Shared by the model and script types.
+pub(crate) fn emit_aof(
+    io: *mut raw::RedisModuleIO,
+    cmd: &std::ffi::CStr,
+    key: *mut raw::RedisModuleString,
+    args: &[Vec<u8>],
+) {
     let mut args: Vec<*mut raw::RedisModuleString> =
-        store_args(&m).iter().map(|a| create_string(a)).collect();
-    // SAFETY: "sv" = RedisModuleString*, (RedisModuleString**, size_t).
+        args.iter().map(|a| create_string(a)).collect();
+    // SAFETY: "sv" = RedisModuleString*, (RedisModuleString**, size_t); the strings, created above, are freed
+    // once, after Redis has copied them into the AOF.
     unsafe {
         if let Some(emit) = raw::RedisModule_EmitAOF {
             emit(
                 io,
-                c"AI.MODELSTORE".as_ptr(),
+                cmd.as_ptr(),
                 c"sv".as_ptr(),
                 key,
                 args.as_mut_ptr(),

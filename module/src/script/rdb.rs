@@ -5,7 +5,6 @@
 //! Loading a script loads the TORCH backend and compiles it again, as RedisAI does.
 
 use std::os::raw::{c_int, c_void};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use redis_module::native_types::RedisType;
@@ -13,10 +12,10 @@ use redis_module::raw;
 use smartredis_protocol::commands::{model as mkw, script as kw, SCRIPTSET, SCRIPTSTORE};
 
 use super::{build, Script, ScriptEntry};
+use crate::model::rdb::{boxed_or_logged, emit_aof, key_name, string_bytes, with_nul};
 use crate::model::stats::{self, Stats};
 use crate::rdb_input::{ModuleIo, RdbInput};
 use crate::tensor::rdb::ENCVER;
-use crate::tensor::tensor::create_string;
 
 /// The registered type, named exactly as RedisAI's.
 pub static SCRIPT_TYPE: RedisType = RedisType::new(
@@ -46,22 +45,7 @@ pub static SCRIPT_TYPE: RedisType = RedisType::new(
 );
 
 unsafe extern "C" fn rdb_load(io: *mut raw::RedisModuleIO, encver: c_int) -> *mut c_void {
-    let loaded = catch_unwind(AssertUnwindSafe(|| load_script(io, encver)))
-        .unwrap_or_else(|_| Err("panic".into()));
-    match loaded {
-        Ok(s) => Box::into_raw(Box::new(s)).cast(),
-        Err(why) => {
-            let msg = std::ffi::CString::new(format!("Could not load a script from RDB: {why}"))
-                .unwrap_or_default();
-            // SAFETY: "%s" with one C string.
-            unsafe {
-                if let Some(log) = raw::RedisModule_LogIOError {
-                    log(io, c"warning".as_ptr(), c"%s".as_ptr(), msg.as_ptr());
-                }
-            }
-            std::ptr::null_mut()
-        }
-    }
+    boxed_or_logged(io, "script", || load_script(io, encver))
 }
 
 fn load_script(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Script, String> {
@@ -89,31 +73,6 @@ pub fn decode_script<R: RdbInput>(r: &mut R, encver: c_int) -> Result<ScriptPart
     }
     let entry_points = (0..n).map(|_| r.cstr()).collect::<Result<Vec<_>, _>>()?;
     Ok((device, tag, source, entry_points))
-}
-
-fn key_name(io: *mut raw::RedisModuleIO) -> Vec<u8> {
-    // SAFETY: GetKeyNameFromIO returns the key being loaded (or NULL); the string is owned by Redis.
-    let k = unsafe { raw::RedisModule_GetKeyNameFromIO.map(|f| f(io)) }.unwrap_or(std::ptr::null());
-    string_bytes(k as *mut raw::RedisModuleString)
-}
-
-fn string_bytes(s: *mut raw::RedisModuleString) -> Vec<u8> {
-    if s.is_null() {
-        return Vec::new();
-    }
-    let mut len = 0usize;
-    let p = raw::string_ptr_len(s, &mut len);
-    if p.is_null() {
-        return Vec::new();
-    }
-    // SAFETY: Redis guarantees `len` bytes at `p`.
-    unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) }.to_vec()
-}
-
-fn with_nul(s: &str) -> Vec<u8> {
-    let mut v = s.as_bytes().to_vec();
-    v.push(0);
-    v
 }
 
 unsafe extern "C" fn rdb_save(io: *mut raw::RedisModuleIO, value: *mut c_void) {
@@ -159,26 +118,7 @@ unsafe extern "C" fn aof_rewrite(
     let s = unsafe { &*value.cast::<Script>() }.0.clone();
     let (cmd, args) = store_command(&s);
     let cmd = std::ffi::CString::new(cmd).unwrap_or_default();
-    let mut args: Vec<*mut raw::RedisModuleString> =
-        args.iter().map(|a| create_string(a)).collect();
-    // SAFETY: "sv" = RedisModuleString*, (RedisModuleString**, size_t).
-    unsafe {
-        if let Some(emit) = raw::RedisModule_EmitAOF {
-            emit(
-                io,
-                cmd.as_ptr(),
-                c"sv".as_ptr(),
-                key,
-                args.as_mut_ptr(),
-                args.len(),
-            );
-        }
-        if let Some(free) = raw::RedisModule_FreeString {
-            for a in args {
-                free(std::ptr::null_mut(), a);
-            }
-        }
-    }
+    emit_aof(io, &cmd, key, &args);
 }
 
 unsafe extern "C" fn mem_usage(value: *const c_void) -> usize {
