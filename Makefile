@@ -71,25 +71,16 @@ check-memory: build
 	cmake --build build/valgrind -j2
 	ctest --test-dir build/valgrind --output-on-failure -E 'generated_up_to_date|consumer'
 
-# Fuzzing, not part of `make test`: each cargo-fuzz target of fuzz/ (RESP replies, module command parsers, RDB
-# decoding, SSDB/option parsing, dataset metadata) runs FUZZ_SECONDS from its committed seeds (fuzz/seeds/<target>,
-# written by fuzz/make-seeds.py), growing a corpus in build/fuzz/corpus/<target>. A crash stops the run with the
-# input saved in fuzz/artifacts/<target>/. Needs the nightly toolchain (installed with rustup if missing) and
-# cargo-fuzz (installed into build/tools on first use).
+# Fuzzing, not part of `make test` (scripts/fuzz.sh): each cargo-fuzz target of fuzz/ (RESP replies, module
+# command parsers, RDB decoding, SSDB/option parsing, dataset metadata) runs FUZZ_SECONDS from its committed seeds
+# (fuzz/seeds/<target>, written by fuzz/make-seeds.py), growing a corpus in build/fuzz/corpus/<target>; a table of
+# executions, coverage and findings ends the run (build/fuzz/summary.txt). A crash, timeout or OOM input is saved in
+# fuzz/artifacts/<target>/ and fails the target. Needs rustup: the nightly toolchain is installed if missing, and
+# cargo-fuzz into build/tools. FUZZ_TARGETS picks targets.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= resp_reply module_commands rdb_decode options dataset_meta
-CARGO_FUZZ   := build/tools/bin/cargo-fuzz
-$(CARGO_FUZZ):
-	$(CARGO) install cargo-fuzz --locked --root build/tools
-fuzz: $(CARGO_FUZZ)
-	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
-	@# LIBTORCH: the module's build script skips the TORCH shim, which the parsers do not need.
-	set -e; for t in $(FUZZ_TARGETS); do \
-	  mkdir -p build/fuzz/corpus/$$t; \
-	  echo "== fuzz $$t: $(FUZZ_SECONDS) s"; \
-	  LIBTORCH=/nonexistent PATH="$(CURDIR)/build/tools/bin:$$PATH" $(CARGO) +nightly fuzz run $$t \
-	    build/fuzz/corpus/$$t fuzz/seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10; \
-	done
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 # Installs bin/smartredis, lib/libsmartredis_ai.so (the module), lib/libsmartredis{,-fortran}.{so,a}, include/
 # (headers, enum_fortran.inc, .mod files), share/cmake/smartredis{,-fortran}/ and lib/pkgconfig/ under $(PREFIX).

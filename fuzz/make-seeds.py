@@ -68,7 +68,8 @@ def selector(kind, encver):
 for name, data in {
     # FLOAT (dlpack code 2, 32 bits), shape 2x2.
     "tensor_v4": selector(0, 4) + u(2) + u(32) + s(2) + s(2) + s(2) + buf(struct.pack("<4f", 1, 2, 3, 4)),
-    "tensor_v4_string": selector(0, 4) + u(0) + u(0) + s(1) + s(2) + buf(b"a\0bc\0"),
+    # STRING (DLPack code 7, 8 bits: one NUL), 2 elements, then each element's byte offset in the data.
+    "tensor_v4_string": selector(0, 4) + u(7) + u(8) + s(1) + s(2) + buf(b"a\0bc\0") + u(0) + u(2),
     # v0: device type 1 (CPU), device id, bits, code, lanes, ndim, dims, strides, byte offset.
     "tensor_v0": selector(0, 0) + u(1) + u(0) + u(64) + u(0) + u(1) + u(1) + u(3) + u(1) + u(0)
     + buf(struct.pack("<3q", 1, 2, 3)),

@@ -1,7 +1,11 @@
 //! The reads an RDB payload decoder makes, behind one small interface: Redis's `RedisModuleIO` in the server,
 //! a byte slice in the fuzz targets (`fuzz/`), so that the decoding of tensors, models and scripts is pure code.
 
+use std::ptr::NonNull;
+
 use redis_module::raw;
+
+use crate::tensor::tensor::{HeldString, TensorData};
 
 /// A source of RDB values, read in order.
 pub trait RdbInput {
@@ -11,6 +15,10 @@ pub trait RdbInput {
     fn signed(&mut self) -> Result<i64, &'static str>;
     /// The next string buffer.
     fn buffer(&mut self) -> Result<Vec<u8>, &'static str>;
+    /// The next string buffer as a tensor's data: Redis's own string, held without a copy, in the server.
+    fn tensor_data(&mut self) -> Result<TensorData, &'static str> {
+        self.buffer().map(TensorData::owned)
+    }
 
     /// The next string buffer as text, without its trailing NUL (invalid UTF-8 replaced).
     fn cstr(&mut self) -> Result<String, &'static str> {
@@ -35,6 +43,14 @@ impl RdbInput for ModuleIo {
     fn buffer(&mut self) -> Result<Vec<u8>, &'static str> {
         let b = raw::load_string_buffer(self.0).map_err(|_| "short read")?;
         Ok(b.as_ref().to_vec())
+    }
+    fn tensor_data(&mut self) -> Result<TensorData, &'static str> {
+        // SAFETY: LoadString returns a new string we own, or NULL on an IO error.
+        let s = unsafe { raw::RedisModule_LoadString.map(|f| f(self.0)) }
+            .and_then(NonNull::new)
+            .ok_or("short read")?;
+        // SAFETY: we own the single reference LoadString returned.
+        Ok(TensorData::Held(unsafe { HeldString::adopt(s) }))
     }
 }
 
@@ -75,7 +91,7 @@ mod tests {
     use super::*;
     use crate::model::rdb::decode_model;
     use crate::script::rdb::decode_script;
-    use crate::tensor::rdb::{decode_header, ENCVER};
+    use crate::tensor::rdb::{decode_header, decode_tensor, ENCVER};
 
     fn u(v: u64) -> Vec<u8> {
         v.to_le_bytes().to_vec()
@@ -111,6 +127,66 @@ mod tests {
             decode_header(&mut SliceInput(&huge), ENCVER).unwrap_err(),
             "tensor too large"
         );
+    }
+
+    #[test]
+    fn string_tensor_v4_reads_the_element_offsets() {
+        // STRING (DLPack 7, 8 bits), 2 elements "a" and "bc": offsets 0 and 2 after the data, as RedisAI 1.2.7.
+        let head = [u(7), u(8), u(1), u(2), buf(b"a\0bc\0")].concat();
+        let t = decode_tensor(
+            &mut SliceInput(&[head.clone(), u(0), u(2)].concat()),
+            ENCVER,
+        )
+        .unwrap();
+        assert_eq!((t.shape, t.data.bytes()), (vec![2], &b"a\0bc\0"[..]));
+        for bad in [
+            head.clone(),                        // offsets missing
+            [head.clone(), u(0)].concat(),       // one missing
+            [head.clone(), u(0), u(3)].concat(), // not at an element
+            [head.clone(), u(1), u(2)].concat(), // first not 0
+        ] {
+            assert!(decode_tensor(&mut SliceInput(&bad), ENCVER).is_err());
+        }
+        // Before v4 there are no offsets.
+        let v0 = [
+            u(1),
+            u(0),
+            u(8),
+            u(7),
+            u(1),
+            u(1),
+            u(2),
+            u(1),
+            u(0),
+            buf(b"a\0bc\0"),
+        ]
+        .concat();
+        assert_eq!(decode_tensor(&mut SliceInput(&v0), 0).unwrap().shape, [2]);
+    }
+
+    /// Every committed seed of the `rdb_decode` fuzz target (`fuzz/seeds/rdb_decode`, framed as that target reads
+    /// them: a selector byte, then `SliceInput` values) is a valid value for the decoder it selects.
+    #[test]
+    fn fuzz_seeds_decode() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fuzz/seeds/rdb_decode");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let (&which, rest) = data.split_first().unwrap();
+            let (mut r, encver) = (SliceInput(rest), i32::from(which >> 2) % 6);
+            let ok = match which % 3 {
+                0 => decode_tensor(&mut r, encver)
+                    .map(drop)
+                    .map_err(String::from),
+                1 => decode_model(&mut r, encver).map(drop),
+                _ => decode_script(&mut r, encver).map(drop),
+            };
+            assert_eq!(ok, Ok(()), "{}", path.display());
+            assert!(r.0.is_empty(), "{}: bytes left over", path.display());
+            seen += 1;
+        }
+        assert!(seen >= 5);
     }
 
     #[test]

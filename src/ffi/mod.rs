@@ -247,19 +247,23 @@ pub(crate) fn handle_exclusive<'a, T: HandleKind>(
     let addr = busy as *const AtomicBool as usize;
     let mine = HELD.with(|h| h.borrow().1.contains(&addr));
     if !mine {
-        if busy
-            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            return Err(Error::Runtime(format!(
-                "{name}: {} in use by another thread",
-                T::KIND.to_ascii_lowercase()
-            )));
-        }
+        acquire::<T>(busy, name)?;
         HELD.with(|h| h.borrow_mut().1.push(addr));
     }
     // SAFETY: as in `handle_mut`; this thread now holds the handle alone until its exported call returns.
     Ok(unsafe { &mut (*handle).value })
+}
+
+/// Sets a handle's `busy` flag, or refuses the call while another thread holds it.
+fn acquire<T: HandleKind>(busy: &AtomicBool, name: &str) -> Result<()> {
+    busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+        .map(drop)
+        .map_err(|_| {
+            Error::Runtime(format!(
+                "{name}: {} in use by another thread",
+                T::KIND.to_ascii_lowercase()
+            ))
+        })
 }
 
 /// Boxes `value` and returns the handle that C owns. Free it with [`free_handle`].
@@ -310,13 +314,17 @@ pub(crate) fn handle_ref<'a, T: HandleKind>(ptr: *const c_void, name: &str) -> R
     Ok(unsafe { &(*ptr.cast::<Handle<T>>()).value })
 }
 
-/// Frees a handle made by [`new_handle`]. NULL is a no-op; a handle of another kind is an error.
+/// Frees a handle made by [`new_handle`]. NULL is a no-op; a handle of another kind is an error, and so is one
+/// that a call is using ("<kind> in use by another thread"): it is not freed under that call.
 pub(crate) fn free_handle<T: HandleKind>(ptr: *mut c_void, name: &str) -> Result<()> {
     if ptr.is_null() {
         return Ok(());
     }
     check_handle::<T>(ptr, name)?;
     let handle = ptr.cast::<Handle<T>>();
+    // SAFETY: a live `Handle<T>`; the flag is only accessed atomically (as in `handle_exclusive`). Once set here
+    // it stays set: no other call can take the handle while it is freed.
+    acquire::<T>(unsafe { &*std::ptr::addr_of!((*handle).busy) }, name)?;
     // SAFETY: a live `Handle<T>` from `Box::into_raw`; its magic is overwritten before the box is dropped.
     unsafe {
         (*handle).magic = FREED_MAGIC;
@@ -392,5 +400,34 @@ mod tests {
         assert!(free_handle::<Other>(h, "o").is_err());
         free_handle::<Thing>(h, "t").unwrap();
         free_handle::<Thing>(std::ptr::null_mut(), "t").unwrap();
+    }
+
+    /// A handle is not freed while another thread's call holds it (`DeallocateDataSet`, `DeleteCClient` racing
+    /// a call on the same handle): the free is refused and the handle stays valid; once that call returns, it
+    /// is freed.
+    #[test]
+    fn a_handle_in_use_is_not_freed() {
+        let h = new_handle(Thing(7));
+        let addr = h as usize;
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let user = std::thread::spawn(move || {
+            guard("use", || {
+                handle_exclusive::<Thing>(addr as *mut c_void, "t")?;
+                held_tx.send(()).unwrap();
+                go_rx.recv().unwrap();
+                Ok(())
+            })
+        });
+        held_rx.recv().unwrap();
+        let mut slot = h;
+        let e = free_handle_at::<Thing>(&mut slot, "t").unwrap_err();
+        assert_eq!(e.message(), "t: thing in use by another thread");
+        assert_eq!(slot, h, "the caller's handle is left as it was");
+        assert_eq!(handle_ref::<Thing>(h, "t").unwrap().0, 7);
+        go_tx.send(()).unwrap();
+        assert_eq!(user.join().unwrap(), SRError::SRNoError);
+        free_handle_at::<Thing>(&mut slot, "t").unwrap();
+        assert!(slot.is_null());
     }
 }

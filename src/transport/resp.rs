@@ -373,7 +373,9 @@ impl BufStream {
                 )))
             }
             Header::Array(Some(n)) => {
-                let mut items = Vec::with_capacity(n.min(1 << 16));
+                // Room for a few elements, grown as they are read: a bogus length costs what was sent, not `n`,
+                // and arrays nested to MAX_DEPTH reserve 128 × 16 elements (115 KB) in all.
+                let mut items = Vec::with_capacity(n.min(16));
                 for _ in 0..n {
                     items.push(self.value_inner(nested_error, depth + 1)?);
                 }

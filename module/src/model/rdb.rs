@@ -126,10 +126,18 @@ pub fn decode_model<R: RdbInput>(r: &mut R, encver: c_int) -> Result<(ModelMeta,
     let outputs = names()?;
     let total = usize::try_from(r.unsigned()?).map_err(|_| "bad model length")?;
     let n_chunks = r.unsigned()?;
-    // The declared length only sizes the first allocation, within reason: the chunks must add up to it.
-    let mut blob = Vec::with_capacity(total.min(1 << 26));
-    for _ in 0..n_chunks {
-        blob.extend_from_slice(&r.buffer()?);
+    // The chunks must add up to the declared length. Only the first chunk's arrival sizes the allocation (by
+    // the length and count claimed, within reason): claims alone reserve nothing.
+    let mut blob = Vec::new();
+    for i in 0..n_chunks {
+        let chunk = r.buffer()?;
+        if i == 0 {
+            let claimed = chunk
+                .len()
+                .saturating_mul(usize::try_from(n_chunks).unwrap_or(usize::MAX));
+            blob.reserve_exact(total.min(claimed).min(1 << 26));
+        }
+        blob.extend_from_slice(&chunk);
         if blob.len() > total {
             return Err("model length does not match its chunks".into());
         }

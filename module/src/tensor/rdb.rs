@@ -11,14 +11,13 @@
 
 use std::os::raw::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::ptr::NonNull;
 
 use redis_module::native_types::RedisType;
 use redis_module::raw;
 
 use super::dtype::DType;
 use super::parse::validate_blob;
-use super::tensor::{create_string, HeldString, Tensor, TensorData};
+use super::tensor::{create_string, Tensor};
 use crate::rdb_input::{ModuleIo, RdbInput};
 
 /// The encoding version RedisAI 1.2.7 writes.
@@ -77,29 +76,26 @@ fn log_io_error(io: *mut raw::RedisModuleIO, why: &str) {
     }
 }
 
-/// Reads one tensor: its header ([`decode_header`]), then its data, checked against the header.
+/// Reads one tensor from the server's RDB stream ([`decode_tensor`]).
 fn load_tensor(io: *mut raw::RedisModuleIO, encver: c_int) -> Result<Tensor, &'static str> {
-    let (dtype, shape, len) = decode_header(&mut ModuleIo(io), encver)?;
-    // SAFETY: LoadString returns a new string we own, or NULL on an IO error.
-    let s = unsafe { raw::RedisModule_LoadString.map(|f| f(io)) }
-        .and_then(NonNull::new)
-        .ok_or("short read")?;
-    // SAFETY: we own the single reference LoadString returned.
-    let held = unsafe { HeldString::adopt(s) };
-    validate_blob(dtype, len, held.bytes())?;
+    decode_tensor(&mut ModuleIo(io), encver)
+}
+
+/// Reads one tensor: its header ([`decode_header`]), then its data, checked against the header, and for a v4
+/// STRING tensor the byte offset of each element, which must match the data. The one decoder of the load path
+/// (Redis I/O) and of the fuzz target (a byte slice).
+pub fn decode_tensor<R: RdbInput>(r: &mut R, encver: c_int) -> Result<Tensor, &'static str> {
+    let (dtype, shape, len) = decode_header(r, encver)?;
+    let data = r.tensor_data()?;
+    validate_blob(dtype, len, data.bytes())?;
     if dtype == DType::String && encver == ENCVER {
-        let mut io = ModuleIo(io);
-        for (i, start) in string_offsets(held.bytes()).enumerate() {
-            if i >= len || io.unsigned()? != start as u64 {
+        for (i, start) in string_offsets(data.bytes()).enumerate() {
+            if i >= len || r.unsigned()? != start as u64 {
                 return Err("bad string element offsets");
             }
         }
     }
-    Ok(Tensor {
-        dtype,
-        shape,
-        data: TensorData::Held(held),
-    })
+    Ok(Tensor { dtype, shape, data })
 }
 
 /// Reads a tensor's header and returns its type, shape and element count; the data (a string buffer) follows.
