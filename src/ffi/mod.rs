@@ -254,6 +254,20 @@ pub(crate) fn handle_exclusive<'a, T: HandleKind>(
     Ok(unsafe { &mut (*handle).value })
 }
 
+/// Removes `addr` from this thread's held handles; true when it was held.
+fn forget_held(addr: usize) -> bool {
+    HELD.with(|h| {
+        let mut h = h.borrow_mut();
+        match h.1.iter().position(|&a| a == addr) {
+            Some(i) => {
+                h.1.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    })
+}
+
 /// Sets a handle's `busy` flag, or refuses the call while another thread holds it.
 fn acquire<T: HandleKind>(busy: &AtomicBool, name: &str) -> Result<()> {
     busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
@@ -324,7 +338,12 @@ pub(crate) fn free_handle<T: HandleKind>(ptr: *mut c_void, name: &str) -> Result
     let handle = ptr.cast::<Handle<T>>();
     // SAFETY: a live `Handle<T>`; the flag is only accessed atomically (as in `handle_exclusive`). Once set here
     // it stays set: no other call can take the handle while it is freed.
-    acquire::<T>(unsafe { &*std::ptr::addr_of!((*handle).busy) }, name)?;
+    let busy: &AtomicBool = unsafe { &*std::ptr::addr_of!((*handle).busy) };
+    // A handle this thread already holds in this call (checked by `handle_exclusive` before a batch free) is
+    // freed under that hold, and leaves the held list so that the end of the call does not touch freed memory.
+    if !forget_held(busy as *const AtomicBool as usize) {
+        acquire::<T>(busy, name)?;
+    }
     // SAFETY: a live `Handle<T>` from `Box::into_raw`; its magic is overwritten before the box is dropped.
     unsafe {
         (*handle).magic = FREED_MAGIC;
@@ -429,5 +448,18 @@ mod tests {
         assert_eq!(user.join().unwrap(), SRError::SRNoError);
         free_handle_at::<Thing>(&mut slot, "t").unwrap();
         assert!(slot.is_null());
+    }
+
+    #[test]
+    fn a_handle_checked_in_the_same_call_is_freed() {
+        // A batch free (sr_dataset_array_free) checks every handle exclusively before freeing any.
+        let h = new_handle(Thing(3));
+        let err = guard("batch", || {
+            handle_exclusive::<Thing>(h, "t")?;
+            free_handle::<Thing>(h, "t")?;
+            assert!(HELD.with(|held| held.borrow().1.is_empty()));
+            Ok(())
+        });
+        assert_eq!(err, SRError::SRNoError);
     }
 }
