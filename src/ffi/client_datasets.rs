@@ -451,9 +451,15 @@ pub extern "C" fn sr_dataset_array_free(
             return Ok(());
         }
         let entries = super::slice_arg(slot.cast_const(), num_datasets, "datasets")?;
-        // Check every handle before freeing any, so a bad entry frees nothing.
+        // Check every handle before freeing any, so a bad entry frees nothing; a handle listed twice would be
+        // freed twice.
         for (i, &h) in entries.iter().enumerate() {
             if !h.is_null() {
+                if entries[..i].contains(&h) {
+                    return Err(Error::Parameter(format!(
+                        "datasets[{i}] is the same dataset as an earlier entry"
+                    )));
+                }
                 dataset_arg(h, &format!("datasets[{i}]"))?;
             }
         }
@@ -465,4 +471,33 @@ pub extern "C" fn sr_dataset_array_free(
         *slot = std::ptr::null_mut();
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::dataset::CDataSet;
+
+    #[test]
+    fn a_dataset_listed_twice_is_refused_and_nothing_is_freed() {
+        let mut ds: *mut c_void = std::ptr::null_mut();
+        assert_eq!(CDataSet(c"d".as_ptr(), 1, &mut ds), SRError::SRNoError);
+        // SAFETY: room for two handles, freed by sr_dataset_array_free as its contract says.
+        let arr =
+            unsafe { libc::malloc(2 * std::mem::size_of::<*mut c_void>()) }.cast::<*mut c_void>();
+        assert!(!arr.is_null());
+        // SAFETY: `arr` has two slots.
+        unsafe { arr.write(ds) };
+        unsafe { arr.add(1).write(ds) };
+        let mut slot = arr;
+        assert_eq!(
+            sr_dataset_array_free(&mut slot, 2),
+            SRError::SRParameterError
+        );
+        assert_eq!(slot, arr, "the array is left as it was");
+        // SAFETY: the second slot of the live array.
+        unsafe { arr.add(1).write(std::ptr::null_mut()) };
+        assert_eq!(sr_dataset_array_free(&mut slot, 2), SRError::SRNoError);
+        assert!(slot.is_null());
+    }
 }
