@@ -691,7 +691,7 @@ fn models_on_several_devices_and_concurrent_dags() {
 fn timeout_and_cluster_keys() {
     let s = server_with(&["THREADS_PER_QUEUE", "1", "MODEL_EXECUTION_TIMEOUT", "1000"]);
     let mut c = Raw::new(&s);
-    let n = 256usize;
+    let n = 512usize;
     store(&mut c, "slow", "CPU", &onnx::matmul_chain(n as i64, 4000));
     let lin = Linear::new(7, K, M);
     store(&mut c, "fast", "CPU", &lin.model);

@@ -907,7 +907,7 @@ fn concurrent_clients_and_info_modules() {
 fn timeouts() {
     let s = server_with(&["THREADS_PER_QUEUE", "1", "MODEL_EXECUTION_TIMEOUT", "1000"]);
     let mut c = Raw::new(&s);
-    let n = 256usize;
+    let n = 512usize;
     assert_eq!(
         store(&mut c, "slow", &onnx::matmul_chain(n as i64, 4000)),
         "+OK\r\n"
