@@ -77,6 +77,16 @@ fn slurm_ready(test: &str, nodes: usize) -> bool {
     }
 }
 
+/// What each test starts from: the local Slurm checked (`None` when it cannot be used: the test is skipped, as it
+/// says loudly), the lock that keeps the node-down test apart taken (`exclusive` for that test), a fresh directory.
+fn prepare(test: &str, nodes: usize, exclusive: bool) -> Option<(SlurmLock, tempfile::TempDir)> {
+    if !slurm_ready(test, nodes) {
+        return None;
+    }
+    let lock = slurm_lock(exclusive);
+    Some((lock, tempfile::tempdir().unwrap()))
+}
+
 /// A base port of this test process's own (several worktrees may run these tests at once).
 fn base_port() -> u16 {
     12000 + (std::process::id() % 300) as u16 * 20
@@ -207,6 +217,31 @@ fn smartredis(args: &[&str], env: &[(&str, &str)]) -> Output {
     c.output().expect("run smartredis")
 }
 
+/// `smartredis start` of 3 shards from port `port` inside `alloc` with launcher `launcher`, which must succeed; the
+/// store recorded in `dir`, attached.
+fn start_inside(alloc: &Allocation, launcher: &str, port: u16, dir: &Path) -> Orchestrator {
+    let port = port.to_string();
+    let d = dir.to_str().unwrap();
+    let o = smartredis(
+        &[
+            "start",
+            "--launcher",
+            launcher,
+            "--shards",
+            "3",
+            "--port",
+            &port,
+            "--timeout",
+            "30",
+            "--dir",
+            d,
+        ],
+        &alloc.env(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    Orchestrator::attach(dir).unwrap()
+}
+
 fn status(dir: &str) -> (Option<i32>, String) {
     let o = smartredis(&["status", "--dir", dir], &[]);
     (o.status.code(), text(&o))
@@ -214,33 +249,14 @@ fn status(dir: &str) -> (Option<i32>, String) {
 
 #[test]
 fn three_shards_inside_an_salloc_allocation_on_one_node() {
-    if !slurm_ready("salloc, 1 node", 1) {
+    let Some((_lock, tmp)) = prepare("salloc, 1 node", 1, false) else {
         return;
-    }
-    let _lock = slurm_lock(false);
-    let tmp = tempfile::tempdir().unwrap();
+    };
     let dir = tmp.path().to_str().unwrap();
     let alloc = Allocation::new(&["-N1", "-n3", "-J", "sr-test-alloc"]);
     let job = alloc.job.clone();
-    let env = alloc.env();
     let base = base_port();
-    let port = base.to_string();
-    let o = smartredis(
-        &[
-            "start",
-            "--launcher",
-            "auto",
-            "--shards",
-            "3",
-            "--port",
-            &port,
-            "--dir",
-            dir,
-        ],
-        &env,
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    let orc = Orchestrator::attach(tmp.path()).unwrap();
+    let orc = start_inside(&alloc, "auto", base, tmp.path());
     let run_id = orc.run_id().to_string();
     let hosts: Vec<&str> = orc.shards().iter().map(|s| s.host.as_str()).collect();
     assert!(hosts.iter().all(|h| *h == hosts[0]), "{hosts:?}");
@@ -322,11 +338,9 @@ fn batch_store(dir: &Path, nodes: usize, port: u16) -> (String, String) {
 
 #[test]
 fn three_shards_as_a_batch_job_on_one_node() {
-    if !slurm_ready("sbatch, 1 node", 1) {
+    let Some((_lock, tmp)) = prepare("sbatch, 1 node", 1, false) else {
         return;
-    }
-    let _lock = slurm_lock(false);
-    let tmp = tempfile::tempdir().unwrap();
+    };
     let (job, run_id) = batch_store(tmp.path(), 1, base_port() + 3);
     let t = Instant::now();
     let o = smartredis(&["stop", "--dir", tmp.path().to_str().unwrap()], &[]);
@@ -344,11 +358,9 @@ fn three_shards_as_a_batch_job_on_one_node() {
 
 #[test]
 fn three_shards_across_three_nodes_and_an_outside_scancel() {
-    if !slurm_ready("sbatch, 3 nodes", 3) {
+    let Some((_lock, tmp)) = prepare("sbatch, 3 nodes", 3, false) else {
         return;
-    }
-    let _lock = slurm_lock(false);
-    let tmp = tempfile::tempdir().unwrap();
+    };
     let dir = tmp.path().to_str().unwrap();
     let (job, run_id) = batch_store(tmp.path(), 3, base_port() + 6);
     // Cancelled from outside: every shard is reported exited, in Slurm's words.
@@ -374,11 +386,9 @@ fn three_shards_across_three_nodes_and_an_outside_scancel() {
 
 #[test]
 fn a_named_interface_and_a_step_that_fails_inside_an_allocation() {
-    if !slurm_ready("interface, 1 node", 1) {
+    let Some((_lock, tmp)) = prepare("interface, 1 node", 1, false) else {
         return;
-    }
-    let _lock = slurm_lock(false);
-    let tmp = tempfile::tempdir().unwrap();
+    };
     let dir = tmp.path().to_str().unwrap();
     let alloc = Allocation::new(&["-N1", "-n1", "-J", "sr-test-iface"]);
     let env = alloc.env();
@@ -473,34 +483,13 @@ impl Drop for NodeBack {
 
 #[test]
 fn a_node_that_goes_down_is_reported_with_its_shard_and_the_others_run_on() {
-    if !slurm_ready("node down, 3 nodes", 3) {
+    let Some((_lock, tmp)) = prepare("node down, 3 nodes", 3, true) else {
         return;
-    }
-    let _lock = slurm_lock(true);
-    let tmp = tempfile::tempdir().unwrap();
+    };
     let dir = tmp.path().to_str().unwrap();
     // --no-kill: the allocation outlives a node that fails, as a simulation's own job may ask.
     let alloc = Allocation::new(&["-N3", "-n3", "--no-kill", "-J", "sr-test-nodedown"]);
-    let env = alloc.env();
-    let port = (base_port() + 12).to_string();
-    let o = smartredis(
-        &[
-            "start",
-            "--launcher",
-            "slurm",
-            "--shards",
-            "3",
-            "--port",
-            &port,
-            "--timeout",
-            "30",
-            "--dir",
-            dir,
-        ],
-        &env,
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    let orc = Orchestrator::attach(tmp.path()).unwrap();
+    let orc = start_inside(&alloc, "slurm", base_port() + 12, tmp.path());
     let run_id = orc.run_id().to_string();
     let victim = orc.shards()[1]
         .node
