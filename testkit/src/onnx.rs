@@ -79,6 +79,8 @@ pub enum Attr {
     Float(&'static str, f32),
     /// A list of integers.
     Ints(&'static str, Vec<i64>),
+    /// A graph (a subgraph such as Loop's `body`), from [`Graph::subgraph`].
+    Graph(&'static str, Vec<u8>),
 }
 
 fn value_info(name: &str, elem: u64, dims: &[Dim]) -> Msg {
@@ -117,13 +119,18 @@ impl Graph {
 
     /// A float initializer (raw little-endian data).
     pub fn init_f32(&mut self, name: &str, dims: &[i64], data: &[f32]) -> &mut Self {
+        let raw: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.init(name, ty::FLOAT, dims, &raw)
+    }
+
+    /// An initializer of element type `elem` from its raw little-endian bytes.
+    pub fn init(&mut self, name: &str, elem: u64, dims: &[i64], raw: &[u8]) -> &mut Self {
         let mut t = Msg::default();
         for &d in dims {
             t.int(1, d);
         }
-        t.int(2, ty::FLOAT as i64).str(8, name);
-        let raw: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
-        t.bytes(9, &raw);
+        t.int(2, elem as i64).str(8, name);
+        t.bytes(9, raw);
         self.g.msg(5, &t);
         self
     }
@@ -160,11 +167,20 @@ impl Graph {
                     }
                     m.int(20, 7);
                 }
+                Attr::Graph(name, g) => {
+                    m.str(1, name).bytes(6, g).int(20, 5);
+                }
             }
             n.msg(5, &m);
         }
         self.g.msg(1, &n);
         self
+    }
+
+    /// The serialized GraphProto named `name`, for an [`Attr::Graph`].
+    pub fn subgraph(&mut self, name: &str) -> Vec<u8> {
+        self.g.str(2, name);
+        self.g.0.clone()
     }
 
     /// The serialized ModelProto (IR version 8, opset 13).
@@ -230,23 +246,31 @@ pub fn identity(elem: u64) -> Vec<u8> {
         .model()
 }
 
-/// `x` multiplied by itself `k` times (square `[n, n]` float input): a slow model for timeout tests.
-pub fn matmul_chain(n: i64, k: usize) -> Vec<u8> {
-    let mut g = Graph::default();
-    g.input("x", ty::FLOAT, &[Dim::N(n), Dim::N(n)]);
-    g.output("y", ty::FLOAT, &[Dim::N(n), Dim::N(n)]);
-    let mut prev = "x".to_string();
-    for i in 0..k {
-        let out = if i + 1 == k {
-            "y".to_string()
-        } else {
-            format!("t{i}")
-        };
-        let (p, o) = (prev.clone(), out.clone());
-        g.node("MatMul", &[&p, "x"], &[&o], &[]);
-        prev = out;
-    }
-    g.model()
+/// A model that never finishes on its own, on any machine: a Loop of `i64::MAX` iterations negating its float
+/// input `x: [N]` (output `y`), for timeout tests. Only a run's terminate flag (MODEL_EXECUTION_TIMEOUT) ends it.
+pub fn endless() -> Vec<u8> {
+    let n = [Dim::Sym("N")];
+    let body = Graph::default()
+        .input("i", ty::INT64, &[])
+        .input("cond_in", ty::BOOL, &[])
+        .input("v_in", ty::FLOAT, &n)
+        .output("cond_out", ty::BOOL, &[])
+        .output("v_out", ty::FLOAT, &n)
+        .node("Identity", &["cond_in"], &["cond_out"], &[])
+        .node("Neg", &["v_in"], &["v_out"], &[])
+        .subgraph("body");
+    Graph::default()
+        .input("x", ty::FLOAT, &n)
+        .output("y", ty::FLOAT, &n)
+        .init("trips", ty::INT64, &[], &i64::MAX.to_le_bytes())
+        .init("cond", ty::BOOL, &[], &[1])
+        .node(
+            "Loop",
+            &["trips", "cond", "x"],
+            &["y"],
+            &[Attr::Graph("body", body)],
+        )
+        .model()
 }
 
 /// `y = mean(x, axis 0, keepdims)`: `x: [N, k]` float gives `y: [1, k]` (its batch dimension is not N).
