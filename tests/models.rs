@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{put, unpack};
+use common::{put, unpack, values};
 
 use smartredis::orchestrator::colocated::{Colocated, ColocatedOptions, PreloadModel};
 use smartredis::orchestrator::OrchestratorOptions;
@@ -17,17 +17,6 @@ use testkit::{onnx, RedisCluster, RedisServer};
 
 const K: usize = 6;
 const M: usize = 4;
-
-/// Deterministic values in [-1, 1).
-fn values(n: usize, seed: u32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(2654435761).wrapping_add(12345);
-    (0..n)
-        .map(|_| {
-            s = s.wrapping_mul(1103515245).wrapping_add(12345);
-            ((s >> 8) % 2000) as f32 / 1000.0 - 1.0
-        })
-        .collect()
-}
 
 /// `x · w + b` for `x: [n, k]`, `w: [k, m]`, `b: [m]`.
 fn affine(x: &[f32], w: &[f32], b: &[f32], k: usize, m: usize) -> Vec<f32> {
@@ -131,19 +120,13 @@ fn cnn_reference(w: &onnx::CnnWeights<'_>, image: &[f32]) -> Vec<f32> {
 
 /// An MNIST-sized ONNX CNN on a batch of 3 images, checked against the same network computed here.
 fn onnx_cnn(c: &mut Client) {
-    let (c1w, c1b) = (values(8 * 9, 21), values(8, 22));
-    let (c2w, c2b) = (values(16 * 8 * 9, 23), values(16, 24));
-    let (fw, fb) = (values(10 * 400, 25), values(10, 26));
-    let scale = |v: Vec<f32>, s: f32| v.into_iter().map(|x| x * s).collect::<Vec<_>>();
-    let (c1w, c2w, fw) = (scale(c1w, 0.33), scale(c2w, 0.12), scale(fw, 0.05));
-    let w = onnx::CnnWeights {
-        c1w: &c1w,
-        c1b: &c1b,
-        c2w: &c2w,
-        c2b: &c2b,
-        fw: &fw,
-        fb: &fb,
-    };
+    // Weights scaled by fan-in (biases as drawn).
+    let scale = [0.33, 1.0, 0.12, 1.0, 0.05, 1.0];
+    let weights = onnx::cnn_weights(|i, n| {
+        let v = values(n, 21 + i as u32);
+        v.into_iter().map(|x| x * scale[i]).collect()
+    });
+    let w = onnx::CnnWeights::of(&weights);
     c.set_model(
         "cnn",
         &onnx::cnn(&w),

@@ -14,6 +14,7 @@ use std::path::Path;
 
 use smartredis::tensor::{TensorMut, TensorRef};
 use smartredis::{Client, Error, ModelOptions};
+use testkit::onnx::{cnn_weights, CnnWeights};
 use testkit::torch::Shim;
 use testkit::{onnx, RedisCluster, RedisServer};
 
@@ -157,42 +158,17 @@ fn cluster_of_three() {
 
 /// The MNIST-sized CNN: conv 1→8 3×3, relu, maxpool 2, conv 8→16 3×3, relu, maxpool 2, linear 400→10,
 /// log_softmax; input `[n, 1, 28, 28]`, output `[n, 10]`.
-const MNIST_CNN: &str = "def forward(self, x):
-    x = torch.max_pool2d(torch.relu(torch.conv2d(x, self.c1w, self.c1b)), [2, 2])
-    x = torch.max_pool2d(torch.relu(torch.conv2d(x, self.c2w, self.c2b)), [2, 2])
-    x = torch.linear(torch.flatten(x, 1), self.fw, self.fb)
-    return torch.log_softmax(x, 1)
-";
 /// Images in the flow's input.
 const MNIST_IMAGES: usize = 2;
 
-/// `n` deterministic values in `[-scale, scale)`.
-fn weights(n: usize, seed: u32, scale: f32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(2654435761).wrapping_add(12345);
-    (0..n)
-        .map(|_| {
-            s = s.wrapping_mul(1103515245).wrapping_add(12345);
-            scale * (((s >> 8) % 2000) as f32 / 1000.0 - 1.0)
-        })
-        .collect()
-}
-
 /// The CNN as a TorchScript archive, its weights scaled by fan-in.
 fn mnist_cnn(shim: &Shim) -> Vec<u8> {
-    let (c1w, c1b) = (weights(8 * 9, 1, 0.33), weights(8, 2, 0.1));
-    let (c2w, c2b) = (weights(16 * 8 * 9, 3, 0.12), weights(16, 4, 0.1));
-    let (fw, fb) = (weights(10 * 400, 5, 0.05), weights(10, 6, 0.1));
-    shim.build_module(
-        MNIST_CNN,
-        &[
-            ("c1w", &[8, 1, 3, 3], &c1w),
-            ("c1b", &[8], &c1b),
-            ("c2w", &[16, 8, 3, 3], &c2w),
-            ("c2b", &[16], &c2b),
-            ("fw", &[10, 400], &fw),
-            ("fb", &[10], &fb),
-        ],
-    )
+    let scale = [0.33, 0.1, 0.12, 0.1, 0.05, 0.1];
+    let w = cnn_weights(|i, n| {
+        let v = common::values(n, i as u32 + 1);
+        v.into_iter().map(|x| x * scale[i]).collect()
+    });
+    shim.cnn(&CnnWeights::of(&w))
 }
 
 /// Pixel `i` (row-major in 28 × 28) of image `n`, in 0..=255; the C, C++ and Fortran tests compute the same.

@@ -8,9 +8,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::{
-    affine, assert_close_within, backends_path, blocked_clients, bulk_payload, bwords, cmd, err,
-    f32_bytes, get_blob, get_f32, info_field, model_store, randf, rewrite_aof, server_with,
-    set_f32, set_tensor, synced, wait_for, words, Linear, Raw, RedisServer, Rng, AOF,
+    affine, aof_server, assert_close_within, backends_path, blocked_clients, bulk_payload, bwords,
+    cmd, err, f32_bytes, get_blob, get_f32, info_field, model_store, randf, rewrite_aof,
+    server_with, set_f32, set_tensor, synced, wait_for, words, Linear, Raw, RedisServer, Rng,
 };
 use testkit::onnx::{self, ty};
 
@@ -421,16 +421,7 @@ fn check_runs(c: &mut Raw, key: &str, lin: &Linear) {
 #[test]
 fn models_survive_save_restart_reload_aof_and_copy() {
     let a = ["THREADS_PER_QUEUE", "2"];
-    let start = |dir: Option<&Path>| {
-        let mut o = RedisServer::options()
-            .with_backends()
-            .module_args(a)
-            .args(AOF);
-        if let Some(d) = dir {
-            o = o.dir(d);
-        }
-        o.start()
-    };
+    let start = |dir: Option<&Path>| aof_server(&a, dir);
     let mut s = start(None);
     let _keep = s.keep_dir();
     let dir = s.dir.clone();

@@ -8,8 +8,8 @@ mod common;
 use std::path::Path;
 
 use common::{
-    assert_close, backends_path, bulk_payload, err, execute, get_f32, info_field, model_store,
-    rewrite_aof, set_f32, words, Raw, RedisServer, AOF,
+    aof_server, assert_close, backends_path, bulk_payload, err, execute, get_f32, info_field,
+    model_store, rewrite_aof, set_f32, words, Raw, RedisServer,
 };
 
 fn read(name: &str) -> Vec<u8> {
@@ -323,18 +323,14 @@ fn tf_models_persist() {
     check_linear(&mut c, "m");
 
     // AOF rewrite: the model comes back as AI.MODELSTORE with its INPUTS and OUTPUTS.
-    let mut server = RedisServer::options().with_backends().args(AOF).start();
+    let mut server = aof_server(&[], None);
     let _keep = server.keep_dir();
     let dir = server.dir.clone();
     let mut c = Raw::new(&server);
     assert_eq!(store_linear(&mut c, "m"), "+OK\r\n");
     rewrite_aof(&mut c, &dir);
     server.shutdown(false);
-    let server = RedisServer::options()
-        .with_backends()
-        .args(AOF)
-        .dir(&dir)
-        .start();
+    let server = aof_server(&[], Some(&dir));
     let mut c = Raw::new(&server);
     check_linear(&mut c, "m");
 }

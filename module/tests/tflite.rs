@@ -9,8 +9,8 @@ mod common;
 use std::path::Path;
 
 use common::{
-    assert_close, backends_path, bulk_payload, bwords, cmd, err, execute, get_f32, model_store,
-    rewrite_aof, server_with, set_f32, words, Raw, RedisServer, AOF,
+    aof_server, assert_close, backends_path, bulk_payload, bwords, cmd, err, execute, get_f32,
+    model_store, rewrite_aof, server_with, set_f32, words, Raw, RedisServer,
 };
 use testkit::expected::{expected, keys, linear_6x4, read, Named};
 
@@ -257,13 +257,7 @@ fn check_linear(c: &mut Raw, key: &str) {
 
 #[test]
 fn tflite_models_persist() {
-    let start = |dir: Option<&Path>| {
-        let mut o = RedisServer::options().with_backends().args(AOF);
-        if let Some(d) = dir {
-            o = o.dir(d);
-        }
-        o.start()
-    };
+    let start = |dir: Option<&Path>| aof_server(&[], dir);
     let mut s = start(None);
     let _keep = s.keep_dir();
     let dir = s.dir.clone();

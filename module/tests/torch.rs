@@ -7,9 +7,10 @@
 mod common;
 
 use common::{
-    assert_close, bulk, bulk_payload, cmd, err, get_f32, model_store, rewrite_aof, server_with,
-    set_f32, words, Raw, RedisServer, Rng, AOF,
+    aof_server, assert_close, bulk, bulk_payload, cmd, err, get_f32, model_store, rewrite_aof,
+    server_with, set_f32, words, Raw, RedisServer, Rng,
 };
+use testkit::onnx::{cnn_weights, CnnWeights};
 use testkit::torch::Shim;
 
 fn store_model(c: &mut Raw, key: &str, blob: &[u8]) -> String {
@@ -33,26 +34,7 @@ fn linear(shim: &Shim, rng: &mut Rng) -> Vec<u8> {
 /// An MNIST-sized CNN: conv 1→8 3×3, relu, maxpool 2, conv 8→16 3×3, relu, maxpool 2, linear 400→10,
 /// log_softmax. Input [n,1,28,28], output [n,10].
 fn cnn(shim: &Shim, rng: &mut Rng) -> Vec<u8> {
-    let src = "def forward(self, x):
-    x = torch.max_pool2d(torch.relu(torch.conv2d(x, self.c1w, self.c1b)), [2, 2])
-    x = torch.max_pool2d(torch.relu(torch.conv2d(x, self.c2w, self.c2b)), [2, 2])
-    x = torch.linear(torch.flatten(x, 1), self.fw, self.fb)
-    return torch.log_softmax(x, 1)
-";
-    let (c1w, c1b) = (randf(rng, 8 * 9), randf(rng, 8));
-    let (c2w, c2b) = (randf(rng, 16 * 8 * 9), randf(rng, 16));
-    let (fw, fb) = (randf(rng, 10 * 400), randf(rng, 10));
-    shim.build_module(
-        src,
-        &[
-            ("c1w", &[8, 1, 3, 3], &c1w),
-            ("c1b", &[8], &c1b),
-            ("c2w", &[16, 8, 3, 3], &c2w),
-            ("c2b", &[16], &c2b),
-            ("fw", &[10, 400], &fw),
-            ("fb", &[10], &fb),
-        ],
-    )
+    shim.cnn(&CnnWeights::of(&cnn_weights(|_, n| randf(rng, n))))
 }
 
 /// SmartRedis-style processing functions (plain functions, stored with AI.SCRIPTSET, run with AI.SCRIPTRUN).
@@ -683,7 +665,7 @@ fn scripts_and_torch_models_persist() {
     check(&mut c, &shim, &lin);
 
     // AOF rewrite: AI.SCRIPTSTORE for scripts with entry points, AI.SCRIPTSET for the others.
-    let mut server = RedisServer::options().with_backends().args(AOF).start();
+    let mut server = aof_server(&[], None);
     let _keep = server.keep_dir();
     let dir = server.dir.clone();
     let mut c = Raw::new(&server);
@@ -694,11 +676,7 @@ fn scripts_and_torch_models_persist() {
     assert_eq!(text.matches("AI.SCRIPTSET").count(), 1);
     assert!(text.contains("$12\r\nENTRY_POINTS\r\n$1\r\n6\r\n$3\r\nadd\r\n"));
     server.shutdown(false);
-    let server = RedisServer::options()
-        .with_backends()
-        .args(AOF)
-        .dir(&dir)
-        .start();
+    let server = aof_server(&[], Some(&dir));
     let mut c = Raw::new(&server);
     check(&mut c, &shim, &lin);
 }

@@ -298,6 +298,27 @@ pub struct CnnWeights<'a> {
     pub fb: &'a [f32],
 }
 
+impl<'a> CnnWeights<'a> {
+    /// The weights in `w`, in layer order: `c1w`, `c1b`, `c2w`, `c2b`, `fw`, `fb` (as [`cnn_weights`] draws them).
+    pub fn of(w: &'a [Vec<f32>; 6]) -> CnnWeights<'a> {
+        CnnWeights {
+            c1w: &w[0],
+            c1b: &w[1],
+            c2w: &w[2],
+            c2b: &w[3],
+            fw: &w[4],
+            fb: &w[5],
+        }
+    }
+}
+
+/// Weights for [`cnn`] in layer order, `draw(layer, len)` giving each (`layer` 0 to 5: `c1w`, `c1b`, `c2w`, `c2b`,
+/// `fw`, `fb`); [`CnnWeights::of`] borrows them.
+pub fn cnn_weights(mut draw: impl FnMut(usize, usize) -> Vec<f32>) -> [Vec<f32>; 6] {
+    let lens = [8 * 9, 8, 16 * 8 * 9, 16, 10 * 400, 10];
+    std::array::from_fn(|i| draw(i, lens[i]))
+}
+
 /// An MNIST-sized CNN: conv 1→8 3×3, relu, maxpool 2, conv 8→16 3×3, relu, maxpool 2, flatten, linear 400→10,
 /// log_softmax; input `input: [N, 1, 28, 28]`, output `output: [N, 10]`.
 pub fn cnn(w: &CnnWeights<'_>) -> Vec<u8> {

@@ -67,6 +67,14 @@ fn view(t: &(&[i64], &[f32])) -> RaiTensor {
     }
 }
 
+/// The TorchScript source of [`Shim::cnn`].
+const CNN: &str = "def forward(self, x):
+    x = torch.max_pool2d(torch.relu(torch.conv2d(x, self.c1w, self.c1b)), [2, 2])
+    x = torch.max_pool2d(torch.relu(torch.conv2d(x, self.c2w, self.c2b)), [2, 2])
+    x = torch.linear(torch.flatten(x, 1), self.fw, self.fb)
+    return torch.log_softmax(x, 1)
+";
+
 impl Shim {
     /// Opens the shim (and with it libtorch).
     pub fn open() -> Shim {
@@ -122,6 +130,22 @@ impl Shim {
         };
         assert_eq!(rc, 0, "build_module: {}", self.error(err));
         out
+    }
+
+    /// [`crate::onnx::cnn`]'s network as a TorchScript archive (the same layers and weights; input `[N, 1, 28, 28]`,
+    /// output `[N, 10]` log-probabilities).
+    pub fn cnn(&self, w: &crate::onnx::CnnWeights<'_>) -> Vec<u8> {
+        self.build_module(
+            CNN,
+            &[
+                ("c1w", &[8, 1, 3, 3], w.c1w),
+                ("c1b", &[8], w.c1b),
+                ("c2w", &[16, 8, 3, 3], w.c2w),
+                ("c2b", &[16], w.c2b),
+                ("fw", &[10, 400], w.fw),
+                ("fb", &[10], w.fb),
+            ],
+        )
     }
 
     /// Runs a TorchScript archive's forward on float32 inputs.

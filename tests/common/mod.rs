@@ -101,3 +101,14 @@ pub fn c_client(ssdb: &str) -> *mut std::ffi::c_void {
     assert_eq!(copts::sr_configoptions_free(&mut cfg), SRError::SRNoError);
     c
 }
+
+/// `n` deterministic values in [-1, 1) from `seed` (a linear congruential generator): test weights and inputs.
+pub fn values(n: usize, seed: u32) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(2654435761).wrapping_add(12345);
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(1103515245).wrapping_add(12345);
+            ((s >> 8) % 2000) as f32 / 1000.0 - 1.0
+        })
+        .collect()
+}

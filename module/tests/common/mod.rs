@@ -373,3 +373,17 @@ impl Linear {
 pub fn bwords(s: &str) -> Vec<&[u8]> {
     s.split_whitespace().map(str::as_bytes).collect()
 }
+
+/// A server with the module's backends, the module arguments `args` and an [`AOF`], in `dir` (a fresh directory
+/// when `None`).
+pub fn aof_server(args: &[&str], dir: Option<&std::path::Path>) -> RedisServer {
+    let o = RedisServer::options()
+        .with_backends()
+        .module_args(args.iter().copied())
+        .args(AOF);
+    match dir {
+        Some(d) => o.dir(d),
+        None => o,
+    }
+    .start()
+}
