@@ -112,6 +112,10 @@ struct Handoff {
     slot: Mutex<Slot>,
     /// Set (Release) once `slot` holds the finished job, so the waiter can poll without the lock.
     ready: AtomicBool,
+    /// Signalled when `slot` holds the finished job and the main thread is parked on it.
+    done: Condvar,
+    /// Whether the main thread is parked on `done` (changed under the `slot` lock).
+    parked: AtomicBool,
 }
 
 enum Slot {
@@ -622,6 +626,11 @@ fn unblock(mut job: Box<Job>) {
                 _ => {
                     *slot = Slot::Finished(job);
                     h.ready.store(true, Ordering::Release);
+                    let wake = h.parked.load(Ordering::Relaxed);
+                    drop(slot);
+                    if wake {
+                        h.done.notify_one();
+                    }
                     return;
                 }
             }
@@ -714,7 +723,8 @@ fn wait_max() -> Duration {
 /// and the previous run came from the same client (a client calling in sequence, not several clients at once, whose
 /// requests would wait behind the main thread), a worker of the queue is idle and the queue is
 /// empty (so the run starts at once), the model does not batch (batching waits for other requests) and its runs
-/// are known to be short (or it has not run yet). Then waiting costs the main thread about one model run, and saves
+/// are known to be short (or it has not run yet). Then waiting (parked, no CPU) holds the main thread for about one
+/// model run, and saves
 /// the client the blocked-client round trip (a pipe write, an event-loop wake-up and a second pass through the
 /// reply machinery), which dominates the latency of small models.
 fn wait_budget(ctx: &Context, model: &ModelEntry, queue: &Queue) -> Option<Duration> {
@@ -773,14 +783,26 @@ pub fn submit(
     let h = Arc::new(Handoff {
         slot: Mutex::new(Slot::Waiting),
         ready: AtomicBool::new(false),
+        done: Condvar::new(),
+        parked: AtomicBool::new(false),
     });
     queue.push(job(Done::Waiter(h.clone())));
-    // Spin (a yield could hand the core away for a whole time slice on a busy machine).
+    // Park rather than spin: on a machine with no idle core, a spinning main thread holds the core the worker
+    // needs, so the run may start only once the budget is spent; parked, it costs no CPU while the worker runs.
     let start = Instant::now();
-    while !h.ready.load(Ordering::Acquire) && start.elapsed() < budget {
-        std::hint::spin_loop();
-    }
     let mut slot = lock(&h.slot);
+    while matches!(*slot, Slot::Waiting) {
+        let Some(left) = budget.checked_sub(start.elapsed()) else {
+            break;
+        };
+        h.parked.store(true, Ordering::Relaxed);
+        slot = h
+            .done
+            .wait_timeout(slot, left)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+        h.parked.store(false, Ordering::Relaxed);
+    }
     if let Slot::Finished(_) = &*slot {
         let Slot::Finished(mut job) = std::mem::replace(&mut *slot, Slot::Waiting) else {
             return Err(RedisError::Str("ERR internal error: lost job"));
