@@ -12,8 +12,29 @@ fn c_program_starts_and_stops_a_cluster() {
     // `cargo test` builds the library as an rlib only; make sure the shared library is current too. The
     // arguments are `make build`'s: any other package or target selection resolves features differently and
     // rebuilds the library (and every later workspace build rebuilds it back).
+    // The variables cargo sets for this test (`CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR`, `OUT_DIR`, …) are removed:
+    // build scripts that watch them (ring's does) would otherwise run again, and so would everything above them,
+    // here and in the next `make build`.
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = Command::new(cargo)
+    let mut build = Command::new(cargo);
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name == "OUT_DIR"
+            || [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+                "CARGO_CFG_",
+            ]
+            .iter()
+            .any(|p| name.starts_with(p))
+            || ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR"].contains(&name.as_ref())
+        {
+            build.env_remove(name.as_ref());
+        }
+    }
+    let built = build
         .args(["build", "--release", "--workspace", "--all-targets"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()

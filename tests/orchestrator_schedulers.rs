@@ -47,6 +47,40 @@ fn smartredis(args: &[&str], env: &[(&str, String)], path_prefix: Option<&Path>)
     c.output().expect("run smartredis")
 }
 
+/// `smartredis start` of a store without the module through the fake scheduler on `bin`: `shards` shards on
+/// `nodes` nodes from port `port`, in `dir`.
+fn start_store(
+    launcher: &str,
+    shards: usize,
+    nodes: usize,
+    port: u16,
+    dir: &str,
+    env: &[(&str, String)],
+    bin: &Path,
+) -> Output {
+    let (shards, nodes, port) = (shards.to_string(), nodes.to_string(), port.to_string());
+    smartredis(
+        &[
+            "start",
+            "--launcher",
+            launcher,
+            "--shards",
+            &shards,
+            "--nodes",
+            &nodes,
+            "--port",
+            &port,
+            "--no-module",
+            "--timeout",
+            "30",
+            "--dir",
+            dir,
+        ],
+        env,
+        Some(bin),
+    )
+}
+
 fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
@@ -282,27 +316,8 @@ fn drive(launcher: &str, flavor: &str, in_allocation: bool, port: u16) -> String
         env: env.clone(),
         bin: bin.clone(),
     };
-    let port_s = port.to_string();
-    let o = smartredis(
-        &[
-            "start",
-            "--launcher",
-            if in_allocation { "auto" } else { launcher },
-            "--shards",
-            "3",
-            "--nodes",
-            "1",
-            "--port",
-            &port_s,
-            "--no-module",
-            "--timeout",
-            "30",
-            "--dir",
-            dir,
-        ],
-        &env,
-        Some(&bin),
-    );
+    let launcher_arg = if in_allocation { "auto" } else { launcher };
+    let o = start_store(launcher_arg, 3, 1, port, dir, &env, &bin);
     let calls = std::fs::read_to_string(sched.join("calls.log")).unwrap_or_default();
     assert!(o.status.success(), "{}\ncalls:\n{calls}", text(&o));
     for script in ["smartredis-shard.sh", "smartredis-store.sh"] {
@@ -432,27 +447,7 @@ fn a_store_job_that_ends_early_is_reported_with_its_output_and_exit() {
         env: env.clone(),
         bin: bin.clone(),
     };
-    let port = (base_port() + 18).to_string();
-    let o = smartredis(
-        &[
-            "start",
-            "--launcher",
-            "pbs",
-            "--shards",
-            "2",
-            "--nodes",
-            "2",
-            "--port",
-            &port,
-            "--no-module",
-            "--timeout",
-            "30",
-            "--dir",
-            dir,
-        ],
-        &env,
-        Some(&bin),
-    );
+    let o = start_store("pbs", 2, 2, base_port() + 18, dir, &env, &bin);
     let out = text(&o);
     assert!(!o.status.success(), "{out}");
     assert!(out.contains("store job 101.fake ended"), "{out}");

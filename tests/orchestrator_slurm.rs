@@ -2,7 +2,9 @@
 //! on 127.0.0.2-4, started by `make test`): 3 shards inside an `salloc` allocation on one node, the same as a
 //! batch job, and 3 shards across 3 nodes — each then used through the C client, checked with `status`, and
 //! stopped leaving no job and no process; a killed shard and an outside `scancel` are reported; a named interface
-//! (`lo`) is resolved on the node, and a step that fails is reported with the shard, the wrapper's and Slurm's words.
+//! (`lo`) is resolved on the node, and a step that fails is reported with the shard, the wrapper's and Slurm's words;
+//! a node taken down (`scontrol update state=down`) is reported with its shard, its name and Slurm's words while
+//! the other shards run on (that test has the nodes to itself: the others hold a shared lock, it an exclusive one).
 //! Without root or without a running Slurm, each test says loudly that it was skipped and why.
 
 use std::ffi::c_void;
@@ -75,6 +77,16 @@ fn slurm_ready(test: &str, nodes: usize) -> bool {
     }
 }
 
+/// What each test starts from: the local Slurm checked (`None` when it cannot be used: the test is skipped, as it
+/// says loudly), the lock that keeps the node-down test apart taken (`exclusive` for that test), a fresh directory.
+fn prepare(test: &str, nodes: usize, exclusive: bool) -> Option<(SlurmLock, tempfile::TempDir)> {
+    if !slurm_ready(test, nodes) {
+        return None;
+    }
+    let lock = slurm_lock(exclusive);
+    Some((lock, tempfile::tempdir().unwrap()))
+}
+
 /// A base port of this test process's own (several worktrees may run these tests at once).
 fn base_port() -> u16 {
     12000 + (std::process::id() % 300) as u16 * 20
@@ -103,6 +115,43 @@ fn squeue(args: &[&str]) -> String {
     let mut w = vec!["squeue", "-h"];
     w.extend(args);
     String::from_utf8_lossy(&sh(&w).stdout).trim().to_string()
+}
+
+/// An allocation made with `salloc --no-shell` for one test; cancelled when dropped (by a failing test too, so that
+/// the next test finds the nodes free).
+struct Allocation {
+    job: String,
+    nodes: String,
+}
+
+impl Allocation {
+    fn new(args: &[&str]) -> Allocation {
+        let mut words = vec!["salloc", "--no-shell"];
+        words.extend(args);
+        let out = text(&sh(&words));
+        let job = out
+            .split_whitespace()
+            .skip_while(|w| *w != "allocation")
+            .nth(1)
+            .unwrap_or_else(|| panic!("salloc: {out}"))
+            .to_string();
+        let nodes = squeue(&["-j", &job, "-o", "%N"]);
+        Allocation { job, nodes }
+    }
+
+    /// The environment of a program running inside the allocation.
+    fn env(&self) -> [(&str, &str); 2] {
+        [
+            ("SLURM_JOB_ID", self.job.as_str()),
+            ("SLURM_JOB_NODELIST", self.nodes.as_str()),
+        ]
+    }
+}
+
+impl Drop for Allocation {
+    fn drop(&mut self) {
+        let _ = sh(&["scancel", &self.job]);
+    }
 }
 
 /// Puts and gets a tensor through the C client of the store recorded in `dir`.
@@ -168,6 +217,31 @@ fn smartredis(args: &[&str], env: &[(&str, &str)]) -> Output {
     c.output().expect("run smartredis")
 }
 
+/// `smartredis start` of 3 shards from port `port` inside `alloc` with launcher `launcher`, which must succeed; the
+/// store recorded in `dir`, attached.
+fn start_inside(alloc: &Allocation, launcher: &str, port: u16, dir: &Path) -> Orchestrator {
+    let port = port.to_string();
+    let d = dir.to_str().unwrap();
+    let o = smartredis(
+        &[
+            "start",
+            "--launcher",
+            launcher,
+            "--shards",
+            "3",
+            "--port",
+            &port,
+            "--timeout",
+            "30",
+            "--dir",
+            d,
+        ],
+        &alloc.env(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    Orchestrator::attach(dir).unwrap()
+}
+
 fn status(dir: &str) -> (Option<i32>, String) {
     let o = smartredis(&["status", "--dir", dir], &[]);
     (o.status.code(), text(&o))
@@ -175,42 +249,14 @@ fn status(dir: &str) -> (Option<i32>, String) {
 
 #[test]
 fn three_shards_inside_an_salloc_allocation_on_one_node() {
-    if !slurm_ready("salloc, 1 node", 1) {
+    let Some((_lock, tmp)) = prepare("salloc, 1 node", 1, false) else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
+    };
     let dir = tmp.path().to_str().unwrap();
-    let alloc = sh(&["salloc", "-N1", "-n3", "--no-shell", "-J", "sr-test-alloc"]);
-    let out = text(&alloc);
-    let job = out
-        .split_whitespace()
-        .skip_while(|w| *w != "allocation")
-        .nth(1)
-        .unwrap_or_else(|| panic!("salloc: {out}"))
-        .to_string();
-    let node = squeue(&["-j", &job, "-o", "%N"]);
-    let env = [
-        ("SLURM_JOB_ID", job.as_str()),
-        ("SLURM_JOB_NODELIST", node.as_str()),
-    ];
+    let alloc = Allocation::new(&["-N1", "-n3", "-J", "sr-test-alloc"]);
+    let job = alloc.job.clone();
     let base = base_port();
-    let port = base.to_string();
-    let o = smartredis(
-        &[
-            "start",
-            "--launcher",
-            "auto",
-            "--shards",
-            "3",
-            "--port",
-            &port,
-            "--dir",
-            dir,
-        ],
-        &env,
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    let orc = Orchestrator::attach(tmp.path()).unwrap();
+    let orc = start_inside(&alloc, "auto", base, tmp.path());
     let run_id = orc.run_id().to_string();
     let hosts: Vec<&str> = orc.shards().iter().map(|s| s.host.as_str()).collect();
     assert!(hosts.iter().all(|h| *h == hosts[0]), "{hosts:?}");
@@ -253,7 +299,6 @@ fn three_shards_inside_an_salloc_allocation_on_one_node() {
     )
     .is_empty()));
     assert!(!tmp.path().join("smartredis-orchestrator.json").exists());
-    sh(&["scancel", &job]);
 }
 
 /// Starts a store job, uses it, checks status, stops it: no job and no process left.
@@ -293,10 +338,9 @@ fn batch_store(dir: &Path, nodes: usize, port: u16) -> (String, String) {
 
 #[test]
 fn three_shards_as_a_batch_job_on_one_node() {
-    if !slurm_ready("sbatch, 1 node", 1) {
+    let Some((_lock, tmp)) = prepare("sbatch, 1 node", 1, false) else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
+    };
     let (job, run_id) = batch_store(tmp.path(), 1, base_port() + 3);
     let t = Instant::now();
     let o = smartredis(&["stop", "--dir", tmp.path().to_str().unwrap()], &[]);
@@ -314,10 +358,9 @@ fn three_shards_as_a_batch_job_on_one_node() {
 
 #[test]
 fn three_shards_across_three_nodes_and_an_outside_scancel() {
-    if !slurm_ready("sbatch, 3 nodes", 3) {
+    let Some((_lock, tmp)) = prepare("sbatch, 3 nodes", 3, false) else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
+    };
     let dir = tmp.path().to_str().unwrap();
     let (job, run_id) = batch_store(tmp.path(), 3, base_port() + 6);
     // Cancelled from outside: every shard is reported exited, in Slurm's words.
@@ -343,24 +386,12 @@ fn three_shards_across_three_nodes_and_an_outside_scancel() {
 
 #[test]
 fn a_named_interface_and_a_step_that_fails_inside_an_allocation() {
-    if !slurm_ready("interface, 1 node", 1) {
+    let Some((_lock, tmp)) = prepare("interface, 1 node", 1, false) else {
         return;
-    }
-    let tmp = tempfile::tempdir().unwrap();
+    };
     let dir = tmp.path().to_str().unwrap();
-    let alloc = sh(&["salloc", "-N1", "-n1", "--no-shell", "-J", "sr-test-iface"]);
-    let out = text(&alloc);
-    let job = out
-        .split_whitespace()
-        .skip_while(|w| *w != "allocation")
-        .nth(1)
-        .unwrap_or_else(|| panic!("salloc: {out}"))
-        .to_string();
-    let node = squeue(&["-j", &job, "-o", "%N"]);
-    let env = [
-        ("SLURM_JOB_ID", job.as_str()),
-        ("SLURM_JOB_NODELIST", node.as_str()),
-    ];
+    let alloc = Allocation::new(&["-N1", "-n1", "-J", "sr-test-iface"]);
+    let env = alloc.env();
     let port = (base_port() + 9).to_string();
     let start = |iface: &str| {
         smartredis(
@@ -408,5 +439,101 @@ fn a_named_interface_and_a_step_that_fails_inside_an_allocation() {
         &run_id
     )
     .is_empty()));
-    sh(&["scancel", &job]);
+}
+
+/// Holds the lock that keeps the test that takes a node down apart from the tests that use the nodes (shared),
+/// across test processes too (`flock` on a file in the temporary directory).
+struct SlurmLock(#[allow(dead_code)] std::fs::File);
+
+fn slurm_lock(exclusive: bool) -> SlurmLock {
+    use std::os::fd::AsRawFd;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(std::env::temp_dir().join("smartredis-slurm-tests.lock"))
+        .expect("open the Slurm test lock");
+    let op = if exclusive {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_SH
+    };
+    // SAFETY: flock(2) on a descriptor this File owns; released when it is closed.
+    let rc = unsafe { libc::flock(f.as_raw_fd(), op) };
+    assert_eq!(rc, 0, "flock: {}", std::io::Error::last_os_error());
+    SlurmLock(f)
+}
+
+/// Puts a node taken down back into service when dropped, and waits (bounded) until Slurm has it idle again.
+struct NodeBack(String);
+
+impl Drop for NodeBack {
+    fn drop(&mut self) {
+        let node = format!("nodename={}", self.0);
+        // With ReturnToService=2 a registering node comes back by itself; `resume` then reports nothing to do.
+        let _ = sh(&["scontrol", "update", &node, "state=resume"]);
+        eventually(Duration::from_secs(30), || {
+            let st =
+                String::from_utf8_lossy(&sh(&["sinfo", "-h", "-n", &self.0, "-o", "%T"]).stdout)
+                    .trim()
+                    .to_string();
+            st == "idle" || st == "mixed" || st == "allocated"
+        });
+    }
+}
+
+#[test]
+fn a_node_that_goes_down_is_reported_with_its_shard_and_the_others_run_on() {
+    let Some((_lock, tmp)) = prepare("node down, 3 nodes", 3, true) else {
+        return;
+    };
+    let dir = tmp.path().to_str().unwrap();
+    // --no-kill: the allocation outlives a node that fails, as a simulation's own job may ask.
+    let alloc = Allocation::new(&["-N3", "-n3", "--no-kill", "-J", "sr-test-nodedown"]);
+    let orc = start_inside(&alloc, "slurm", base_port() + 12, tmp.path());
+    let run_id = orc.run_id().to_string();
+    let victim = orc.shards()[1]
+        .node
+        .clone()
+        .expect("the shard's node is recorded");
+    assert_eq!(status(dir).0, Some(0));
+    {
+        let _back = NodeBack(victim.clone());
+        let down = sh(&[
+            "scontrol",
+            "update",
+            &format!("nodename={victim}"),
+            "state=down",
+            "reason=smartredis-test",
+        ]);
+        assert!(down.status.success(), "{}", text(&down));
+        // The shard stops answering at once; it is reported exited once Slurm has ended its step.
+        let shard_line = |st: &str| {
+            st.lines()
+                .find(|l| l.contains("shard   1"))
+                .unwrap_or("")
+                .to_string()
+        };
+        assert!(
+            eventually(Duration::from_secs(30), || shard_line(&status(dir).1)
+                .contains("exited")),
+            "{}",
+            status(dir).1
+        );
+    }
+    let (code, st) = status(dir);
+    assert_eq!(code, Some(1), "{st}");
+    let line = st.lines().find(|l| l.contains("shard   1")).unwrap_or("");
+    eprintln!("node down: {line}");
+    assert!(line.contains("exited") && line.contains(&victim), "{st}");
+    assert!(
+        line.contains("Node failure") || line.contains("down") || line.contains("NODE_FAIL"),
+        "{st}"
+    );
+    assert_eq!(st.matches("  running  ").count(), 2, "{st}");
+    let o = smartredis(&["stop", "--dir", dir], &[]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(eventually(Duration::from_secs(10), || store_processes(
+        &run_id
+    )
+    .is_empty()));
 }

@@ -565,6 +565,7 @@ fn status(dir: PathBuf, as_json: bool) -> Result<ExitCode, String> {
                 "pid": s.pid,
                 "job_id": r.job_id,
                 "step_id": r.step_id,
+                "node": r.node,
                 "state": s.state.to_string(),
                 "detail": s.detail,
             })).collect::<Vec<_>>(),

@@ -60,8 +60,8 @@ pub fn job_nodes(plan: &Plan) -> usize {
 /// The wrapper script, one launch per node: `smartredis-shard.sh INDEX PORT COUNT SERVER [ARGS...] [INDEX PORT
 /// COUNT SERVER [ARGS...]]...` (`COUNT`: the words of `SERVER` and its `ARGS`). It resolves this node's IPv4 address
 /// (of `interface` when given, else of the node's name) and starts each shard's server bound to it, in the
-/// foreground of this launch (its output in `shard-INDEX.log`); it writes `shard-INDEX.addr` (`host port job step`,
-/// one line) as each starts, and `shard-INDEX.exit` (how it ended) when each ends. It forwards SIGTERM/SIGINT to
+/// foreground of this launch (its output in `shard-INDEX.log`); it writes `shard-INDEX.addr` (`host port node job
+/// step`, one line) as each starts, and `shard-INDEX.exit` (how it ended) when each ends. It forwards SIGTERM/SIGINT to
 /// the servers and ends when they all have.
 pub fn wrapper_script(dir: &Path, cluster: bool, interface: Option<&str>) -> String {
     let announce = if cluster {
@@ -96,7 +96,7 @@ while [ $# -ge 3 ]; do
     count=$3
     shift 3
     # One write, ended by a newline: the launcher reads only a complete line.
-    printf '%s %s %s %s\n' "$host" "$port" "$job" "$step" >"$dir/shard-$index.addr"
+    printf '%s %s %s %s %s\n' "$host" "$port" "$node" "$job" "$step" >"$dir/shard-$index.addr"
     (
         trap 'kill -TERM $server 2>/dev/null || true' TERM INT HUP
         "${{@:1:count}}" --bind "$host"{announce} >>"$dir/shard-$index.log" 2>&1 &
@@ -125,19 +125,36 @@ pub fn addr_file(dir: &Path, index: usize) -> PathBuf {
     dir.join(format!("shard-{index}.addr"))
 }
 
-/// What a shard reported through its address file: host, port, job id, step id.
-pub fn read_addr(dir: &Path, index: usize) -> Option<(String, u16, String, String)> {
+/// What a shard reported through its address file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reported {
+    /// The address it listens on.
+    pub host: String,
+    /// Its client port.
+    pub port: u16,
+    /// The node it runs on, by the scheduler's name.
+    pub node: String,
+    /// The job running it (empty when none).
+    pub job: String,
+    /// The step running it (empty when none).
+    pub step: String,
+}
+
+/// What shard `index` reported through its address file, once the whole line is there.
+pub fn read_addr(dir: &Path, index: usize) -> Option<Reported> {
     let text = std::fs::read_to_string(addr_file(dir, index)).ok()?;
     // A line still being written has no newline yet.
     if !text.ends_with('\n') {
         return None;
     }
     let mut f = text.split_whitespace();
-    let host = f.next()?.to_string();
-    let port = f.next()?.parse().ok()?;
-    let job = f.next().unwrap_or_default().to_string();
-    let step = f.next().unwrap_or_default().to_string();
-    Some((host, port, job, step))
+    Some(Reported {
+        host: f.next()?.to_string(),
+        port: f.next()?.parse().ok()?,
+        node: f.next()?.to_string(),
+        job: f.next().unwrap_or_default().to_string(),
+        step: f.next().unwrap_or_default().to_string(),
+    })
 }
 
 /// The shards of one node: placements grouped by node, in node order (one launch each).
@@ -226,6 +243,10 @@ pub trait System: std::fmt::Debug + Send {
     fn parse_job_id(&self, out: &str) -> Option<String>;
     /// The job's state now.
     fn job_state(&self, job: &str) -> JobState;
+    /// The state of node `node` in the scheduler's words (e.g. a node that is down, and why), when it tells.
+    fn node_state(&self, _node: &str) -> Option<String> {
+        None
+    }
     /// Live steps of `job` (Slurm), when the system tells; `None` when it does not.
     fn live_steps(&self, _job: &str) -> Option<HashSet<String>> {
         None
@@ -529,6 +550,34 @@ fn job_end_report(dir: &Path, shards: usize) -> String {
     r
 }
 
+/// The last lines of the launch logs in `dir` that name node `node` (what a launch command said about its node, e.g.
+/// `srun: error: Node failure on node2`), joined with ` / `; empty when none does.
+fn launch_lines_about(dir: &Path, node: &str) -> String {
+    if node.is_empty() {
+        return String::new();
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return String::new();
+    };
+    let mut lines = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("launch-") && name.ends_with(".log") {
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            lines.extend(
+                text.lines()
+                    .filter(|l| {
+                        l.split(|c: char| !c.is_alphanumeric() && c != '-')
+                            .any(|w| w == node)
+                    })
+                    .map(|l| l.trim().to_string()),
+            );
+        }
+    }
+    let from = lines.len().saturating_sub(2);
+    lines[from..].join(" / ")
+}
+
 /// How shard `shard` ended, as its wrapper recorded it (`shard-INDEX.exit` beside its log).
 fn recorded_exit(shard: &ShardRecord) -> Option<String> {
     let dir = shard.log.parent()?;
@@ -614,14 +663,15 @@ impl<S: System> Launcher for BatchLauncher<S> {
         loop {
             for (i, slot) in records.iter_mut().enumerate() {
                 if slot.is_none() {
-                    if let Some((host, port, job, step)) = read_addr(&plan.dir, i) {
+                    if let Some(r) = read_addr(&plan.dir, i) {
                         *slot = Some(ShardRecord {
                             index: i,
-                            host,
-                            port,
+                            host: r.host,
+                            port: r.port,
                             log: log_path(&plan.dir, i),
-                            job_id: Some(job).filter(|j| !j.is_empty()),
-                            step_id: Some(step).filter(|s| !s.is_empty()),
+                            job_id: Some(r.job).filter(|j| !j.is_empty()),
+                            step_id: Some(r.step).filter(|s| !s.is_empty()),
+                            node: Some(r.node),
                             ..ShardRecord::default()
                         });
                     }
@@ -681,10 +731,15 @@ impl<S: System> Launcher for BatchLauncher<S> {
 
     fn exited(&mut self, shard: &ShardRecord) -> Option<String> {
         let job = shard.job_id.clone().unwrap_or_default();
+        let on = shard
+            .node
+            .as_deref()
+            .map(|n| format!(" on node {n}"))
+            .unwrap_or_default();
         let place = match (&shard.step_id, job.is_empty()) {
-            (Some(step), false) => format!(" in step {job}.{step}"),
-            (None, false) => format!(" in job {job}"),
-            _ => String::new(),
+            (Some(step), false) => format!(" in step {job}.{step}{on}"),
+            (None, false) => format!(" in job {job}{on}"),
+            _ => on.clone(),
         };
         if let Some(how) = recorded_exit(shard) {
             let words = if job.is_empty() {
@@ -725,7 +780,24 @@ impl<S: System> Launcher for BatchLauncher<S> {
             if let Some(live) = self.live_steps(&job) {
                 let id = format!("{job}.{step}");
                 if !live.contains(&id) {
-                    return Some(format!("step {id} ended (job {job}: {})", st.words));
+                    // The scheduler's words on the node (a node that failed) and what the launch said about it.
+                    let node = shard.node.as_deref().unwrap_or_default();
+                    let node_words = self
+                        .sys
+                        .node_state(node)
+                        .map(|w| format!("; node {node}: {w}"))
+                        .unwrap_or_default();
+                    let dir = shard.log.parent().unwrap_or(Path::new("."));
+                    let said = launch_lines_about(dir, node);
+                    let said = if said.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; its launch said: {said}")
+                    };
+                    return Some(format!(
+                        "step {id}{on} ended (job {job}: {}{node_words}){said}",
+                        st.words
+                    ));
                 }
                 return None;
             }

@@ -324,6 +324,7 @@ impl LocalLauncher {
             exe: id.map(|i| i.exe).unwrap_or_default(),
             job_id: None,
             step_id: None,
+            node: None,
         })
     }
 

@@ -159,6 +159,31 @@ impl System for Slurm {
         }
     }
 
+    fn node_state(&self, node: &str) -> Option<String> {
+        if node.is_empty() {
+            return None;
+        }
+        let (ok, out) = run_cmd(
+            &[
+                "sinfo".into(),
+                "-h".into(),
+                "-N".into(),
+                "-n".into(),
+                node.into(),
+                "-o".into(),
+                "%T|%E".into(),
+            ],
+            None,
+        );
+        let line = out.lines().next().filter(|_| ok)?.trim().to_string();
+        let (state, reason) = line.split_once('|').unwrap_or((line.as_str(), "none"));
+        Some(if reason.trim().is_empty() || reason.trim() == "none" {
+            format!("state {state}")
+        } else {
+            format!("state {state}, reason {}", reason.trim())
+        })
+    }
+
     fn live_steps(&self, job: &str) -> Option<HashSet<String>> {
         let (ok, out) = run_cmd(
             &[

@@ -40,6 +40,9 @@ pub struct ShardRecord {
     /// The job step (Slurm) or task running it, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step_id: Option<String>,
+    /// The scheduler's name of the node it runs on (schedulers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 impl ShardRecord {
@@ -423,6 +426,7 @@ mod tests {
                 exe: "/usr/bin/redis-server".into(),
                 job_id: None,
                 step_id: None,
+                node: None,
             }],
             job_id: None,
             socket: None,
