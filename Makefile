@@ -87,7 +87,7 @@ fuzz:
 # The same as `cmake -S . -B build && cmake --build build && cmake --install build --prefix P`.
 install: build
 	cmake -S . -B build $(CMAKE_ARGS)
-	cmake --build build -j2 --target smartredis-cargo smartredis-fortran smartredis-fortran-static
+	cmake --build build -j2 --target smartredis-libraries
 	cmake --install build --prefix $(PREFIX)
 
 # Regenerate include/smartredis.h after changing the C ABI (tests/header.rs fails while it is stale), then the

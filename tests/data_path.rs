@@ -9,7 +9,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 
 use smartredis::ffi::client as capi;
-use smartredis::ffi::configoptions as copts;
 use smartredis::tensor::{Element, Layout, TensorMut, TensorRef};
 use smartredis::transport::Route;
 use smartredis::{Client, SRError};
@@ -22,39 +21,6 @@ fn set(server: &RedisServer, args: &[&str]) {
         cmd.arg(*a);
     }
     let _: () = cmd.query(&mut con).unwrap();
-}
-
-/// A C client handle for `ssdb` (short timeouts).
-fn c_client(ssdb: &str) -> *mut c_void {
-    let mut cfg: *mut c_void = std::ptr::null_mut();
-    assert_eq!(
-        copts::create_configoptions_from_environment(c"".as_ptr(), 0, &mut cfg),
-        SRError::SRNoError
-    );
-    for (k, v) in [
-        ("SSDB", ssdb),
-        ("SR_DB_TYPE", "Standalone"),
-        ("SSKEYIN", ""),
-        ("SSKEYOUT", ""),
-    ] {
-        assert_eq!(
-            copts::override_string_option(
-                cfg,
-                k.as_ptr().cast(),
-                k.len(),
-                v.as_ptr().cast(),
-                v.len()
-            ),
-            SRError::SRNoError
-        );
-    }
-    let mut c: *mut c_void = std::ptr::null_mut();
-    assert_eq!(
-        capi::CreateClient(cfg, c"t".as_ptr(), 1, &mut c),
-        SRError::SRNoError
-    );
-    assert_eq!(copts::sr_configoptions_free(&mut cfg), SRError::SRNoError);
-    c
 }
 
 #[test]
@@ -74,7 +40,7 @@ fn scalar_tensor_fortran_get_keeps_the_connection_in_sync() {
 fn scalar_tensor_nested_get_through_the_c_api() {
     let server = RedisServer::with_module();
     set(&server, &["AI.TENSORSET", "s", "INT32", "VALUES", "-7"]);
-    let mut c = c_client(&server.addr());
+    let mut c = common::c_client(&server.addr());
     let mut data: *mut c_void = std::ptr::null_mut();
     let mut dims: *mut usize = std::ptr::null_mut();
     let mut n_dims = 99usize;
@@ -209,7 +175,7 @@ fn zero_dimension_nested_c_get_does_not_allocate_the_product() {
     let addr = fake_server(
         b"*6\r\n$5\r\ndtype\r\n$6\r\nDOUBLE\r\n$5\r\nshape\r\n*3\r\n:1000000000\r\n:1000000000\r\n:0\r\n$4\r\nblob\r\n$0\r\n\r\n",
     );
-    let mut c = c_client(&addr);
+    let mut c = common::c_client(&addr);
     let mut data: *mut c_void = std::ptr::null_mut();
     let mut dims: *mut usize = std::ptr::null_mut();
     let (mut n_dims, mut ty) = (0usize, 0);

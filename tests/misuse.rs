@@ -10,44 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use smartredis::ffi::client as capi;
-use smartredis::ffi::configoptions as copts;
 use smartredis::ffi::error::SRGetLastError;
 use smartredis::transport::Route;
 use smartredis::SRError;
 use testkit::RedisServer;
-
-/// A C client handle for `ssdb`.
-fn c_client(ssdb: &str) -> *mut c_void {
-    let mut cfg: *mut c_void = std::ptr::null_mut();
-    assert_eq!(
-        copts::create_configoptions_from_environment(c"".as_ptr(), 0, &mut cfg),
-        SRError::SRNoError
-    );
-    for (k, v) in [
-        ("SSDB", ssdb),
-        ("SR_DB_TYPE", "Standalone"),
-        ("SSKEYIN", ""),
-        ("SSKEYOUT", ""),
-    ] {
-        assert_eq!(
-            copts::override_string_option(
-                cfg,
-                k.as_ptr().cast(),
-                k.len(),
-                v.as_ptr().cast(),
-                v.len()
-            ),
-            SRError::SRNoError
-        );
-    }
-    let mut c: *mut c_void = std::ptr::null_mut();
-    assert_eq!(
-        capi::CreateClient(cfg, c"t".as_ptr(), 1, &mut c),
-        SRError::SRNoError
-    );
-    assert_eq!(copts::sr_configoptions_free(&mut cfg), SRError::SRNoError);
-    c
-}
 
 fn last_error() -> String {
     // SAFETY: the library's thread-local, NUL-terminated last error.
@@ -73,7 +39,7 @@ impl Shared {
 #[test]
 fn one_client_handle_from_two_threads_is_refused() {
     let server = RedisServer::with_module();
-    let c = Shared(c_client(&server.addr()));
+    let c = Shared(common::c_client(&server.addr()));
     let done = AtomicBool::new(false);
     let key = "never-there";
     let refused = std::thread::scope(|s| {
@@ -134,7 +100,7 @@ fn one_dataset_handle_from_two_threads_is_refused() {
     use smartredis::ffi::dataset as dapi;
     use smartredis::{SRMemoryLayout, SRTensorType};
     let server = RedisServer::with_module();
-    let c = Shared(c_client(&server.addr()));
+    let c = Shared(common::c_client(&server.addr()));
     let mut ds: *mut c_void = std::ptr::null_mut();
     assert_eq!(
         dapi::CDataSet(c"ds".as_ptr(), 2, &mut ds),

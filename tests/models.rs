@@ -470,38 +470,13 @@ fn model_keys_take_the_model_ensemble_prefix() {
 
 #[test]
 fn c_api_model_calls() {
-    use smartredis::ffi::client::{put_tensor, unpack_tensor, CreateClient, DeleteCClient};
+    use smartredis::ffi::client::{put_tensor, unpack_tensor, DeleteCClient};
     use smartredis::ffi::client_models::*;
-    use std::ffi::{c_char, c_void};
+    use std::ffi::c_char;
     use std::ptr::null_mut;
 
-    use smartredis::ffi::configoptions::{
-        create_configoptions_from_environment, override_string_option, sr_configoptions_free,
-    };
-
     let server = RedisServer::options().with_backends().start();
-    let mut cfg: *mut c_void = null_mut();
-    assert_eq!(
-        create_configoptions_from_environment(c"".as_ptr(), 0, &mut cfg),
-        SRError::SRNoError
-    );
-    let addr = server.addr();
-    for (k, v) in [
-        ("SSDB", addr.as_str()),
-        ("SR_DB_TYPE", "Standalone"),
-        ("SSKEYIN", ""),
-        ("SSKEYOUT", ""),
-    ] {
-        assert_eq!(
-            override_string_option(cfg, k.as_ptr().cast(), k.len(), v.as_ptr().cast(), v.len()),
-            SRError::SRNoError
-        );
-    }
-    let mut h: *mut c_void = null_mut();
-    assert_eq!(
-        CreateClient(cfg, c"c".as_ptr(), 1, &mut h),
-        SRError::SRNoError
-    );
+    let mut h = common::c_client(&server.addr());
     let lin = linear();
     let s = |t: &str| (t.as_ptr().cast::<c_char>(), t.len());
     let (name, nl) = s("lin");
@@ -636,7 +611,6 @@ fn c_api_model_calls() {
     );
     assert!(!exists);
     assert_eq!(DeleteCClient(&mut h), SRError::SRNoError);
-    assert_eq!(sr_configoptions_free(&mut cfg), SRError::SRNoError);
 }
 
 #[test]

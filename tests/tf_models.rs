@@ -8,7 +8,9 @@ mod common;
 
 use common::{patient_client, put, unpack};
 use smartredis::{Client, ModelOptions, SRError};
-use testkit::expected::{assert_close_within, data_path, expected, read, read_f32};
+use testkit::expected::{
+    assert_close_within, data_path, expected, keys, linear_6x4, read, read_f32,
+};
 use testkit::{RedisCluster, RedisServer};
 
 fn assert_close(got: &[f32], want: &[f32]) {
@@ -81,36 +83,12 @@ fn tf_models(c: &mut Client, tag: &str) {
     c.delete_model("tf_cnn").unwrap();
 }
 
-/// `x @ W + b` with W[i][j] = 0.1 (i+1) - 0.05 j, b[j] = 0.5 j (tests/data/linear_6x4.tflite).
-fn linear_6x4(x: &[f32]) -> Vec<f32> {
-    x.chunks(6)
-        .flat_map(|row| {
-            (0..4).map(move |j| {
-                let s: f32 = row
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| v * (0.1 * (i + 1) as f32 - 0.05 * j as f32))
-                    .sum();
-                s + 0.5 * j as f32
-            })
-        })
-        .collect()
-}
-
 /// Stores `tests/data/<model>.tflite` as `key`, runs the inputs of `<model>.expected` (in signature order) through
 /// tensors named after `tag`, and compares every output with LiteRT's.
 fn run_expected(c: &mut Client, key: &str, model: &str, tag: &str) {
     let e = expected(model);
-    let ins: Vec<String> = e
-        .inputs
-        .iter()
-        .map(|t| format!("{}_{tag}", t.name))
-        .collect();
-    let outs: Vec<String> = e
-        .outputs
-        .iter()
-        .map(|t| format!("{}_{tag}", t.name))
-        .collect();
+    let ins = keys(&e.inputs, |n| format!("{n}_{tag}"));
+    let outs = keys(&e.outputs, |n| format!("{n}_{tag}"));
     for (t, k) in e.inputs.iter().zip(&ins) {
         put(c, k, &t.dims_usize(), &t.values);
     }
@@ -204,37 +182,12 @@ fn tf_and_tflite_models_on_a_cluster() {
 
 #[test]
 fn tf_models_through_the_c_api() {
-    use smartredis::ffi::client::{put_tensor, unpack_tensor, CreateClient, DeleteCClient};
+    use smartredis::ffi::client::{put_tensor, unpack_tensor, DeleteCClient};
     use smartredis::ffi::client_models::{run_model, set_model};
-    use smartredis::ffi::configoptions::{
-        create_configoptions_from_environment, override_string_option, sr_configoptions_free,
-    };
-    use std::ffi::{c_char, c_void};
-    use std::ptr::null_mut;
+    use std::ffi::c_char;
 
     let server = RedisServer::options().with_backends().start();
-    let mut cfg: *mut c_void = null_mut();
-    assert_eq!(
-        create_configoptions_from_environment(c"".as_ptr(), 0, &mut cfg),
-        SRError::SRNoError
-    );
-    let addr = server.addr();
-    for (k, v) in [
-        ("SSDB", addr.as_str()),
-        ("SR_DB_TYPE", "Standalone"),
-        ("SSKEYIN", ""),
-        ("SSKEYOUT", ""),
-    ] {
-        assert_eq!(
-            override_string_option(cfg, k.as_ptr().cast(), k.len(), v.as_ptr().cast(), v.len()),
-            SRError::SRNoError
-        );
-    }
-    let mut h: *mut c_void = null_mut();
-    assert_eq!(
-        CreateClient(cfg, c"c".as_ptr(), 1, &mut h),
-        SRError::SRNoError
-    );
+    let mut h = common::c_client(&server.addr());
     let s = |t: &str| (t.as_ptr().cast::<c_char>(), t.len());
     let lin = read("tf/linear.pb");
     let (name, nl) = s("lin");
@@ -318,5 +271,4 @@ fn tf_models_through_the_c_api() {
         assert_close(&y, &read_f32(file));
     }
     assert_eq!(DeleteCClient(&mut h), SRError::SRNoError);
-    assert_eq!(sr_configoptions_free(&mut cfg), SRError::SRNoError);
 }

@@ -20,22 +20,19 @@ use std::alloc::Layout;
 use std::ffi::{CStr, CString};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use testkit::expected::read;
 use testkit::RedisServer;
 
-fn backends() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../build/backends");
-    p.canonicalize()
-        .expect("build/backends (scripts/fetch-backends.sh fetches it)")
-}
-
-fn data(name: &str) -> Vec<u8> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/data")
-        .join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+/// `dlopen`s `build/backends/<lib>`, which `script` fetches.
+fn open_backend(lib: &str, script: &str) -> *mut libc::c_void {
+    let lib = testkit::backends_path().join(lib);
+    let path = CString::new(lib.to_str().unwrap()).unwrap();
+    // SAFETY: dlopen with a valid C string; the handle lives as long as the process.
+    let h = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+    assert!(!h.is_null(), "{} ({script})", lib.display());
+    h
 }
 
 /// A model run directly through its backend's C API.
@@ -69,11 +66,11 @@ impl TfDirect {
     }
 
     fn new(model: &[u8]) -> TfDirect {
-        let lib = backends().join("redisai_tensorflow/libtensorflow_cc.so.2");
-        let path = CString::new(lib.to_str().unwrap()).unwrap();
+        let h = open_backend(
+            "redisai_tensorflow/libtensorflow_cc.so.2",
+            "scripts/fetch-tf.sh",
+        );
         unsafe {
-            let h = libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL);
-            assert!(!h.is_null(), "{} (scripts/fetch-tf.sh)", lib.display());
             let api = tf_api::Api::resolve(h).unwrap();
             let st = (api.TF_NewStatus)();
             let graph = (api.TF_NewGraph)();
@@ -170,30 +167,15 @@ fn lrt_ok(what: &str, st: litert_api::Status) {
 impl TfliteDirect {
     fn new(model: &[u8]) -> TfliteDirect {
         use litert_api::*;
-        let lib = backends().join("redisai_tflite/libLiteRt.so");
-        let path = CString::new(lib.to_str().unwrap()).unwrap();
+        let h = open_backend("redisai_tflite/libLiteRt.so", "scripts/fetch-litert.sh");
         unsafe {
-            let h = libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL);
-            assert!(!h.is_null(), "{} (scripts/fetch-litert.sh)", lib.display());
             let api = Api::load(h).unwrap();
-            let opts = [
-                LiteRtEnvOption {
-                    tag: ENV_AUTO_REGISTER_ACCELERATORS,
-                    value: LiteRtAny {
-                        kind: ANY_TYPE_INT,
-                        int_value: HW_ACCELERATOR_CPU.into(),
-                    },
-                },
-                LiteRtEnvOption {
-                    tag: ENV_MIN_LOGGER_SEVERITY,
-                    value: LiteRtAny {
-                        kind: ANY_TYPE_INT,
-                        int_value: LOG_SEVERITY_ERROR,
-                    },
-                },
-            ];
             let mut env = std::ptr::null_mut();
-            lrt_ok("env", (api.CreateEnvironment)(2, opts.as_ptr(), &mut env));
+            let opts = CPU_ENV_OPTIONS;
+            lrt_ok(
+                "env",
+                (api.CreateEnvironment)(opts.len() as i32, opts.as_ptr(), &mut env),
+            );
             let bytes = aligned(model.len());
             bytes.copy_from_slice(model);
             let mut m = std::ptr::null_mut();
@@ -298,6 +280,11 @@ impl Client {
     }
 }
 
+/// The words of `s` (split at white space) as a command's arguments.
+fn words(s: &str) -> Vec<&[u8]> {
+    s.split_whitespace().map(str::as_bytes).collect()
+}
+
 /// Median and mean in µs.
 fn stats(mut t: Vec<Duration>) -> (f64, f64) {
     t.sort();
@@ -338,17 +325,9 @@ fn bench(mut b: Bench) -> String {
         .collect();
     let want = b.direct.run(&x);
     assert_eq!(want.len(), 40);
-    let backends = backends().display().to_string();
     let server = RedisServer::options()
-        .with_module()
-        .module_args([
-            "BACKENDSPATH",
-            &backends,
-            "INTRA_OP_PARALLELISM",
-            "1",
-            "INTER_OP_PARALLELISM",
-            "1",
-        ])
+        .with_backends()
+        .module_args(["INTRA_OP_PARALLELISM", "1", "INTER_OP_PARALLELISM", "1"])
         .start();
     let mut c = Client(BufReader::new(
         TcpStream::connect(("127.0.0.1", server.port)).unwrap(),
@@ -357,27 +336,9 @@ fn bench(mut b: Bench) -> String {
     store.extend(b.store.iter().map(|s| s.as_bytes()));
     store.extend([b"BLOB".as_slice(), &b.model]);
     assert_eq!(c.call(&store), b"+OK\r\n");
-    let set_x: [&[u8]; 9] = [
-        b"AI.TENSORSET",
-        b"x",
-        b"FLOAT",
-        b"1",
-        b"28",
-        b"28",
-        b"1",
-        b"BLOB",
-        &x,
-    ];
-    let exec: [&[u8]; 8] = [
-        b"AI.MODELEXECUTE",
-        b"cnn",
-        b"INPUTS",
-        b"1",
-        b"x",
-        b"OUTPUTS",
-        b"1",
-        b"y",
-    ];
+    let mut set_x = words("AI.TENSORSET x FLOAT 1 28 28 1 BLOB");
+    set_x.push(&x);
+    let exec = words("AI.MODELEXECUTE cnn INPUTS 1 x OUTPUTS 1 y");
     c.call(&set_x);
     assert_eq!(c.call(&exec), b"+OK\r\n");
     let got = c.call(&[b"AI.TENSORGET", b"y", b"BLOB"]);
@@ -453,7 +414,7 @@ fn main() {
     for w in &which {
         let b = match w.as_str() {
             "tf" => {
-                let model = data("tf/cnn.pb");
+                let model = read("tf/cnn.pb");
                 Bench {
                     title: "TF CNN (tests/data/tf/cnn.pb, TensorFlow C API)",
                     store: &[
@@ -465,7 +426,7 @@ fn main() {
                 }
             }
             "tflite" => {
-                let model = data("mnist_cnn.tflite");
+                let model = read("mnist_cnn.tflite");
                 Bench {
                     title: "TFLITE CNN (tests/data/mnist_cnn.tflite, LiteRT 2.3.0 C API)",
                     store: &["TFLITE", "CPU"],

@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{assert_close_within, cmd, get_f32, info_field, set_f32, Raw, RedisServer};
+use common::{
+    assert_close_within, cmd, get_f32, info_field, model_store, set_f32, Raw, RedisServer,
+};
 use testkit::expected::{expected, read, read_f32, Expected};
 use testkit::torch::Shim;
 
@@ -46,14 +48,15 @@ const SCRIPT: &str = "def affine(tensors: List[Tensor], keys: List[str], args: L
 ";
 
 fn store(c: &mut Raw, key: &str, backend: &str, names: &[&str], blob: &[u8]) {
-    let mut args: Vec<&[u8]> = vec![b"AI.MODELSTORE", key.as_bytes(), backend.as_bytes(), b"CPU"];
-    let (ni, no) = ("1".to_string(), "1".to_string());
-    if !names.is_empty() {
-        args.extend([b"INPUTS".as_slice(), ni.as_bytes(), names[0].as_bytes()]);
-        args.extend([b"OUTPUTS".as_slice(), no.as_bytes(), names[1].as_bytes()]);
-    }
-    args.extend([b"BLOB".as_slice(), blob]);
-    assert_eq!(cmd(c, &args), "+OK\r\n", "{backend}");
+    let opts = match names {
+        [i, o] => vec!["INPUTS", "1", i, "OUTPUTS", "1", o],
+        _ => Vec::new(),
+    };
+    assert_eq!(
+        model_store(c, key, backend, "CPU", &opts, blob),
+        "+OK\r\n",
+        "{backend}"
+    );
 }
 
 /// Runs `case` through keys suffixed `_<tag>` and compares every output.

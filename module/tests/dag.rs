@@ -4,62 +4,20 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
-use common::{err, wait_for, Raw, RedisServer, Rng};
+use common::{
+    assert_close_within, blocked_clients, bwords, err, f32_bytes, get_f32, model_store, randf,
+    server_with, set_f32, synced, wait_for, words, Linear, Raw, RedisServer, Rng,
+};
 use testkit::onnx;
 
 const BOUND: Duration = Duration::from_secs(60);
 const K: usize = 3;
 const M: usize = 2;
 
-fn backends_path() -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../build/backends");
-    assert!(
-        p.join("redisai_onnxruntime/libonnxruntime.so").exists(),
-        "ONNX Runtime is missing: run scripts/fetch-backends.sh (part of `make deps`)"
-    );
-    p.canonicalize().unwrap().display().to_string()
-}
-
-fn server_with(args: &[&str]) -> RedisServer {
-    let mut a = vec!["BACKENDSPATH".to_string(), backends_path()];
-    a.extend(args.iter().map(|s| s.to_string()));
-    RedisServer::options().with_module().module_args(a).start()
-}
-
-fn cmd(c: &mut Raw, args: &[&[u8]]) -> String {
-    String::from_utf8_lossy(&c.cmd_bytes(args)).into_owned()
-}
-
 fn store(c: &mut Raw, key: &str, device: &str, model: &[u8]) {
-    let r = cmd(
-        c,
-        &[
-            b"AI.MODELSTORE",
-            key.as_bytes(),
-            b"ONNX",
-            device.as_bytes(),
-            b"BLOB",
-            model,
-        ],
-    );
-    assert_eq!(r, "+OK\r\n");
-}
-
-fn f32_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-fn set_f32(c: &mut Raw, key: &str, dims: &[usize], data: &[f32]) {
-    let dims: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
-    let blob = f32_bytes(data);
-    let mut args: Vec<&[u8]> = vec![b"AI.TENSORSET", key.as_bytes(), b"FLOAT"];
-    args.extend(dims.iter().map(|d| d.as_bytes()));
-    args.push(b"BLOB");
-    args.push(&blob);
-    assert_eq!(cmd(c, &args), "+OK\r\n");
+    assert_eq!(model_store(c, key, "ONNX", device, &[], model), "+OK\r\n");
 }
 
 /// The end of the RESP element starting at `i`.
@@ -137,61 +95,8 @@ fn bcmd(c: &mut Raw, args: &[&str]) -> Vec<u8> {
     c.cmd_bytes(&args)
 }
 
-fn get_f32(c: &mut Raw, key: &str) -> Vec<f32> {
-    blob_f32(&Elem(bcmd(c, &["AI.TENSORGET", key, "BLOB"])))
-}
-
 fn assert_close(got: &[f32], want: &[f32]) {
-    assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= 1e-4 * (1.0 + w.abs()),
-            "element {i}: got {g}, want {w}"
-        );
-    }
-}
-
-fn randf(rng: &mut Rng, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|_| (rng.below(2001) as f32 - 1000.0) / 500.0)
-        .collect()
-}
-
-/// `x [n,k] · w [k,m] + b [m]`.
-fn affine(x: &[f32], w: &[f32], b: &[f32], n: usize, k: usize, m: usize) -> Vec<f32> {
-    let mut y = vec![0f32; n * m];
-    for i in 0..n {
-        for j in 0..m {
-            y[i * m + j] = b[j] + (0..k).map(|l| x[i * k + l] * w[l * m + j]).sum::<f32>();
-        }
-    }
-    y
-}
-
-struct Linear {
-    model: Vec<u8>,
-    w: Vec<f32>,
-    b: Vec<f32>,
-    k: usize,
-    m: usize,
-}
-
-impl Linear {
-    fn new(seed: u64, k: usize, m: usize) -> Linear {
-        let mut rng = Rng(seed);
-        let (w, b) = (randf(&mut rng, k * m), randf(&mut rng, m));
-        Linear {
-            model: onnx::linear(&w, &b, k as i64, m as i64),
-            w,
-            b,
-            k,
-            m,
-        }
-    }
-
-    fn apply(&self, x: &[f32]) -> Vec<f32> {
-        affine(x, &self.w, &self.b, x.len() / self.k, self.k, self.m)
-    }
+    assert_close_within(got, want, 1e-4);
 }
 
 fn values(v: &[f32]) -> Vec<String> {
@@ -211,40 +116,12 @@ fn load_tensorset_models_tensorget_persist() {
     let r = bcmd(
         &mut c,
         &[
-            "AI.DAGEXECUTE",
-            "LOAD",
-            "1",
-            "x{t}",
-            "PERSIST",
-            "1",
-            "out{t}",
-            "|>",
-            "AI.MODELEXECUTE",
-            "first{t}",
-            "INPUTS",
-            "1",
-            "x{t}",
-            "OUTPUTS",
-            "1",
-            "mid",
-            "|>",
-            "AI.MODELEXECUTE",
-            "second{t}",
-            "INPUTS",
-            "1",
-            "mid",
-            "OUTPUTS",
-            "1",
-            "out{t}",
-            "|>",
-            "AI.TENSORGET",
-            "mid",
-            "BLOB",
-            "|>",
-            "AI.TENSORGET",
-            "out{t}",
-            "META",
-        ],
+            words("AI.DAGEXECUTE LOAD 1 x{t} PERSIST 1 out{t}"),
+            words("|> AI.MODELEXECUTE first{t} INPUTS 1 x{t} OUTPUTS 1 mid"),
+            words("|> AI.MODELEXECUTE second{t} INPUTS 1 mid OUTPUTS 1 out{t}"),
+            words("|> AI.TENSORGET mid BLOB |> AI.TENSORGET out{t} META"),
+        ]
+        .concat(),
     );
     let e = elements(&r);
     assert_eq!(e.len(), 4, "{e:?}");
@@ -266,59 +143,15 @@ fn load_tensorset_models_tensorget_persist() {
     // TENSORSET inside the DAG (VALUES and BLOB), a name written twice (the later version wins), ROUTING alone,
     // TENSORGET VALUES of a DAG tensor, PERSIST of a LOADed tensor.
     let blob = f32_bytes(&[0.5, 0.5, 0.5]);
-    let args: Vec<&[u8]> = vec![
-        b"AI.DAGEXECUTE",
-        b"ROUTING",
-        b"{t}",
-        b"|>",
-        b"AI.TENSORSET",
-        b"a",
-        b"FLOAT",
-        b"1",
-        b"3",
-        b"VALUES",
-        b"1",
-        b"2",
-        b"3",
-        b"|>",
-        b"AI.MODELEXECUTE",
-        b"first{t}",
-        b"INPUTS",
-        b"1",
-        b"a",
-        b"OUTPUTS",
-        b"1",
-        b"y",
-        b"|>",
-        b"AI.TENSORSET",
-        b"a",
-        b"FLOAT",
-        b"1",
-        b"3",
-        b"BLOB",
-        &blob,
-        b"|>",
-        b"AI.MODELEXECUTE",
-        b"first{t}",
-        b"INPUTS",
-        b"1",
-        b"a",
-        b"OUTPUTS",
-        b"1",
-        b"y2",
-        b"|>",
-        b"AI.TENSORGET",
-        b"y",
-        b"VALUES",
-        b"|>",
-        b"AI.TENSORGET",
-        b"y2",
-        b"BLOB",
-        b"|>",
-        b"AI.TENSORGET",
-        b"a",
-        b"VALUES",
-    ];
+    let args: Vec<&[u8]> = [
+        bwords("AI.DAGEXECUTE ROUTING {t} |> AI.TENSORSET a FLOAT 1 3 VALUES 1 2 3"),
+        bwords("|> AI.MODELEXECUTE first{t} INPUTS 1 a OUTPUTS 1 y"),
+        bwords("|> AI.TENSORSET a FLOAT 1 3 BLOB"),
+        vec![&blob[..]],
+        bwords("|> AI.MODELEXECUTE first{t} INPUTS 1 a OUTPUTS 1 y2"),
+        bwords("|> AI.TENSORGET y VALUES |> AI.TENSORGET y2 BLOB |> AI.TENSORGET a VALUES"),
+    ]
+    .concat();
     let e = elements(&c.cmd_bytes(&args));
     assert_eq!(e.len(), 7, "{e:?}");
     assert_eq!(&e[..4], ["+OK\r\n", "+OK\r\n", "+OK\r\n", "+OK\r\n"]);
@@ -339,24 +172,9 @@ fn load_tensorset_models_tensorget_persist() {
     // PERSIST of a loaded tensor writes it back under the new name; TENSORSET-only DAGs answer without a model.
     let r = bcmd(
         &mut c,
-        &[
-            "AI.DAGEXECUTE",
-            "LOAD",
-            "1",
-            "x{t}",
-            "PERSIST",
-            "2",
-            "x{t}",
-            "z{t}",
-            "|>",
-            "AI.TENSORSET",
-            "z{t}",
-            "INT8",
-            "2",
-            "VALUES",
-            "-1",
-            "7",
-        ],
+        &words(
+            "AI.DAGEXECUTE LOAD 1 x{t} PERSIST 2 x{t} z{t} |> AI.TENSORSET z{t} INT8 2 VALUES -1 7",
+        ),
     );
     assert_eq!(r, b"*1\r\n+OK\r\n");
     assert_close(&get_f32(&mut c, "x{t}"), &x);
@@ -367,30 +185,11 @@ fn load_tensorset_models_tensorget_persist() {
 
     // Deprecated AI.DAGRUN: MODELRUN ops, no LOAD/PERSIST/ROUTING needed; _RO variants run models too.
     let xs = values(&[1.0, 2.0, 3.0]);
-    let mut args = vec![
-        "AI.DAGRUN",
-        "|>",
-        "AI.TENSORSET",
-        "a",
-        "FLOAT",
-        "1",
-        "3",
-        "VALUES",
-    ];
+    let mut args = words("AI.DAGRUN |> AI.TENSORSET a FLOAT 1 3 VALUES");
     args.extend(xs.iter().map(String::as_str));
-    args.extend([
-        "|>",
-        "AI.MODELRUN",
-        "first{t}",
-        "INPUTS",
-        "a",
-        "OUTPUTS",
-        "b",
-        "|>",
-        "AI.TENSORGET",
-        "b",
-        "BLOB",
-    ]);
+    args.extend(words(
+        "|> AI.MODELRUN first{t} INPUTS a OUTPUTS b |> AI.TENSORGET b BLOB",
+    ));
     let e = elements(&bcmd(&mut c, &args));
     assert_eq!(&e[..2], ["+OK\r\n", "+OK\r\n"]);
     assert_close(&blob_f32(&e[2]), &y);
@@ -400,24 +199,11 @@ fn load_tensorset_models_tensorget_persist() {
     let r = bcmd(
         &mut c,
         &[
-            "AI.DAGEXECUTE_RO",
-            "LOAD",
-            "1",
-            "x{t}",
-            "|>",
-            "AI.MODELEXECUTE",
-            "first{t}",
-            "INPUTS",
-            "1",
-            "x{t}",
-            "OUTPUTS",
-            "1",
-            "y",
-            "|>",
-            "AI.TENSORGET",
-            "y",
-            "BLOB",
-        ],
+            words("AI.DAGEXECUTE_RO LOAD 1 x{t}"),
+            words("|> AI.MODELEXECUTE first{t} INPUTS 1 x{t} OUTPUTS 1 y"),
+            words("|> AI.TENSORGET y BLOB"),
+        ]
+        .concat(),
     );
     let e = elements(&r);
     assert_eq!(e[0], "+OK\r\n");
@@ -512,50 +298,13 @@ fn a_failing_op_stops_the_dag_and_nothing_is_persisted() {
     let r = bcmd(
         &mut c,
         &[
-            "AI.DAGEXECUTE",
-            "LOAD",
-            "2",
-            "bad",
-            "x",
-            "PERSIST",
-            "1",
-            "y1",
-            "|>",
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y1",
-            "|>",
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "bad",
-            "OUTPUTS",
-            "1",
-            "y2",
-            "|>",
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y3",
-            "|>",
-            "AI.TENSORGET",
-            "y1",
-            "BLOB",
-            "|>",
-            "AI.TENSORGET",
-            "y3",
-            "BLOB",
-        ],
+            words("AI.DAGEXECUTE LOAD 2 bad x PERSIST 1 y1"),
+            words("|> AI.MODELEXECUTE m INPUTS 1 x OUTPUTS 1 y1"),
+            words("|> AI.MODELEXECUTE m INPUTS 1 bad OUTPUTS 1 y2"),
+            words("|> AI.MODELEXECUTE m INPUTS 1 x OUTPUTS 1 y3 |> AI.TENSORGET y1 BLOB"),
+            words("|> AI.TENSORGET y3 BLOB"),
+        ]
+        .concat(),
     );
     let e = elements(&r);
     assert_eq!(e.len(), 5, "{e:?}");
@@ -578,23 +327,10 @@ fn a_failing_op_stops_the_dag_and_nothing_is_persisted() {
     let r = bcmd(
         &mut c,
         &[
-            "AI.DAGEXECUTE",
-            "LOAD",
-            "1",
-            "x",
-            "PERSIST",
-            "1",
-            "taken",
-            "|>",
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "taken",
-        ],
+            words("AI.DAGEXECUTE LOAD 1 x PERSIST 1 taken"),
+            words("|> AI.MODELEXECUTE m INPUTS 1 x OUTPUTS 1 taken"),
+        ]
+        .concat(),
     );
     assert_eq!(
         String::from_utf8_lossy(&r),
@@ -706,24 +442,11 @@ fn timeout_and_cluster_keys() {
         bcmd(
             &mut c,
             &[
-                "AI.DAGEXECUTE",
-                "LOAD",
-                "1",
-                "big",
-                "|>",
-                "AI.MODELEXECUTE",
-                "slow",
-                "INPUTS",
-                "1",
-                "big",
-                "OUTPUTS",
-                "1",
-                "out",
-                "|>",
-                "AI.TENSORGET",
-                "out",
-                "META",
-            ],
+                words("AI.DAGEXECUTE LOAD 1 big"),
+                words("|> AI.MODELEXECUTE slow INPUTS 1 big OUTPUTS 1 out"),
+                words("|> AI.TENSORGET out META"),
+            ]
+            .concat(),
         )
     });
     // Once the slow DAG holds the only worker, a DAG with a 1 ms TIMEOUT waits longer than that.
@@ -731,26 +454,13 @@ fn timeout_and_cluster_keys() {
         .cmd(&["INFO", "clients"])
         .contains("blocked_clients:1\r\n")));
     assert_eq!(
-        c.cmd(&[
-            "AI.DAGEXECUTE",
-            "LOAD",
-            "1",
-            "x",
-            "PERSIST",
-            "1",
-            "y",
-            "TIMEOUT",
-            "1",
-            "|>",
-            "AI.MODELEXECUTE",
-            "fast",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y",
-        ]),
+        c.cmd(
+            &[
+                words("AI.DAGEXECUTE LOAD 1 x PERSIST 1 y TIMEOUT 1"),
+                words("|> AI.MODELEXECUTE fast INPUTS 1 x OUTPUTS 1 y")
+            ]
+            .concat()
+        ),
         "+TIMEDOUT\r\n"
     );
     assert_eq!(c.cmd(&["EXISTS", "y"]), ":0\r\n");
@@ -764,50 +474,21 @@ fn timeout_and_cluster_keys() {
     assert_eq!(e[1], "+NA\r\n");
 
     // Cluster routing: the LOAD/PERSIST/ROUTING keys and each model key, never op-local names.
-    let keys = c.cmd(&[
-        "COMMAND",
-        "GETKEYS",
-        "AI.DAGEXECUTE",
-        "LOAD",
-        "1",
-        "x{1}",
-        "PERSIST",
-        "1",
-        "y{1}",
-        "ROUTING",
-        "r{1}",
-        "|>",
-        "AI.MODELEXECUTE",
-        "m{1}",
-        "INPUTS",
-        "1",
-        "x{1}",
-        "OUTPUTS",
-        "1",
-        "local",
-        "|>",
-        "AI.TENSORGET",
-        "local",
-    ]);
+    let keys = c.cmd(
+        &[
+            words("COMMAND GETKEYS AI.DAGEXECUTE LOAD 1 x{1} PERSIST 1 y{1} ROUTING r{1}"),
+            words("|> AI.MODELEXECUTE m{1} INPUTS 1 x{1} OUTPUTS 1 local"),
+            words("|> AI.TENSORGET local"),
+        ]
+        .concat(),
+    );
     assert_eq!(
         keys,
         "*4\r\n$4\r\nx{1}\r\n$4\r\ny{1}\r\n$4\r\nr{1}\r\n$4\r\nm{1}\r\n"
     );
-    let keys = c.cmd(&[
-        "COMMAND",
-        "GETKEYS",
-        "AI.DAGRUN_RO",
-        "LOAD",
-        "1",
-        "x{1}",
-        "|>",
-        "AI.MODELRUN",
-        "m{1}",
-        "INPUTS",
-        "x{1}",
-        "OUTPUTS",
-        "o",
-    ]);
+    let keys = c.cmd(&words(
+        "COMMAND GETKEYS AI.DAGRUN_RO LOAD 1 x{1} |> AI.MODELRUN m{1} INPUTS x{1} OUTPUTS o",
+    ));
     assert_eq!(keys, "*2\r\n$4\r\nx{1}\r\n$4\r\nm{1}\r\n");
 }
 
@@ -818,47 +499,20 @@ fn replicas_get_persisted_tensors() {
     let lin = Linear::new(8, K, M);
     store(&mut m, "mdl", "CPU", &lin.model);
     let replica = RedisServer::options()
-        .with_module()
-        .module_args(["BACKENDSPATH".to_string(), backends_path()])
-        .args([
-            "--replicaof".to_string(),
-            "127.0.0.1".to_string(),
-            master.port.to_string(),
-        ])
+        .with_backends()
+        .replica_of(&master)
         .start();
-    let mut r = Raw::new(&replica);
-    assert!(wait_for(BOUND, || r
-        .cmd(&["INFO", "replication"])
-        .contains("master_link_status:up")));
+    let mut r = synced(&replica);
     let x = [0.5f32, -1.0, 2.0];
     set_f32(&mut m, "x", &[1, K], &x);
-    let reply = m.cmd(&[
-        "AI.DAGEXECUTE",
-        "LOAD",
-        "1",
-        "x",
-        "PERSIST",
-        "2",
-        "y",
-        "t",
-        "|>",
-        "AI.TENSORSET",
-        "t",
-        "INT32",
-        "2",
-        "VALUES",
-        "4",
-        "5",
-        "|>",
-        "AI.MODELEXECUTE",
-        "mdl",
-        "INPUTS",
-        "1",
-        "x",
-        "OUTPUTS",
-        "1",
-        "y",
-    ]);
+    let reply = m.cmd(
+        &[
+            words("AI.DAGEXECUTE LOAD 1 x PERSIST 2 y t"),
+            words("|> AI.TENSORSET t INT32 2 VALUES 4 5"),
+            words("|> AI.MODELEXECUTE mdl INPUTS 1 x OUTPUTS 1 y"),
+        ]
+        .concat(),
+    );
     assert_eq!(reply, "*2\r\n+OK\r\n+OK\r\n");
     assert!(wait_for(BOUND, || r.cmd(&["EXISTS", "y", "t"]) == ":2\r\n"));
     assert_close(&get_f32(&mut r, "y"), &lin.apply(&x));
@@ -877,19 +531,7 @@ fn model_scan_lists_stored_models_and_persisted_outputs_reload() {
     let lin = Linear::new(9, K, M);
     assert_eq!(c.cmd(&["AI._MODELSCAN"]), "*0\r\n");
     store(&mut c, "m2", "CPU", &lin.model);
-    let r = cmd(
-        &mut c,
-        &[
-            b"AI.MODELSTORE",
-            b"m1",
-            b"ONNX",
-            b"CPU",
-            b"TAG",
-            b"v1",
-            b"BLOB",
-            &lin.model,
-        ],
-    );
+    let r = model_store(&mut c, "m1", "ONNX", "CPU", &words("TAG v1"), &lin.model);
     assert_eq!(r, "+OK\r\n");
     let both = "*2\r\n*2\r\n$2\r\nm1\r\n$2\r\nv1\r\n*2\r\n$2\r\nm2\r\n$0\r\n\r\n";
     assert_eq!(c.cmd(&["AI._MODELSCAN"]), both);
@@ -900,24 +542,9 @@ fn model_scan_lists_stored_models_and_persisted_outputs_reload() {
     );
     // A DAG's persisted output and the models survive an RDB reload; the registry follows the keyspace.
     set_f32(&mut c, "x", &[1, K], &[1.0, 2.0, 3.0]);
-    let r = c.cmd(&[
-        "AI.DAGEXECUTE",
-        "LOAD",
-        "1",
-        "x",
-        "PERSIST",
-        "1",
-        "y",
-        "|>",
-        "AI.MODELEXECUTE",
-        "m1",
-        "INPUTS",
-        "1",
-        "x",
-        "OUTPUTS",
-        "1",
-        "y",
-    ]);
+    let r = c.cmd(&words(
+        "AI.DAGEXECUTE LOAD 1 x PERSIST 1 y |> AI.MODELEXECUTE m1 INPUTS 1 x OUTPUTS 1 y",
+    ));
     assert_eq!(r, "*1\r\n+OK\r\n");
     assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), "+OK\r\n");
     assert_eq!(c.cmd(&["AI._MODELSCAN"]), both);
@@ -929,12 +556,6 @@ fn model_scan_lists_stored_models_and_persisted_outputs_reload() {
     );
 }
 
-fn blocked_clients(c: &mut Raw) -> usize {
-    common::info_field(c, "clients", "blocked_clients")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn a_dag_model_op_is_batched_with_other_runs_of_its_model() {
     let s = server_with(&["THREADS_PER_QUEUE", "1"]);
@@ -943,11 +564,11 @@ fn a_dag_model_op_is_batched_with_other_runs_of_its_model() {
     // MINBATCHSIZE 3: a DAG's run of 1 row and a MODELEXECUTE of 1 row wait together until a second DAG brings the
     // total to 3; one model run then serves all three, each getting its own rows back. (MINBATCHTIMEOUT only bounds
     // the test should the batch never form.)
-    let mut args: Vec<&[u8]> = vec![b"AI.MODELSTORE", b"m", b"ONNX", b"CPU"];
-    args.extend([b"BATCHSIZE".as_slice(), b"4", b"MINBATCHSIZE", b"3"]);
-    args.extend([b"MINBATCHTIMEOUT".as_slice(), b"30000", b"BLOB"]);
-    args.push(&lin.model);
-    assert_eq!(cmd(&mut c, &args), "+OK\r\n");
+    let opts = words("BATCHSIZE 4 MINBATCHSIZE 3 MINBATCHTIMEOUT 30000");
+    assert_eq!(
+        model_store(&mut c, "m", "ONNX", "CPU", &opts, &lin.model),
+        "+OK\r\n"
+    );
     let mut rng = Rng(22);
     let xs: Vec<Vec<f32>> = (0..3).map(|_| randf(&mut rng, K)).collect();
     let port = s.port;
@@ -955,34 +576,11 @@ fn a_dag_model_op_is_batched_with_other_runs_of_its_model() {
         std::thread::spawn(move || {
             let mut c = Raw::connect(port);
             let v = values(&x);
-            let mut a = vec![
-                "AI.DAGEXECUTE",
-                "ROUTING",
-                "m",
-                "|>",
-                "AI.TENSORSET",
-                "x",
-                "FLOAT",
-                "1",
-                "3",
-                "VALUES",
-            ];
+            let mut a = words("AI.DAGEXECUTE ROUTING m |> AI.TENSORSET x FLOAT 1 3 VALUES");
             a.extend(v.iter().map(String::as_str));
-            a.extend([
-                "|>",
-                "AI.MODELEXECUTE",
-                "m",
-                "INPUTS",
-                "1",
-                "x",
-                "OUTPUTS",
-                "1",
-                "y",
-                "|>",
-                "AI.TENSORGET",
-                "y",
-                "BLOB",
-            ]);
+            a.extend(words(
+                "|> AI.MODELEXECUTE m INPUTS 1 x OUTPUTS 1 y |> AI.TENSORGET y BLOB",
+            ));
             bcmd(&mut c, &a)
         })
     };
@@ -992,16 +590,7 @@ fn a_dag_model_op_is_batched_with_other_runs_of_its_model() {
     let run = std::thread::spawn(move || {
         let mut c = Raw::connect(port);
         set_f32(&mut c, "x1", &[1, K], &x1);
-        let r = c.cmd(&[
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "x1",
-            "OUTPUTS",
-            "1",
-            "y1",
-        ]);
+        let r = c.cmd(&words("AI.MODELEXECUTE m INPUTS 1 x1 OUTPUTS 1 y1"));
         (r, get_f32(&mut c, "y1"))
     });
     assert!(

@@ -7,71 +7,21 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{bulk_payload, cmd, err, info_field, wait_for, Raw, RedisServer, Rng};
+use common::{
+    affine, assert_close_within, backends_path, blocked_clients, bulk_payload, bwords, cmd, err,
+    f32_bytes, get_blob, get_f32, info_field, model_store, randf, rewrite_aof, server_with,
+    set_f32, set_tensor, synced, wait_for, words, Linear, Raw, RedisServer, Rng, AOF,
+};
 use testkit::onnx::{self, ty};
 
 const BOUND: Duration = Duration::from_secs(60);
-
-/// `<repo>/build/backends`, where the install step unpacks ONNX Runtime.
-fn backends_path() -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../build/backends");
-    assert!(
-        p.join("redisai_onnxruntime/libonnxruntime.so").exists(),
-        "ONNX Runtime is missing: run scripts/fetch-backends.sh (part of `make deps`)"
-    );
-    p.canonicalize().unwrap().display().to_string()
-}
-
-fn server_with(args: &[&str]) -> RedisServer {
-    let mut a = vec!["BACKENDSPATH".to_string(), backends_path()];
-    a.extend(args.iter().map(|s| s.to_string()));
-    RedisServer::options().with_module().module_args(a).start()
-}
 
 fn server() -> RedisServer {
     server_with(&[])
 }
 
 fn store(c: &mut Raw, key: &str, model: &[u8]) -> String {
-    cmd(
-        c,
-        &[
-            b"AI.MODELSTORE",
-            key.as_bytes(),
-            b"ONNX",
-            b"CPU",
-            b"BLOB",
-            model,
-        ],
-    )
-}
-
-fn f32_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-fn set_tensor(c: &mut Raw, key: &str, dtype: &str, dims: &[usize], blob: &[u8]) {
-    let dims: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
-    let mut args: Vec<&[u8]> = vec![b"AI.TENSORSET", key.as_bytes(), dtype.as_bytes()];
-    args.extend(dims.iter().map(|d| d.as_bytes()));
-    args.push(b"BLOB");
-    args.push(blob);
-    assert_eq!(cmd(c, &args), "+OK\r\n");
-}
-
-fn set_f32(c: &mut Raw, key: &str, dims: &[usize], data: &[f32]) {
-    set_tensor(c, key, "FLOAT", dims, &f32_bytes(data));
-}
-
-fn get_blob(c: &mut Raw, key: &str) -> Vec<u8> {
-    bulk_payload(&c.cmd_bytes(&[b"AI.TENSORGET", key.as_bytes(), b"BLOB"]))
-}
-
-fn get_f32(c: &mut Raw, key: &str) -> Vec<f32> {
-    get_blob(c, key)
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
-        .collect()
+    model_store(c, key, "ONNX", "CPU", &[], model)
 }
 
 fn shape(c: &mut Raw, key: &str) -> String {
@@ -79,53 +29,14 @@ fn shape(c: &mut Raw, key: &str) -> String {
 }
 
 fn assert_close(got: &[f32], want: &[f32]) {
-    assert_eq!(got.len(), want.len());
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= 1e-4 * (1.0 + w.abs()),
-            "element {i}: got {g}, want {w}"
-        );
-    }
-}
-
-fn randf(rng: &mut Rng, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|_| (rng.below(2001) as f32 - 1000.0) / 500.0)
-        .collect()
-}
-
-/// `x [n,k] · w [k,m] + b [m]`.
-fn affine(x: &[f32], w: &[f32], b: &[f32], n: usize, k: usize, m: usize) -> Vec<f32> {
-    let mut y = vec![0f32; n * m];
-    for i in 0..n {
-        for j in 0..m {
-            let mut s = b[j];
-            for t in 0..k {
-                s += x[i * k + t] * w[t * m + j];
-            }
-            y[i * m + j] = s;
-        }
-    }
-    y
-}
-
-struct Linear {
-    model: Vec<u8>,
-    w: Vec<f32>,
-    b: Vec<f32>,
+    assert_close_within(got, want, 1e-4);
 }
 
 const K: usize = 3;
 const M: usize = 2;
 
 fn linear(seed: u64) -> Linear {
-    let mut rng = Rng(seed);
-    let (w, b) = (randf(&mut rng, K * M), randf(&mut rng, M));
-    Linear {
-        model: onnx::linear(&w, &b, K as i64, M as i64),
-        w,
-        b,
-    }
+    Linear::new(seed, K, M)
 }
 
 #[test]
@@ -134,19 +45,7 @@ fn linear_model_store_get_execute_info_delete() {
     let mut c = Raw::new(&s);
     let lin = linear(1);
     assert_eq!(
-        cmd(
-            &mut c,
-            &[
-                b"AI.MODELSTORE",
-                b"m",
-                b"ONNX",
-                b"CPU",
-                b"TAG",
-                b"v1",
-                b"BLOB",
-                &lin.model
-            ]
-        ),
+        model_store(&mut c, "m", "ONNX", "CPU", &words("TAG v1"), &lin.model),
         "+OK\r\n"
     );
     assert_eq!(
@@ -176,16 +75,7 @@ fn linear_model_store_get_execute_info_delete() {
     let x = randf(&mut rng, n * K);
     set_f32(&mut c, "x", &[n, K], &x);
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE m INPUTS 1 x OUTPUTS 1 y")),
         "+OK\r\n"
     );
     assert_close(&get_f32(&mut c, "y"), &affine(&x, &lin.w, &lin.b, n, K, M));
@@ -196,16 +86,7 @@ fn linear_model_store_get_execute_info_delete() {
     // The deprecated form, with a timeout; a batch of one.
     set_f32(&mut c, "x1", &[1, K], &x[..K]);
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELRUN",
-            "m",
-            "TIMEOUT",
-            "10000",
-            "INPUTS",
-            "x1",
-            "OUTPUTS",
-            "y1"
-        ]),
+        c.cmd(&words("AI.MODELRUN m TIMEOUT 10000 INPUTS x1 OUTPUTS y1")),
         "+OK\r\n"
     );
     assert_close(
@@ -254,17 +135,10 @@ fn mlp_and_multi_input_output_models() {
         cmd(
             &mut c,
             &[
-                b"AI.MODELSET",
-                b"mlp",
-                b"ONNX",
-                b"CPU",
-                b"INPUTS",
-                b"a",
-                b"OUTPUTS",
-                b"b",
-                b"BLOB",
-                &model
+                bwords("AI.MODELSET mlp ONNX CPU INPUTS a OUTPUTS b BLOB"),
+                vec![&model[..]]
             ]
+            .concat()
         ),
         "+OK\r\n"
     );
@@ -272,16 +146,7 @@ fn mlp_and_multi_input_output_models() {
     let x = randf(&mut rng, n * k);
     set_f32(&mut c, "in", &[n, k], &x);
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "mlp",
-            "INPUTS",
-            "1",
-            "in",
-            "OUTPUTS",
-            "1",
-            "out"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE mlp INPUTS 1 in OUTPUTS 1 out")),
         "+OK\r\n"
     );
     let hidden: Vec<f32> = affine(&x, &w1, &b1, n, k, h)
@@ -298,18 +163,7 @@ fn mlp_and_multi_input_output_models() {
     set_tensor(&mut c, "a", "INT64", &[2, 3], &le(&a));
     set_tensor(&mut c, "b", "INT64", &[2, 3], &le(&b));
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "am64",
-            "INPUTS",
-            "2",
-            "a",
-            "b",
-            "OUTPUTS",
-            "2",
-            "s",
-            "p"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE am64 INPUTS 2 a b OUTPUTS 2 s p")),
         "+OK\r\n"
     );
     let sum: Vec<i64> = a.iter().zip(&b).map(|(x, y)| x + y).collect();
@@ -323,44 +177,15 @@ fn mlp_and_multi_input_output_models() {
 
     assert_eq!(store(&mut c, "amd", &onnx::add_mul(ty::DOUBLE)), "+OK\r\n");
     assert_eq!(
-        c.cmd(&[
-            "AI.TENSORSET",
-            "da",
-            "DOUBLE",
-            "1",
-            "2",
-            "VALUES",
-            "0.5",
-            "-3"
-        ]),
+        c.cmd(&words("AI.TENSORSET da DOUBLE 1 2 VALUES 0.5 -3")),
         "+OK\r\n"
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.TENSORSET",
-            "db",
-            "DOUBLE",
-            "1",
-            "2",
-            "VALUES",
-            "4",
-            "0.25"
-        ]),
+        c.cmd(&words("AI.TENSORSET db DOUBLE 1 2 VALUES 4 0.25")),
         "+OK\r\n"
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "amd",
-            "INPUTS",
-            "2",
-            "da",
-            "db",
-            "OUTPUTS",
-            "2",
-            "ds",
-            "dp"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE amd INPUTS 2 da db OUTPUTS 2 ds dp")),
         "+OK\r\n"
     );
     assert_eq!(
@@ -392,16 +217,7 @@ fn string_bool_and_uint8_tensors_pass_through() {
         "+OK\r\n"
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "sid",
-            "INPUTS",
-            "1",
-            "si",
-            "OUTPUTS",
-            "1",
-            "so"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE sid INPUTS 1 si OUTPUTS 1 so")),
         "+OK\r\n"
     );
     assert_eq!(get_blob(&mut c, "so"), b"alpha\0\0gamma ray\0");
@@ -440,51 +256,18 @@ fn errors_are_clear_and_the_server_stays_up() {
     assert!(bad.starts_with('-') && bad.contains("protobuf"), "{bad}");
     assert_eq!(c.cmd(&["EXISTS", "bad"]), ":0\r\n");
     assert_eq!(
-        cmd(
-            &mut c,
-            &[
-                b"AI.MODELSTORE",
-                b"m",
-                b"PYTORCH",
-                b"CPU",
-                b"BLOB",
-                &lin.model
-            ]
-        ),
+        model_store(&mut c, "m", "PYTORCH", "CPU", &[], &lin.model),
         err("ERR unsupported backend")
     );
     assert_eq!(
-        cmd(
-            &mut c,
-            &[b"AI.MODELSTORE", b"m", b"ONNX", b"TPU", b"BLOB", &lin.model]
-        ),
+        model_store(&mut c, "m", "ONNX", "TPU", &[], &lin.model),
         err("ERR Invalid DEVICE")
     );
-    let gpu = cmd(
-        &mut c,
-        &[
-            b"AI.MODELSTORE",
-            b"m",
-            b"ONNX",
-            b"GPU:0",
-            b"BLOB",
-            &lin.model,
-        ],
-    );
+    let gpu = model_store(&mut c, "m", "ONNX", "GPU:0", &[], &lin.model);
     assert!(gpu.starts_with("-ERR ") && gpu.contains("GPU"), "{gpu}");
     // TORCH and TFLITE are in this build (module/tests/torch.rs, tflite.rs); TF is not.
     for backend in ["TF", "TFLITE"] {
-        let r = cmd(
-            &mut c,
-            &[
-                b"AI.MODELSTORE",
-                b"m",
-                backend.as_bytes(),
-                b"CPU",
-                b"BLOB",
-                &lin.model,
-            ],
-        );
+        let r = model_store(&mut c, "m", backend, "CPU", &[], &lin.model);
         if backend == "TF" {
             assert_eq!(r, err("ERR INPUTS not specified for TF"));
         } else {
@@ -501,30 +284,11 @@ fn errors_are_clear_and_the_server_stays_up() {
     set_f32(&mut c, "x", &[2, K], &[1.0; 6]);
     // Wrong input count, missing input key, bad keywords.
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "2",
-            "x",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE m INPUTS 2 x x OUTPUTS 1 y")),
         err("Number of keys given as INPUTS here does not match model definition")
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "nope",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE m INPUTS 1 nope OUTPUTS 1 y")),
         err("ERR tensor key is empty or in a different shard")
     );
     assert_eq!(
@@ -532,57 +296,19 @@ fn errors_are_clear_and_the_server_stays_up() {
         err("ERR wrong number of arguments for 'AI.MODELEXECUTE' command")
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y",
-            "TIMEOUT",
-            "0"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE m INPUTS 1 x OUTPUTS 1 y TIMEOUT 0")),
         err("ERR Invalid value for TIMEOUT")
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "nomodel",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE nomodel INPUTS 1 x OUTPUTS 1 y")),
         err("ERR model key is empty")
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "x",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE x INPUTS 1 x OUTPUTS 1 y")),
         err("WRONGTYPE Operation against a key holding the wrong kind of value")
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "m",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE m INPUTS 1 m OUTPUTS 1 y")),
         err("WRONGTYPE Operation against a key holding the wrong kind of value")
     );
     assert_eq!(
@@ -591,16 +317,7 @@ fn errors_are_clear_and_the_server_stays_up() {
     );
     // A run error from the backend (wrong inner dimension) counts as an error in AI.INFO.
     set_f32(&mut c, "wrong", &[2, 5], &[1.0; 10]);
-    let r = c.cmd(&[
-        "AI.MODELEXECUTE",
-        "m",
-        "INPUTS",
-        "1",
-        "wrong",
-        "OUTPUTS",
-        "1",
-        "y",
-    ]);
+    let r = c.cmd(&words("AI.MODELEXECUTE m INPUTS 1 wrong OUTPUTS 1 y"));
     // ONNX Runtime's text, on one line (newlines become spaces, as RedisAI's RAI_Chomp does).
     assert!(
         r.starts_with("-Got invalid dimensions for input: x") && r.matches('\n').count() == 1,
@@ -611,45 +328,18 @@ fn errors_are_clear_and_the_server_stays_up() {
         .ends_with("$5\r\ncalls\r\n:1\r\n$6\r\nerrors\r\n:1\r\n"));
     // Wrong element type.
     set_tensor(&mut c, "xi", "INT32", &[1, K], &[0u8; 12]);
-    let r = c.cmd(&[
-        "AI.MODELEXECUTE",
-        "m",
-        "INPUTS",
-        "1",
-        "xi",
-        "OUTPUTS",
-        "1",
-        "y",
-    ]);
+    let r = c.cmd(&words("AI.MODELEXECUTE m INPUTS 1 xi OUTPUTS 1 y"));
     assert!(r.starts_with('-'), "{r}");
     // Outputs over a key of another type.
     assert_eq!(c.cmd(&["SET", "str", "v"]), "+OK\r\n");
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "str"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE m INPUTS 1 x OUTPUTS 1 str")),
         err("WRONGTYPE Operation against a key holding the wrong kind of value")
     );
     // Not inside MULTI.
     assert_eq!(c.cmd(&["MULTI"]), "+OK\r\n");
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE m INPUTS 1 x OUTPUTS 1 y")),
         "+QUEUED\r\n"
     );
     assert_eq!(
@@ -658,35 +348,14 @@ fn errors_are_clear_and_the_server_stays_up() {
     );
     // Cluster key positions.
     assert_eq!(
-        c.cmd(&[
-            "COMMAND",
-            "GETKEYS",
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "2",
-            "a",
-            "b",
-            "OUTPUTS",
-            "1",
-            "c",
-            "TIMEOUT",
-            "5"
-        ]),
+        c.cmd(&words(
+            "COMMAND GETKEYS AI.MODELEXECUTE m INPUTS 2 a b OUTPUTS 1 c TIMEOUT 5"
+        )),
         "*4\r\n$1\r\nm\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"
     );
     assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE m INPUTS 1 x OUTPUTS 1 y")),
         "+OK\r\n"
     );
 }
@@ -751,15 +420,12 @@ fn check_runs(c: &mut Raw, key: &str, lin: &Linear) {
 
 #[test]
 fn models_survive_save_restart_reload_aof_and_copy() {
-    let aof = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
-    let mut a = vec!["BACKENDSPATH".to_string(), backends_path()];
-    a.push("THREADS_PER_QUEUE".into());
-    a.push("2".into());
+    let a = ["THREADS_PER_QUEUE", "2"];
     let start = |dir: Option<&Path>| {
         let mut o = RedisServer::options()
-            .with_module()
-            .module_args(a.clone())
-            .args(aof);
+            .with_backends()
+            .module_args(a)
+            .args(AOF);
         if let Some(d) = dir {
             o = o.dir(d);
         }
@@ -771,20 +437,13 @@ fn models_survive_save_restart_reload_aof_and_copy() {
     let mut c = Raw::new(&s);
     let lin = linear(6);
     assert_eq!(
-        cmd(
+        model_store(
             &mut c,
-            &[
-                b"AI.MODELSTORE",
-                b"m",
-                b"ONNX",
-                b"CPU",
-                b"TAG",
-                b"t",
-                b"BATCHSIZE",
-                b"4",
-                b"BLOB",
-                &lin.model
-            ]
+            "m",
+            "ONNX",
+            "CPU",
+            &words("TAG t BATCHSIZE 4"),
+            &lin.model
         ),
         "+OK\r\n"
     );
@@ -800,20 +459,8 @@ fn models_survive_save_restart_reload_aof_and_copy() {
     check_runs(&mut c, "m", &lin);
 
     // AOF rewrite emits AI.MODELSTORE.
-    let idle = |c: &mut Raw| {
-        info_field(c, "persistence", "aof_rewrite_in_progress").as_deref() == Some("0")
-            && info_field(c, "persistence", "aof_rewrite_scheduled").as_deref() == Some("0")
-    };
-    assert!(wait_for(BOUND, || idle(&mut c)));
-    assert!(c.cmd(&["BGREWRITEAOF"]).starts_with('+'));
-    assert!(wait_for(BOUND, || idle(&mut c)), "rewrite did not finish");
+    let base = rewrite_aof(&mut c, &dir);
     s.shutdown(false);
-    let base: Vec<u8> = std::fs::read_dir(dir.join("appendonlydir"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".base.aof"))
-        .flat_map(|p| std::fs::read(p).unwrap())
-        .collect();
     assert_eq!(
         String::from_utf8_lossy(&base)
             .matches("AI.MODELSTORE")
@@ -835,8 +482,8 @@ fn models_survive_save_restart_reload_aof_and_copy() {
     let mut s = s;
     s.shutdown(false);
     let s = RedisServer::options()
-        .with_module()
-        .module_args(a.clone())
+        .with_backends()
+        .module_args(a)
         .dir(&dir)
         .start();
     let mut c = Raw::new(&s);
@@ -922,16 +569,7 @@ fn timeouts() {
     let port = s.port;
     let slow = std::thread::spawn(move || {
         let mut c = Raw::connect(port);
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "slow",
-            "INPUTS",
-            "1",
-            "big",
-            "OUTPUTS",
-            "1",
-            "out",
-        ])
+        c.cmd(&words("AI.MODELEXECUTE slow INPUTS 1 big OUTPUTS 1 out"))
     });
     // Once the slow run holds the only worker, a run with a 1 ms TIMEOUT waits longer than that.
     assert!(wait_for(BOUND, || info_field(
@@ -942,18 +580,9 @@ fn timeouts() {
     .as_deref()
         == Some("1")));
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "fast",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y",
-            "TIMEOUT",
-            "1"
-        ]),
+        c.cmd(&words(
+            "AI.MODELEXECUTE fast INPUTS 1 x OUTPUTS 1 y TIMEOUT 1"
+        )),
         "+TIMEDOUT\r\n"
     );
     assert_eq!(c.cmd(&["EXISTS", "y"]), ":0\r\n");
@@ -962,18 +591,9 @@ fn timeouts() {
     assert!(r.contains("terminate flag"), "{r}");
     assert_eq!(c.cmd(&["EXISTS", "out"]), ":0\r\n");
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "fast",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y",
-            "TIMEOUT",
-            "60000"
-        ]),
+        c.cmd(&words(
+            "AI.MODELEXECUTE fast INPUTS 1 x OUTPUTS 1 y TIMEOUT 60000"
+        )),
         "+OK\r\n"
     );
 }
@@ -992,12 +612,9 @@ fn backend_loading() {
         r.starts_with("-ERR Could not load backend ONNX: ") && r.contains("/nonexistent/backends"),
         "{r}"
     );
-    let r = c.cmd(&[
-        "AI.CONFIG",
-        "LOADBACKEND",
-        "ONNX",
-        "redisai_onnxruntime/libonnxruntime.so",
-    ]);
+    let r = c.cmd(&words(
+        "AI.CONFIG LOADBACKEND ONNX redisai_onnxruntime/libonnxruntime.so",
+    ));
     assert!(r.starts_with("-ERR error loading backend"), "{r}");
     assert!(!c.cmd(&["INFO", "MODULES"]).contains("onnxruntime_version"));
     // Pointing BACKENDSPATH at the right place, then loading explicitly with a relative path.
@@ -1006,12 +623,9 @@ fn backend_loading() {
         "+OK\r\n"
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.CONFIG",
-            "LOADBACKEND",
-            "ONNX",
-            "redisai_onnxruntime/libonnxruntime.so"
-        ]),
+        c.cmd(&words(
+            "AI.CONFIG LOADBACKEND ONNX redisai_onnxruntime/libonnxruntime.so"
+        )),
         "+OK\r\n"
     );
     assert!(c
@@ -1068,41 +682,30 @@ fn run_in_background(
     })
 }
 
-fn blocked(c: &mut Raw) -> usize {
-    info_field(c, "clients", "blocked_clients")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn auto_batching() {
     let s = server_with(&["THREADS_PER_QUEUE", "1"]);
     let mut c = Raw::new(&s);
     let lin = linear(10);
-    let store_batched = |c: &mut Raw, key: &str, model: &[u8], opts: &[&str]| {
-        let mut args: Vec<&[u8]> = vec![b"AI.MODELSTORE", key.as_bytes(), b"ONNX", b"CPU"];
-        args.extend(opts.iter().map(|o| o.as_bytes()));
-        args.extend([b"BLOB".as_slice(), model]);
-        assert_eq!(cmd(c, &args), "+OK\r\n");
+    let store_batched = |c: &mut Raw, key: &str, model: &[u8], opts: &str| {
+        assert_eq!(
+            model_store(c, key, "ONNX", "CPU", &words(opts), model),
+            "+OK\r\n"
+        );
     };
     // MINBATCHSIZE 4: runs of 1 and 2 rows wait together until a third run brings the total to 4; one model run
     // then serves all three, each getting its own rows back.
-    store_batched(
-        &mut c,
-        "m",
-        &lin.model,
-        &["BATCHSIZE", "4", "MINBATCHSIZE", "4"],
-    );
+    store_batched(&mut c, "m", &lin.model, "BATCHSIZE 4 MINBATCHSIZE 4");
     let mut rng = Rng(11);
     let xs: Vec<Vec<f32>> = [1usize, 2, 1]
         .iter()
         .map(|&n| randf(&mut rng, n * K))
         .collect();
     let a = run_in_background(s.port, "m", "a", "FLOAT", vec![1, K], f32_bytes(&xs[0]));
-    assert!(wait_for(BOUND, || blocked(&mut c) == 1));
+    assert!(wait_for(BOUND, || blocked_clients(&mut c) == 1));
     let b = run_in_background(s.port, "m", "b", "FLOAT", vec![2, K], f32_bytes(&xs[1]));
     assert!(
-        wait_for(BOUND, || blocked(&mut c) == 2),
+        wait_for(BOUND, || blocked_clients(&mut c) == 2),
         "the first run did not wait for the batch"
     );
     let d = run_in_background(s.port, "m", "d", "FLOAT", vec![1, K], f32_bytes(&xs[2]));
@@ -1124,27 +727,11 @@ fn auto_batching() {
         &mut c,
         "mt",
         &lin.model,
-        &[
-            "BATCHSIZE",
-            "4",
-            "MINBATCHSIZE",
-            "4",
-            "MINBATCHTIMEOUT",
-            "20",
-        ],
+        "BATCHSIZE 4 MINBATCHSIZE 4 MINBATCHTIMEOUT 20",
     );
     set_f32(&mut c, "x", &[1, K], &xs[0]);
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "mt",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE mt INPUTS 1 x OUTPUTS 1 y")),
         "+OK\r\n"
     );
     assert_close(
@@ -1157,10 +744,10 @@ fn auto_batching() {
         &mut c,
         "sid",
         &onnx::identity(ty::STRING),
-        &["BATCHSIZE", "3", "MINBATCHSIZE", "3"],
+        "BATCHSIZE 3 MINBATCHSIZE 3",
     );
     let s1 = run_in_background(s.port, "sid", "s1", "STRING", vec![2], b"one\0\0".to_vec());
-    assert!(wait_for(BOUND, || blocked(&mut c) == 1));
+    assert!(wait_for(BOUND, || blocked_clients(&mut c) == 1));
     let s2 = run_in_background(s.port, "sid", "s2", "STRING", vec![1], b"three\0".to_vec());
     assert_eq!(
         s1.join().unwrap(),
@@ -1176,7 +763,7 @@ fn auto_batching() {
         &mut c,
         "mean",
         &onnx::mean_rows(K as i64),
-        &["BATCHSIZE", "2", "MINBATCHSIZE", "2"],
+        "BATCHSIZE 2 MINBATCHSIZE 2",
     );
     let e1 = run_in_background(
         s.port,
@@ -1186,7 +773,7 @@ fn auto_batching() {
         vec![1, K],
         f32_bytes(&[1.0; K]),
     );
-    assert!(wait_for(BOUND, || blocked(&mut c) == 1));
+    assert!(wait_for(BOUND, || blocked_clients(&mut c) == 1));
     let e2 = run_in_background(
         s.port,
         "mean",
@@ -1207,16 +794,7 @@ fn auto_batching() {
     // Unbatched (a run as large as BATCHSIZE runs alone) it works.
     set_f32(&mut c, "x2", &[2, K], &[1.0, 2.0, 3.0, 3.0, 4.0, 5.0]);
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "mean",
-            "INPUTS",
-            "1",
-            "x2",
-            "OUTPUTS",
-            "1",
-            "y2"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE mean INPUTS 1 x2 OUTPUTS 1 y2")),
         "+OK\r\n"
     );
     assert_close(&get_f32(&mut c, "y2"), &[2.0, 3.0, 4.0]);
@@ -1229,22 +807,10 @@ fn replicas_get_models_and_outputs_but_never_run_models() {
     let lin = linear(12);
     assert_eq!(store(&mut m, "mdl", &lin.model), "+OK\r\n");
     let replica = RedisServer::options()
-        .with_module()
-        .module_args(["BACKENDSPATH".to_string(), backends_path()])
-        .args([
-            "--replicaof".to_string(),
-            "127.0.0.1".to_string(),
-            master.port.to_string(),
-        ])
+        .with_backends()
+        .replica_of(&master)
         .start();
-    let mut r = Raw::new(&replica);
-    assert!(wait_for(BOUND, || info_field(
-        &mut r,
-        "replication",
-        "master_link_status"
-    )
-    .as_deref()
-        == Some("up")));
+    let mut r = synced(&replica);
     // The full sync carried the model; later stores and deletes are replicated verbatim.
     assert!(wait_for(BOUND, || r.cmd(&["EXISTS", "mdl"]) == ":1\r\n"));
     assert_eq!(store(&mut m, "mdl2", &lin.model), "+OK\r\n");
@@ -1255,16 +821,7 @@ fn replicas_get_models_and_outputs_but_never_run_models() {
     let x = [1.0f32, -2.0, 0.5];
     set_f32(&mut m, "x", &[1, K], &x);
     assert_eq!(
-        m.cmd(&[
-            "AI.MODELEXECUTE",
-            "mdl",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        m.cmd(&words("AI.MODELEXECUTE mdl INPUTS 1 x OUTPUTS 1 y")),
         "+OK\r\n"
     );
     assert!(wait_for(BOUND, || r.cmd(&["EXISTS", "y"]) == ":1\r\n"));
@@ -1299,16 +856,7 @@ fn intra_op_parallelism_reaches_the_backend() {
         extra.push(threads(&server) - before);
         set_f32(&mut c, "x", &[1, K], &x);
         assert_eq!(
-            c.cmd(&[
-                "AI.MODELEXECUTE",
-                "second",
-                "INPUTS",
-                "1",
-                "x",
-                "OUTPUTS",
-                "1",
-                "y"
-            ]),
+            c.cmd(&words("AI.MODELEXECUTE second INPUTS 1 x OUTPUTS 1 y")),
             "+OK\r\n"
         );
         assert_close(&get_f32(&mut c, "y"), &affine(&x, &lin.w, &lin.b, 1, K, M));

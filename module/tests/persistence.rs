@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{bulk, err, wait_for, Raw, RedisServer, Rng};
+use common::{bulk, bwords, err, rewrite_aof, synced, wait_for, words, Raw, RedisServer, Rng, AOF};
 
 const BOUND: Duration = Duration::from_secs(30);
 
@@ -221,15 +221,7 @@ fn restores_redisai_v4_dumps_and_dumps_the_same_layout() {
         format!("*2\r\n{}{}", bulk("str_val1"), bulk("str_val2"))
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.TENSORSET",
-            "s2",
-            "STRING",
-            "2",
-            "VALUES",
-            "str_val1",
-            "str_val2"
-        ]),
+        c.cmd(&words("AI.TENSORSET s2 STRING 2 VALUES str_val1 str_val2")),
         "+OK\r\n"
     );
     // Our DUMP of the same tensors is byte-identical to RedisAI's (same type id, encver and layout; the
@@ -376,14 +368,13 @@ fn key_commands() {
     // Big held blobs are freed by UNLINK and FLUSHALL ASYNC too.
     let blob = vec![7u8; 8 << 20];
     assert_eq!(
-        c.cmd_bytes(&[
-            b"AI.TENSORSET",
-            b"big",
-            b"UINT8",
-            b"8388608",
-            b"BLOB",
-            &blob
-        ]),
+        c.cmd_bytes(
+            &[
+                bwords("AI.TENSORSET big UINT8 8388608 BLOB"),
+                vec![&blob[..]]
+            ]
+            .concat()
+        ),
         b"+OK\r\n"
     );
     assert_eq!(c.cmd(&["COPY", "big", "big2"]), ":1\r\n");
@@ -392,37 +383,14 @@ fn key_commands() {
     assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
 }
 
-fn info_field(c: &mut Raw, section: &str, field: &str) -> Option<String> {
-    let info = c.cmd(&["INFO", section]);
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
-}
-
 #[test]
 fn aof_rewrite_and_reload() {
-    let aof = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
-    let mut server = RedisServer::options().with_module().args(aof).start();
+    let mut server = RedisServer::options().with_module().args(AOF).start();
     let _keep = server.keep_dir();
     let dir = server.dir.clone();
     let mut c = Raw::new(&server);
     let expected = populate(&mut c);
-    let idle = |c: &mut Raw| {
-        info_field(c, "persistence", "aof_rewrite_in_progress").as_deref() == Some("0")
-            && info_field(c, "persistence", "aof_rewrite_scheduled").as_deref() == Some("0")
-    };
-    assert!(wait_for(BOUND, || idle(&mut c)));
-    assert!(c.cmd(&["BGREWRITEAOF"]).starts_with('+'));
-    assert!(wait_for(BOUND, || idle(&mut c)), "rewrite did not finish");
-    assert_eq!(
-        info_field(&mut c, "persistence", "aof_last_bgrewrite_status").as_deref(),
-        Some("ok")
-    );
-    let base: Vec<u8> = std::fs::read_dir(dir.join("appendonlydir"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".base.aof"))
-        .flat_map(|p| std::fs::read(p).unwrap())
-        .collect();
+    let base = rewrite_aof(&mut c, &dir);
     let text = String::from_utf8_lossy(&base);
     assert_eq!(
         text.matches("AI.TENSORSET").count(),
@@ -433,7 +401,7 @@ fn aof_rewrite_and_reload() {
     server.shutdown(false);
     let server = RedisServer::options()
         .with_module()
-        .args(aof)
+        .args(AOF)
         .dir(&dir)
         .start();
     let mut c = Raw::new(&server);
@@ -447,16 +415,9 @@ fn replica_receives_tensors() {
     let before = populate(&mut m);
     let replica = RedisServer::options()
         .with_module()
-        .args([
-            "--replicaof".to_string(),
-            "127.0.0.1".to_string(),
-            master.port.to_string(),
-        ])
+        .replica_of(&master)
         .start();
-    let mut r = Raw::new(&replica);
-    let synced =
-        |r: &mut Raw| info_field(r, "replication", "master_link_status").as_deref() == Some("up");
-    assert!(wait_for(BOUND, || synced(&mut r)), "replica did not sync");
+    let mut r = synced(&replica);
     // Full sync (RDB) carried the existing tensors.
     assert!(wait_for(BOUND, || r.cmd(&["DBSIZE"])
         == format!(":{}\r\n", before.len())));
@@ -485,12 +446,9 @@ fn replica_receives_tensors() {
     ];
     assert_eq!(m.cmd_bytes(&set), b"+OK\r\n");
     let want = m.cmd_bytes(&[b"AI.TENSORGET", b"bigrepl", b"META", b"BLOB"]);
-    assert!(wait_for(BOUND, || r.cmd_bytes(&[
-        b"AI.TENSORGET",
-        b"bigrepl",
-        b"META",
-        b"BLOB"
-    ]) == want));
+    assert!(wait_for(BOUND, || r
+        .cmd_bytes(&bwords("AI.TENSORGET bigrepl META BLOB"))
+        == want));
     // Failed writes are not replicated and a replica refuses writes.
     assert!(r
         .cmd(&["AI.TENSORSET", "x", "FLOAT", "1"])

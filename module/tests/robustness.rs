@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{err, Raw, RedisServer, Rng};
+use common::{err, words, Raw, RedisServer, Rng};
 
 #[test]
 fn hundred_concurrent_clients_get_their_own_data_back() {
@@ -84,15 +84,7 @@ fn huge_shapes_and_counts_answer_errors() {
     );
     e(
         &mut c,
-        &[
-            "AI.TENSORSET",
-            "k",
-            "FLOAT",
-            "9223372036854775807",
-            "9223372036854775807",
-            "BLOB",
-            "abcd",
-        ],
+        &words("AI.TENSORSET k FLOAT 9223372036854775807 9223372036854775807 BLOB abcd"),
         "ERR data length does not match tensor shape and type",
     );
     e(

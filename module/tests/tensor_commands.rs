@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{bulk, err, Raw, RedisServer};
+use common::{bulk, err, words, Raw, RedisServer};
 
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
@@ -334,14 +334,7 @@ fn tensorset_errors_in_order() {
         );
         e(
             &mut c,
-            &[
-                "AI.TENSORSET",
-                "k",
-                "INT64",
-                "1",
-                "VALUES",
-                "9223372036854775808",
-            ],
+            &words("AI.TENSORSET k INT64 1 VALUES 9223372036854775808"),
             invalid,
         );
         e(
@@ -388,13 +381,7 @@ fn tensorset_errors_in_order() {
         );
         e(
             &mut c,
-            &[
-                "AI.TENSORSET",
-                "k",
-                "FLOAT",
-                "1099511627776",
-                "1099511627776",
-            ],
+            &words("AI.TENSORSET k FLOAT 1099511627776 1099511627776"),
             "ERR tensor is too large",
         );
         // Nothing was stored by any failed command.

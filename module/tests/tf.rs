@@ -6,22 +6,11 @@
 mod common;
 
 use std::path::Path;
-use std::time::Duration;
 
 use common::{
-    assert_close, bulk_payload, cmd, err, get_f32, info_field, set_f32, wait_for, Raw, RedisServer,
+    assert_close, backends_path, bulk_payload, err, execute, get_f32, info_field, model_store,
+    rewrite_aof, set_f32, words, Raw, RedisServer, AOF,
 };
-
-const BOUND: Duration = Duration::from_secs(60);
-
-fn backends_path() -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../build/backends");
-    assert!(
-        p.join("redisai_tensorflow/libtensorflow_cc.so.2").exists(),
-        "TensorFlow is missing: run scripts/fetch-tf.sh (part of `make deps`)"
-    );
-    p.to_string_lossy().into_owned()
-}
 
 fn read(name: &str) -> Vec<u8> {
     testkit::expected::read(&format!("tf/{name}"))
@@ -31,10 +20,14 @@ fn read_f32(name: &str) -> Vec<f32> {
     testkit::expected::read_f32(&format!("tf/{name}"))
 }
 
+/// A server with the module and the further module arguments `args`; TensorFlow must have been fetched.
 fn server_with(args: &[&str]) -> RedisServer {
-    let mut a = vec!["BACKENDSPATH".to_string(), backends_path()];
-    a.extend(args.iter().map(|s| s.to_string()));
-    RedisServer::options().with_module().module_args(a).start()
+    let lib = Path::new(&backends_path()).join("redisai_tensorflow/libtensorflow_cc.so.2");
+    assert!(
+        lib.exists(),
+        "TensorFlow is missing: run scripts/fetch-tf.sh (part of `make deps`)"
+    );
+    common::server_with(args)
 }
 
 /// `AI.MODELSTORE key TF CPU <extra...> INPUTS n in... OUTPUTS m out... BLOB blob`.
@@ -47,17 +40,12 @@ fn store(
     blob: &[u8],
 ) -> String {
     let (ni, no) = (ins.len().to_string(), outs.len().to_string());
-    let mut args: Vec<&[u8]> = vec![b"AI.MODELSTORE", key.as_bytes(), b"TF", b"CPU"];
-    args.extend(extra.iter().map(|s| s.as_bytes()));
-    args.push(b"INPUTS");
-    args.push(ni.as_bytes());
-    args.extend(ins.iter().map(|s| s.as_bytes()));
-    args.push(b"OUTPUTS");
-    args.push(no.as_bytes());
-    args.extend(outs.iter().map(|s| s.as_bytes()));
-    args.push(b"BLOB");
-    args.push(blob);
-    cmd(c, &args)
+    let mut opts = extra.to_vec();
+    opts.extend(["INPUTS", &ni]);
+    opts.extend(ins);
+    opts.extend(["OUTPUTS", &no]);
+    opts.extend(outs);
+    model_store(c, key, "TF", "CPU", &opts, blob)
 }
 
 fn store_linear(c: &mut Raw, key: &str) -> String {
@@ -69,16 +57,6 @@ fn store_linear(c: &mut Raw, key: &str) -> String {
         &["y", "scaled"],
         &read("linear.pb"),
     )
-}
-
-fn execute(c: &mut Raw, key: &str, ins: &[&str], outs: &[&str]) -> String {
-    let (ni, no) = (ins.len().to_string(), outs.len().to_string());
-    let mut args = vec!["AI.MODELEXECUTE", key, "INPUTS", &ni];
-    args.extend(ins);
-    args.push("OUTPUTS");
-    args.push(&no);
-    args.extend(outs);
-    c.cmd(&args)
 }
 
 /// Runs the linear model stored under `key` on the committed inputs and checks both outputs.
@@ -131,16 +109,7 @@ fn tf_models_match_tensorflow() {
     check_linear(&mut c, "m");
     // The deprecated AI.MODELRUN too.
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELRUN",
-            "m",
-            "INPUTS",
-            "x",
-            "b",
-            "OUTPUTS",
-            "y2",
-            "s2"
-        ]),
+        c.cmd(&words("AI.MODELRUN m INPUTS x b OUTPUTS y2 s2")),
         "+OK\r\n"
     );
     assert_close(&get_f32(&mut c, "y2"), &read_f32("linear_y.f32"));
@@ -235,27 +204,11 @@ fn tf_errors_are_clear_and_the_server_stays_up() {
 
     // Store-time argument rules (RedisAI's): INPUTS and OUTPUTS are required for TF.
     assert_eq!(
-        cmd(
-            &mut c,
-            &[b"AI.MODELSTORE", b"m", b"TF", b"CPU", b"BLOB", &lin]
-        ),
+        model_store(&mut c, "m", "TF", "CPU", &[], &lin),
         err("ERR INPUTS not specified for TF")
     );
     assert_eq!(
-        cmd(
-            &mut c,
-            &[
-                b"AI.MODELSTORE",
-                b"m",
-                b"TF",
-                b"CPU",
-                b"INPUTS",
-                b"1",
-                b"x",
-                b"BLOB",
-                &lin
-            ]
-        ),
+        model_store(&mut c, "m", "TF", "CPU", &words("INPUTS 1 x"), &lin),
         err("ERR OUTPUTS not specified for TF")
     );
     // Bad blobs: TensorFlow's own message.
@@ -298,22 +251,13 @@ fn tf_errors_are_clear_and_the_server_stays_up() {
         assert_eq!(store(&mut c, "m", &[], ins, outs, &lin), err(want));
     }
     assert_eq!(c.cmd(&["EXISTS", "m"]), ":0\r\n");
-    let r = cmd(
+    let r = model_store(
         &mut c,
-        &[
-            b"AI.MODELSTORE",
-            b"g",
-            b"TF",
-            b"GPU",
-            b"INPUTS",
-            b"1",
-            b"x",
-            b"OUTPUTS",
-            b"1",
-            b"y",
-            b"BLOB",
-            &lin,
-        ],
+        "g",
+        "TF",
+        "GPU",
+        &words("INPUTS 1 x OUTPUTS 1 y"),
+        &lin,
     );
     assert!(r.starts_with("-ERR GPU"), "{r}");
 
@@ -346,11 +290,7 @@ fn tf_errors_are_clear_and_the_server_stays_up() {
 
 #[test]
 fn tf_models_persist() {
-    let args = vec!["BACKENDSPATH".to_string(), backends_path()];
-    let mut server = RedisServer::options()
-        .with_module()
-        .module_args(args.clone())
-        .start();
+    let mut server = RedisServer::options().with_backends().start();
     let _keep = server.keep_dir();
     let dir = server.dir.clone();
     let mut c = Raw::new(&server);
@@ -377,41 +317,22 @@ fn tf_models_persist() {
     assert_eq!(c.cmd(&["SAVE"]), "+OK\r\n");
     server.shutdown(false);
 
-    let server = RedisServer::options()
-        .with_module()
-        .module_args(args.clone())
-        .dir(&dir)
-        .start();
+    let server = RedisServer::options().with_backends().dir(&dir).start();
     let mut c = Raw::new(&server);
     assert_eq!(c.cmd(&["AI.MODELGET", "m", "META"]), meta);
     check_linear(&mut c, "m");
 
     // AOF rewrite: the model comes back as AI.MODELSTORE with its INPUTS and OUTPUTS.
-    let aof = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
-    let mut server = RedisServer::options()
-        .with_module()
-        .module_args(args.clone())
-        .args(aof)
-        .start();
+    let mut server = RedisServer::options().with_backends().args(AOF).start();
     let _keep = server.keep_dir();
     let dir = server.dir.clone();
     let mut c = Raw::new(&server);
     assert_eq!(store_linear(&mut c, "m"), "+OK\r\n");
-    let idle = |c: &mut Raw| {
-        info_field(c, "persistence", "aof_rewrite_in_progress").as_deref() == Some("0")
-            && info_field(c, "persistence", "aof_rewrite_scheduled").as_deref() == Some("0")
-    };
-    assert!(wait_for(BOUND, || idle(&mut c)));
-    assert_eq!(
-        c.cmd(&["BGREWRITEAOF"]),
-        "+Background append only file rewriting started\r\n"
-    );
-    assert!(wait_for(BOUND, || idle(&mut c)));
+    rewrite_aof(&mut c, &dir);
     server.shutdown(false);
     let server = RedisServer::options()
-        .with_module()
-        .module_args(args)
-        .args(aof)
+        .with_backends()
+        .args(AOF)
         .dir(&dir)
         .start();
     let mut c = Raw::new(&server);

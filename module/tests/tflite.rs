@@ -7,38 +7,19 @@
 mod common;
 
 use std::path::Path;
-use std::time::Duration;
 
 use common::{
-    assert_close, bulk_payload, cmd, err, get_f32, info_field, set_f32, wait_for, Raw, RedisServer,
+    assert_close, backends_path, bulk_payload, bwords, cmd, err, execute, get_f32, model_store,
+    rewrite_aof, server_with, set_f32, words, Raw, RedisServer, AOF,
 };
-use testkit::expected::{expected, read, Named};
-use testkit::torch::backends_path;
-
-const BOUND: Duration = Duration::from_secs(60);
+use testkit::expected::{expected, keys, linear_6x4, read, Named};
 
 fn model(name: &str) -> Vec<u8> {
     read(&format!("{name}.tflite"))
 }
 
-fn server_with(args: &[&str]) -> RedisServer {
-    let mut a = vec!["BACKENDSPATH".to_string(), backends_path()];
-    a.extend(args.iter().map(|s| s.to_string()));
-    RedisServer::options().with_module().module_args(a).start()
-}
-
 fn store(c: &mut Raw, key: &str, blob: &[u8]) -> String {
-    cmd(
-        c,
-        &[
-            b"AI.MODELSTORE",
-            key.as_bytes(),
-            b"TFLITE",
-            b"CPU",
-            b"BLOB",
-            blob,
-        ],
-    )
+    model_store(c, key, "TFLITE", "CPU", &[], blob)
 }
 
 fn shape(c: &mut Raw, key: &str) -> String {
@@ -54,16 +35,6 @@ fn shape_of(dims: &[i64]) -> String {
         s.push_str(&format!(":{d}\r\n"));
     }
     s
-}
-
-fn execute(c: &mut Raw, key: &str, ins: &[&str], outs: &[&str]) -> String {
-    let (ni, no) = (ins.len().to_string(), outs.len().to_string());
-    let mut args = vec!["AI.MODELEXECUTE", key, "INPUTS", &ni];
-    args.extend(ins);
-    args.push("OUTPUTS");
-    args.push(&no);
-    args.extend(outs);
-    c.cmd(&args)
 }
 
 /// Stores `name`, checks its signature names, runs the expected inputs and compares every output.
@@ -86,16 +57,8 @@ fn run_expected(c: &mut Raw, key: &str, name: &str) {
         )),
         "{meta}"
     );
-    let ins: Vec<String> = e
-        .inputs
-        .iter()
-        .map(|t| format!("{key}_{}", t.name))
-        .collect();
-    let outs: Vec<String> = e
-        .outputs
-        .iter()
-        .map(|t| format!("{key}_{}", t.name))
-        .collect();
+    let ins = keys(&e.inputs, |n| format!("{key}_{n}"));
+    let outs = keys(&e.outputs, |n| format!("{key}_{n}"));
     for (k, t) in ins.iter().zip(&e.inputs) {
         set_f32(c, k, &t.dims, &t.values);
     }
@@ -106,22 +69,6 @@ fn run_expected(c: &mut Raw, key: &str, name: &str) {
         assert_eq!(shape(c, k), shape_of(&t.dims));
         assert_close(&get_f32(c, k), &t.values);
     }
-}
-
-/// `x @ W + b` of tests/data/linear_6x4.* (W[i][j] = 0.1 (i+1) - 0.05 j, b[j] = 0.5 j).
-fn linear(x: &[f32]) -> Vec<f32> {
-    x.chunks(6)
-        .flat_map(|row| {
-            (0..4).map(move |j| {
-                let s: f32 = row
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| v * (0.1 * (i + 1) as f32 - 0.05 * j as f32))
-                    .sum();
-                s + 0.5 * j as f32
-            })
-        })
-        .collect()
 }
 
 #[test]
@@ -140,7 +87,7 @@ fn tflite_models_match_litert() {
         set_f32(&mut c, "x", &[n as i64, 6], &x);
         assert_eq!(execute(&mut c, "lin", &["x"], &["y"]), "+OK\r\n");
         assert_eq!(shape(&mut c, "y"), shape_of(&[n as i64, 4]));
-        assert_close(&get_f32(&mut c, "y"), &linear(&x));
+        assert_close(&get_f32(&mut c, "y"), &linear_6x4(&x));
     }
     // The CNN on a batch of two copies of the expected image.
     let e = expected("mnist_cnn");
@@ -181,7 +128,7 @@ fn tflite_models_match_litert() {
                     let (xk, yk) = (format!("x{t}"), format!("y{t}"));
                     set_f32(&mut c, &xk, &[n as i64, 6], &x);
                     assert_eq!(execute(&mut c, "lin", &[&xk], &[&yk]), "+OK\r\n");
-                    assert_close(&get_f32(&mut c, &yk), &linear(&x));
+                    assert_close(&get_f32(&mut c, &yk), &linear_6x4(&x));
                 }
             })
         })
@@ -205,20 +152,7 @@ fn errors_are_clear_and_the_server_stays_up() {
     assert_eq!(c.cmd(&["EXISTS", "bad"]), ":0\r\n");
 
     // RedisAI's TFLITE argument rules.
-    let r = cmd(
-        &mut c,
-        &[
-            b"AI.MODELSTORE",
-            b"m",
-            b"TFLITE",
-            b"CPU",
-            b"INPUTS",
-            b"1",
-            b"x",
-            b"BLOB",
-            &lin,
-        ],
-    );
+    let r = model_store(&mut c, "m", "TFLITE", "CPU", &words("INPUTS 1 x"), &lin);
     assert_eq!(
         r,
         err("ERR INPUTS argument should not be specified for this backend")
@@ -227,42 +161,29 @@ fn errors_are_clear_and_the_server_stays_up() {
     let r = cmd(
         &mut c,
         &[
-            b"AI.MODELSET",
-            b"m",
-            b"TFLITE",
-            b"CPU",
-            b"BATCHSIZE",
-            b"2",
-            b"BLOB",
-            &lin,
-        ],
+            bwords("AI.MODELSET m TFLITE CPU BATCHSIZE 2 BLOB"),
+            vec![&lin[..]],
+        ]
+        .concat(),
     );
     assert_eq!(
         r,
         err("ERR Auto-batching not supported by the TFLITE backend")
     );
-    let r = cmd(
+    let r = model_store(
         &mut c,
-        &[
-            b"AI.MODELSTORE",
-            b"batched",
-            b"TFLITE",
-            b"CPU",
-            b"BATCHSIZE",
-            b"4",
-            b"BLOB",
-            &lin,
-        ],
+        "batched",
+        "TFLITE",
+        "CPU",
+        &words("BATCHSIZE 4"),
+        &lin,
     );
     assert_eq!(r, "+OK\r\n");
     let x = [0.25f32; 6];
     set_f32(&mut c, "bx", &[1, 6], &x);
     assert_eq!(execute(&mut c, "batched", &["bx"], &["by"]), "+OK\r\n");
-    assert_close(&get_f32(&mut c, "by"), &linear(&x));
-    let r = cmd(
-        &mut c,
-        &[b"AI.MODELSTORE", b"m", b"TFLITE", b"GPU", b"BLOB", &lin],
-    );
+    assert_close(&get_f32(&mut c, "by"), &linear_6x4(&x));
+    let r = model_store(&mut c, "m", "TFLITE", "GPU", &[], &lin);
     assert!(r.starts_with("-ERR ") && r.contains("GPU"), "{r}");
 
     // Wrong input count, wrong type, incompatible shape: clear errors, and the model still runs afterwards.
@@ -274,20 +195,7 @@ fn errors_are_clear_and_the_server_stays_up() {
         "-Number of keys given as INPUTS here does not match model definition\r\n"
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.TENSORSET",
-            "i",
-            "INT32",
-            "1",
-            "6",
-            "VALUES",
-            "1",
-            "2",
-            "3",
-            "4",
-            "5",
-            "6"
-        ]),
+        c.cmd(&words("AI.TENSORSET i INT32 1 6 VALUES 1 2 3 4 5 6")),
         "+OK\r\n"
     );
     // Run errors are the backend's text, as RedisAI replies them.
@@ -302,7 +210,7 @@ fn errors_are_clear_and_the_server_stays_up() {
     let x = [0.5f32, -1.0, 2.0, 0.0, 1.0, 3.0];
     set_f32(&mut c, "x", &[1, 6], &x);
     assert_eq!(execute(&mut c, "m", &["x"], &["y"]), "+OK\r\n");
-    assert_close(&get_f32(&mut c, "y"), &linear(&x));
+    assert_close(&get_f32(&mut c, "y"), &linear_6x4(&x));
     let info = c.cmd(&["AI.INFO", "m"]);
     assert!(info.contains("$6\r\nerrors\r\n:2\r\n"), "{info}");
     assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
@@ -323,12 +231,9 @@ fn a_missing_library_is_a_clear_error() {
     );
     assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
     assert!(c
-        .cmd(&[
-            "AI.CONFIG",
-            "LOADBACKEND",
-            "TFLITE",
-            "/nonexistent/libLiteRt.so"
-        ])
+        .cmd(&words(
+            "AI.CONFIG LOADBACKEND TFLITE /nonexistent/libLiteRt.so"
+        ))
         .starts_with("-ERR error loading backend"));
     // An explicit path loads it; INFO MODULES shows it only once loaded.
     assert!(!c.cmd(&["INFO", "MODULES"]).contains("TensorFlowLite"));
@@ -347,18 +252,13 @@ fn check_linear(c: &mut Raw, key: &str) {
     let x: Vec<f32> = (0..12).map(|i| i as f32 * 0.25 - 1.0).collect();
     set_f32(c, "px", &[2, 6], &x);
     assert_eq!(execute(c, key, &["px"], &["py"]), "+OK\r\n");
-    assert_close(&get_f32(c, "py"), &linear(&x));
+    assert_close(&get_f32(c, "py"), &linear_6x4(&x));
 }
 
 #[test]
 fn tflite_models_persist() {
-    let aof = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
-    let args = vec!["BACKENDSPATH".to_string(), backends_path()];
     let start = |dir: Option<&Path>| {
-        let mut o = RedisServer::options()
-            .with_module()
-            .module_args(args.clone())
-            .args(aof);
+        let mut o = RedisServer::options().with_backends().args(AOF);
         if let Some(d) = dir {
             o = o.dir(d);
         }
@@ -370,19 +270,7 @@ fn tflite_models_persist() {
     let mut c = Raw::new(&s);
     let blob = model("linear_6x4");
     assert_eq!(
-        cmd(
-            &mut c,
-            &[
-                b"AI.MODELSTORE",
-                b"m",
-                b"TFLITE",
-                b"CPU",
-                b"TAG",
-                b"v1",
-                b"BLOB",
-                &blob
-            ]
-        ),
+        model_store(&mut c, "m", "TFLITE", "CPU", &words("TAG v1"), &blob),
         "+OK\r\n"
     );
     let meta = c.cmd(&["AI.MODELGET", "m", "META"]);
@@ -393,20 +281,8 @@ fn tflite_models_persist() {
     check_linear(&mut c, "m");
 
     // AOF rewrite emits AI.MODELSTORE; a restart replays it.
-    let idle = |c: &mut Raw| {
-        info_field(c, "persistence", "aof_rewrite_in_progress").as_deref() == Some("0")
-            && info_field(c, "persistence", "aof_rewrite_scheduled").as_deref() == Some("0")
-    };
-    assert!(wait_for(BOUND, || idle(&mut c)));
-    assert!(c.cmd(&["BGREWRITEAOF"]).starts_with('+'));
-    assert!(wait_for(BOUND, || idle(&mut c)), "rewrite did not finish");
+    let base = rewrite_aof(&mut c, &dir);
     s.shutdown(false);
-    let base: Vec<u8> = std::fs::read_dir(dir.join("appendonlydir"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".base.aof"))
-        .flat_map(|p| std::fs::read(p).unwrap())
-        .collect();
     assert_eq!(
         String::from_utf8_lossy(&base)
             .matches("AI.MODELSTORE")
@@ -422,11 +298,7 @@ fn tflite_models_persist() {
     assert_eq!(c.cmd(&["SAVE"]), "+OK\r\n");
     drop(c);
     s.shutdown(false);
-    let s = RedisServer::options()
-        .with_module()
-        .module_args(args.clone())
-        .dir(&dir)
-        .start();
+    let s = RedisServer::options().with_backends().dir(&dir).start();
     let mut c = Raw::new(&s);
     assert_eq!(c.cmd(&["AI.MODELGET", "m", "META"]), meta);
     assert_eq!(

@@ -6,34 +6,14 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{
-    assert_close, bulk, bulk_payload, cmd, err, get_f32, info_field, set_f32, wait_for, Raw,
-    RedisServer, Rng,
+    assert_close, bulk, bulk_payload, cmd, err, get_f32, model_store, rewrite_aof, server_with,
+    set_f32, words, Raw, RedisServer, Rng, AOF,
 };
-use testkit::torch::{backends_path, Shim};
-
-const BOUND: Duration = Duration::from_secs(60);
-
-fn server_with(args: &[&str]) -> RedisServer {
-    let mut a = vec!["BACKENDSPATH".to_string(), backends_path()];
-    a.extend(args.iter().map(|s| s.to_string()));
-    RedisServer::options().with_module().module_args(a).start()
-}
+use testkit::torch::Shim;
 
 fn store_model(c: &mut Raw, key: &str, blob: &[u8]) -> String {
-    cmd(
-        c,
-        &[
-            b"AI.MODELSTORE",
-            key.as_bytes(),
-            b"TORCH",
-            b"CPU",
-            b"BLOB",
-            blob,
-        ],
-    )
+    model_store(c, key, "TORCH", "CPU", &[], blob)
 }
 
 fn randf(rng: &mut Rng, n: usize) -> Vec<f32> {
@@ -149,19 +129,7 @@ fn torch_models_match_libtorch() {
 
     let lin = linear(&shim, &mut rng);
     assert_eq!(
-        cmd(
-            &mut c,
-            &[
-                b"AI.MODELSTORE",
-                b"m",
-                b"TORCH",
-                b"CPU",
-                b"TAG",
-                b"v1",
-                b"BLOB",
-                &lin
-            ]
-        ),
+        model_store(&mut c, "m", "TORCH", "CPU", &words("TAG v1"), &lin),
         "+OK\r\n"
     );
     // TORCH stores the forward() argument names as inputs and one empty name per output.
@@ -178,16 +146,7 @@ fn torch_models_match_libtorch() {
     let x = randf(&mut rng, 12);
     set_f32(&mut c, "x", &[4, 3], &x);
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE m INPUTS 1 x OUTPUTS 1 y")),
         "+OK\r\n"
     );
     let want = shim.run_model(&lin, &[(&[4, 3], &x)]);
@@ -218,18 +177,7 @@ fn torch_models_match_libtorch() {
     let b = randf(&mut rng, 12);
     set_f32(&mut c, "b", &[4, 3], &b);
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "pair",
-            "INPUTS",
-            "2",
-            "x",
-            "b",
-            "OUTPUTS",
-            "2",
-            "s",
-            "p"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE pair INPUTS 2 x b OUTPUTS 2 s p")),
         "+OK\r\n"
     );
     let want = shim.run_model(&pair, &[(&[4, 3], &x), (&[4, 3], &b)]);
@@ -243,18 +191,9 @@ fn torch_models_match_libtorch() {
         let img = randf(&mut rng, n as usize * 784);
         set_f32(&mut c, "img", &[n, 1, 28, 28], &img);
         assert_eq!(
-            c.cmd(&[
-                "AI.MODELEXECUTE",
-                "cnn",
-                "INPUTS",
-                "1",
-                "img",
-                "OUTPUTS",
-                "1",
-                "out",
-                "TIMEOUT",
-                "60000"
-            ]),
+            c.cmd(&words(
+                "AI.MODELEXECUTE cnn INPUTS 1 img OUTPUTS 1 out TIMEOUT 60000"
+            )),
             "+OK\r\n"
         );
         let want = shim.run_model(&net, &[(&[n, 1, 28, 28], &img)]);
@@ -293,46 +232,21 @@ fn smartredis_style_scripts_and_the_mnist_flow() {
     let raw: Vec<f32> = (0..784).map(|_| rng.below(256) as f32).collect();
     set_f32(&mut c, "raw", &[1, 1, 28, 28], &raw);
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTRUN",
-            "s",
-            "pre_process",
-            "INPUTS",
-            "raw",
-            "OUTPUTS",
-            "x"
-        ]),
+        c.cmd(&words("AI.SCRIPTRUN s pre_process INPUTS raw OUTPUTS x")),
         "+OK\r\n"
     );
     let pre = shim.run_script(PROCESSING, "pre_process", &[(&[1, 1, 28, 28], &raw)]);
     assert_eq!(get_f32(&mut c, "x"), pre[0].1, "pre_process");
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "cnn",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "out"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE cnn INPUTS 1 x OUTPUTS 1 out")),
         "+OK\r\n"
     );
     let out = shim.run_model(&net, &[(&[1, 1, 28, 28], &pre[0].1)]);
     assert_close(&get_f32(&mut c, "out"), &out[0].1);
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTRUN",
-            "s",
-            "post_process",
-            "TIMEOUT",
-            "60000",
-            "INPUTS",
-            "out",
-            "OUTPUTS",
-            "label"
-        ]),
+        c.cmd(&words(
+            "AI.SCRIPTRUN s post_process TIMEOUT 60000 INPUTS out OUTPUTS label"
+        )),
         "+OK\r\n"
     );
     let argmax = out[0]
@@ -355,18 +269,7 @@ fn smartredis_style_scripts_and_the_mnist_flow() {
     // A trailing List[Tensor] parameter takes the remaining inputs (`$` marks them in SCRIPTRUN).
     set_f32(&mut c, "a", &[1, 2], &[1.0, 2.0]);
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTRUN",
-            "s",
-            "concat",
-            "INPUTS",
-            "a",
-            "$",
-            "a",
-            "a",
-            "OUTPUTS",
-            "cat"
-        ]),
+        c.cmd(&words("AI.SCRIPTRUN s concat INPUTS a $ a a OUTPUTS cat")),
         "+OK\r\n"
     );
     assert_eq!(get_f32(&mut c, "cat"), [1.0, 2.0, 1.0, 2.0, 1.0, 2.0]);
@@ -405,58 +308,23 @@ fn entry_points_call_back_into_redis_and_models() {
     set_f32(&mut c, "a", &[2], &[1.0, 2.0]);
     set_f32(&mut c, "b", &[2], &[10.0, 20.0]);
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTEXECUTE",
-            "s",
-            "add",
-            "INPUTS",
-            "2",
-            "a",
-            "b",
-            "OUTPUTS",
-            "1",
-            "c"
-        ]),
+        c.cmd(&words("AI.SCRIPTEXECUTE s add INPUTS 2 a b OUTPUTS 1 c")),
         "+OK\r\n"
     );
     assert_eq!(get_f32(&mut c, "c"), [11.0, 22.0]);
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTEXECUTE",
-            "s",
-            "two",
-            "INPUTS",
-            "1",
-            "a",
-            "OUTPUTS",
-            "2",
-            "t1",
-            "t2",
-            "TIMEOUT",
-            "60000"
-        ]),
+        c.cmd(&words(
+            "AI.SCRIPTEXECUTE s two INPUTS 1 a OUTPUTS 2 t1 t2 TIMEOUT 60000"
+        )),
         "+OK\r\n"
     );
     assert_eq!(get_f32(&mut c, "t2"), [2.0, 3.0]);
 
     // redis.execute: SET/GET/INCR and a list, from the worker thread.
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTEXECUTE",
-            "s",
-            "set_get",
-            "KEYS",
-            "3",
-            "k",
-            "n",
-            "l",
-            "ARGS",
-            "1",
-            "2.5",
-            "OUTPUTS",
-            "1",
-            "o"
-        ]),
+        c.cmd(&words(
+            "AI.SCRIPTEXECUTE s set_get KEYS 3 k n l ARGS 1 2.5 OUTPUTS 1 o"
+        )),
         "+OK\r\n"
     );
     assert_eq!(get_f32(&mut c, "o"), [2.5, 1.0, 3.0]);
@@ -464,34 +332,16 @@ fn entry_points_call_back_into_redis_and_models() {
     assert_eq!(c.cmd(&["LLEN", "l"]), ":3\r\n");
     // A script may have no OUTPUTS and act only through redis.execute.
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTEXECUTE",
-            "s",
-            "side_effect_only",
-            "KEYS",
-            "1",
-            "flag",
-            "INPUTS",
-            "0"
-        ]),
+        c.cmd(&words(
+            "AI.SCRIPTEXECUTE s side_effect_only KEYS 1 flag INPUTS 0"
+        )),
         "+OK\r\n"
     );
     assert_eq!(c.cmd(&["GET", "flag"]), bulk("done"));
     // A Redis error inside the script is the run's error.
-    let e = c.cmd(&[
-        "AI.SCRIPTEXECUTE",
-        "s",
-        "bad_incr",
-        "KEYS",
-        "1",
-        "k",
-        "INPUTS",
-        "1",
-        "a",
-        "OUTPUTS",
-        "1",
-        "o",
-    ]);
+    let e = c.cmd(&words(
+        "AI.SCRIPTEXECUTE s bad_incr KEYS 1 k INPUTS 1 a OUTPUTS 1 o",
+    ));
     assert!(
         e.starts_with('-')
             && e.contains("Redis command returned an error: ERR value is not an integer"),
@@ -504,20 +354,9 @@ fn entry_points_call_back_into_redis_and_models() {
     let x = randf(&mut rng, 6);
     set_f32(&mut c, "x", &[2, 3], &x);
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTEXECUTE",
-            "s",
-            "call_model",
-            "KEYS",
-            "1",
-            "m",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        c.cmd(&words(
+            "AI.SCRIPTEXECUTE s call_model KEYS 1 m INPUTS 1 x OUTPUTS 1 y"
+        )),
         "+OK\r\n"
     );
     let want: Vec<f32> = shim.run_model(&lin, &[(&[2, 3], &x)])[0]
@@ -526,20 +365,9 @@ fn entry_points_call_back_into_redis_and_models() {
         .map(|v| v * 2.0)
         .collect();
     assert_close(&get_f32(&mut c, "y"), &want);
-    let e = c.cmd(&[
-        "AI.SCRIPTEXECUTE",
-        "s",
-        "call_model",
-        "KEYS",
-        "1",
-        "nomodel",
-        "INPUTS",
-        "1",
-        "x",
-        "OUTPUTS",
-        "1",
-        "y",
-    ]);
+    let e = c.cmd(&words(
+        "AI.SCRIPTEXECUTE s call_model KEYS 1 nomodel INPUTS 1 x OUTPUTS 1 y",
+    ));
     assert!(
         e.starts_with('-') && e.contains("ERR model key is empty"),
         "{e}"
@@ -547,38 +375,14 @@ fn entry_points_call_back_into_redis_and_models() {
 
     // Script ops inside DAGs (any scope order there), and the deprecated DAGRUN with SCRIPTRUN.
     assert_eq!(
-        c.cmd(&[
-            "AI.DAGEXECUTE",
-            "LOAD",
-            "2",
-            "a",
-            "b",
-            "PERSIST",
-            "1",
-            "d",
-            "|>",
-            "AI.SCRIPTEXECUTE",
-            "s",
-            "add",
-            "OUTPUTS",
-            "1",
-            "t",
-            "INPUTS",
-            "2",
-            "a",
-            "b",
-            "|>",
-            "AI.SCRIPTEXECUTE",
-            "s",
-            "add",
-            "INPUTS",
-            "2",
-            "t",
-            "t",
-            "OUTPUTS",
-            "1",
-            "d",
-        ]),
+        c.cmd(
+            &[
+                words("AI.DAGEXECUTE LOAD 2 a b PERSIST 1 d"),
+                words("|> AI.SCRIPTEXECUTE s add OUTPUTS 1 t INPUTS 2 a b"),
+                words("|> AI.SCRIPTEXECUTE s add INPUTS 2 t t OUTPUTS 1 d")
+            ]
+            .concat()
+        ),
         "*2\r\n+OK\r\n+OK\r\n"
     );
     assert_eq!(get_f32(&mut c, "d"), [22.0, 44.0]);
@@ -587,24 +391,13 @@ fn entry_points_call_back_into_redis_and_models() {
         "+OK\r\n"
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.DAGRUN",
-            "LOAD",
-            "1",
-            "a",
-            "|>",
-            "AI.SCRIPTRUN",
-            "sp",
-            "pre_process",
-            "INPUTS",
-            "a",
-            "OUTPUTS",
-            "p",
-            "|>",
-            "AI.TENSORGET",
-            "p",
-            "BLOB",
-        ]),
+        c.cmd(
+            &[
+                words("AI.DAGRUN LOAD 1 a |> AI.SCRIPTRUN sp pre_process INPUTS a OUTPUTS p"),
+                words("|> AI.TENSORGET p BLOB")
+            ]
+            .concat()
+        ),
         format!(
             "*2\r\n+OK\r\n$8\r\n{}\r\n",
             String::from_utf8_lossy(
@@ -615,22 +408,9 @@ fn entry_points_call_back_into_redis_and_models() {
             )
         )
     );
-    let e = c.cmd(&[
-        "AI.DAGEXECUTE",
-        "LOAD",
-        "1",
-        "a",
-        "|>",
-        "AI.SCRIPTEXECUTE",
-        "s",
-        "nope",
-        "INPUTS",
-        "1",
-        "a",
-        "OUTPUTS",
-        "1",
-        "o",
-    ]);
+    let e = c.cmd(&words(
+        "AI.DAGEXECUTE LOAD 1 a |> AI.SCRIPTEXECUTE s nope INPUTS 1 a OUTPUTS 1 o",
+    ));
     assert_eq!(e, "*1\r\n-Function does not exist: nope\r\n");
 
     // Concurrent calls on two workers, each checked.
@@ -682,10 +462,7 @@ fn errors_are_clear_and_the_server_stays_up() {
     );
     assert!(e.starts_with('-'), "{e}");
     let lin = linear(&shim, &mut rng);
-    let gpu = cmd(
-        &mut c,
-        &[b"AI.MODELSTORE", b"m", b"TORCH", b"GPU", b"BLOB", &lin],
-    );
+    let gpu = model_store(&mut c, "m", "TORCH", "GPU", &[], &lin);
     assert_eq!(
         gpu,
         err("ERR GPU devices are not supported by this build (CPU only)")
@@ -699,29 +476,10 @@ fn errors_are_clear_and_the_server_stays_up() {
     set_f32(&mut c, "x", &[2, 3], &randf(&mut rng, 6));
     set_f32(&mut c, "bad", &[2, 5], &randf(&mut rng, 10));
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "2",
-            "x",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE m INPUTS 2 x x OUTPUTS 1 y")),
         err("Number of keys given as INPUTS here does not match model definition")
     );
-    let e = c.cmd(&[
-        "AI.MODELEXECUTE",
-        "m",
-        "INPUTS",
-        "1",
-        "bad",
-        "OUTPUTS",
-        "1",
-        "y",
-    ]);
+    let e = c.cmd(&words("AI.MODELEXECUTE m INPUTS 1 bad OUTPUTS 1 y"));
     assert!(
         e.starts_with('-') && e.contains("shapes cannot be multiplied"),
         "{e}"
@@ -779,41 +537,17 @@ fn errors_are_clear_and_the_server_stays_up() {
         err("Function does not exist: nope")
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTRUN",
-            "s",
-            "pre_process",
-            "INPUTS",
-            "x",
-            "x",
-            "OUTPUTS",
-            "y"
-        ]),
+        c.cmd(&words("AI.SCRIPTRUN s pre_process INPUTS x x OUTPUTS y")),
         err("Wrong number of inputs provided to function: pre_process")
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTRUN",
-            "s",
-            "pre_process",
-            "INPUTS",
-            "x",
-            "OUTPUTS",
-            "y",
-            "z"
-        ]),
+        c.cmd(&words("AI.SCRIPTRUN s pre_process INPUTS x OUTPUTS y z")),
         err("Function returned unexpected number of outputs - pre_process")
     );
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTRUN",
-            "s",
-            "pre_process",
-            "INPUTS",
-            "missing",
-            "OUTPUTS",
-            "y"
-        ]),
+        c.cmd(&words(
+            "AI.SCRIPTRUN s pre_process INPUTS missing OUTPUTS y"
+        )),
         err("ERR tensor key is empty or in a different shard")
     );
     assert_eq!(
@@ -842,15 +576,7 @@ fn errors_are_clear_and_the_server_stays_up() {
     // Blocking commands are refused inside MULTI.
     assert_eq!(c.cmd(&["MULTI"]), "+OK\r\n");
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTRUN",
-            "s",
-            "pre_process",
-            "INPUTS",
-            "x",
-            "OUTPUTS",
-            "y"
-        ]),
+        c.cmd(&words("AI.SCRIPTRUN s pre_process INPUTS x OUTPUTS y")),
         "+QUEUED\r\n"
     );
     assert_eq!(
@@ -910,31 +636,12 @@ fn check(c: &mut Raw, shim: &Shim, lin: &[u8]) {
         .cmd(&["AI.SCRIPTGET", "se", "META"])
         .contains("*6\r\n$3\r\nadd\r\n"));
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTEXECUTE",
-            "se",
-            "add",
-            "INPUTS",
-            "2",
-            "a",
-            "a",
-            "OUTPUTS",
-            "1",
-            "o"
-        ]),
+        c.cmd(&words("AI.SCRIPTEXECUTE se add INPUTS 2 a a OUTPUTS 1 o")),
         "+OK\r\n"
     );
     assert_eq!(get_f32(c, "o"), [2.0, 4.0]);
     assert_eq!(
-        c.cmd(&[
-            "AI.SCRIPTRUN",
-            "sp",
-            "pre_process",
-            "INPUTS",
-            "a",
-            "OUTPUTS",
-            "p"
-        ]),
+        c.cmd(&words("AI.SCRIPTRUN sp pre_process INPUTS a OUTPUTS p")),
         "+OK\r\n"
     );
     assert_eq!(get_f32(c, "p"), [1.0 / 255.0, 2.0 / 255.0]);
@@ -945,16 +652,7 @@ fn check(c: &mut Raw, shim: &Shim, lin: &[u8]) {
     let x = [0.5f32, -1.0, 2.0];
     set_f32(c, "x", &[1, 3], &x);
     assert_eq!(
-        c.cmd(&[
-            "AI.MODELEXECUTE",
-            "m",
-            "INPUTS",
-            "1",
-            "x",
-            "OUTPUTS",
-            "1",
-            "y"
-        ]),
+        c.cmd(&words("AI.MODELEXECUTE m INPUTS 1 x OUTPUTS 1 y")),
         "+OK\r\n"
     );
     assert_close(
@@ -967,12 +665,8 @@ fn check(c: &mut Raw, shim: &Shim, lin: &[u8]) {
 #[test]
 fn scripts_and_torch_models_persist() {
     let shim = Shim::open();
-    let args = vec!["BACKENDSPATH".to_string(), backends_path()];
     // DEBUG RELOAD, COPY, then SAVE and a restart.
-    let mut server = RedisServer::options()
-        .with_module()
-        .module_args(args.clone())
-        .start();
+    let mut server = RedisServer::options().with_backends().start();
     let _keep = server.keep_dir();
     let dir = server.dir.clone();
     let mut c = Raw::new(&server);
@@ -984,47 +678,25 @@ fn scripts_and_torch_models_persist() {
     assert!(c.cmd(&["AI.INFO", "sp2"]).contains("$3\r\nsp2\r\n"));
     assert_eq!(c.cmd(&["SAVE"]), "+OK\r\n");
     server.shutdown(false);
-    let server = RedisServer::options()
-        .with_module()
-        .module_args(args.clone())
-        .dir(&dir)
-        .start();
+    let server = RedisServer::options().with_backends().dir(&dir).start();
     let mut c = Raw::new(&server);
     check(&mut c, &shim, &lin);
 
     // AOF rewrite: AI.SCRIPTSTORE for scripts with entry points, AI.SCRIPTSET for the others.
-    let aof = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
-    let mut server = RedisServer::options()
-        .with_module()
-        .module_args(args.clone())
-        .args(aof)
-        .start();
+    let mut server = RedisServer::options().with_backends().args(AOF).start();
     let _keep = server.keep_dir();
     let dir = server.dir.clone();
     let mut c = Raw::new(&server);
     let lin = populate(&mut c, &shim);
-    let idle = |c: &mut Raw| {
-        info_field(c, "persistence", "aof_rewrite_in_progress").as_deref() == Some("0")
-            && info_field(c, "persistence", "aof_rewrite_scheduled").as_deref() == Some("0")
-    };
-    assert!(wait_for(BOUND, || idle(&mut c)));
-    assert!(c.cmd(&["BGREWRITEAOF"]).starts_with('+'));
-    assert!(wait_for(BOUND, || idle(&mut c)), "rewrite did not finish");
-    let base: Vec<u8> = std::fs::read_dir(dir.join("appendonlydir"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".base.aof"))
-        .flat_map(|p| std::fs::read(p).unwrap())
-        .collect();
+    let base = rewrite_aof(&mut c, &dir);
     let text = String::from_utf8_lossy(&base);
     assert_eq!(text.matches("AI.SCRIPTSTORE").count(), 1, "{text}");
     assert_eq!(text.matches("AI.SCRIPTSET").count(), 1);
     assert!(text.contains("$12\r\nENTRY_POINTS\r\n$1\r\n6\r\n$3\r\nadd\r\n"));
     server.shutdown(false);
     let server = RedisServer::options()
-        .with_module()
-        .module_args(args)
-        .args(aof)
+        .with_backends()
+        .args(AOF)
         .dir(&dir)
         .start();
     let mut c = Raw::new(&server);

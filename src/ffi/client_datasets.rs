@@ -476,12 +476,11 @@ pub extern "C" fn sr_dataset_array_free(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ffi::dataset::CDataSet;
+    use crate::ffi::dataset::tests::new_dataset;
 
     #[test]
     fn a_dataset_listed_twice_is_refused_and_nothing_is_freed() {
-        let mut ds: *mut c_void = std::ptr::null_mut();
-        assert_eq!(CDataSet(c"d".as_ptr(), 1, &mut ds), SRError::SRNoError);
+        let ds = new_dataset(c"d");
         // SAFETY: room for two handles, freed by sr_dataset_array_free as its contract says.
         let arr =
             unsafe { libc::malloc(2 * std::mem::size_of::<*mut c_void>()) }.cast::<*mut c_void>();

@@ -537,13 +537,21 @@ pub extern "C" fn dataset_to_string(dataset: *mut c_void) -> *const c_char {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use std::ffi::CStr;
+
+    /// A new dataset handle named `name` (`CDataSet`), for tests.
+    pub(crate) fn new_dataset(name: &CStr) -> *mut c_void {
+        let mut h: *mut c_void = std::ptr::null_mut();
+        let n = name.to_bytes().len();
+        assert_eq!(CDataSet(name.as_ptr(), n, &mut h), SRError::SRNoError);
+        h
+    }
 
     #[test]
     fn build_and_read_back() {
-        let mut h: *mut c_void = std::ptr::null_mut();
-        assert_eq!(CDataSet(c"ds".as_ptr(), 2, &mut h), SRError::SRNoError);
+        let mut h = new_dataset(c"ds");
         let v = [1.0f64, 2.0, 3.0, 4.0];
         let dims = [2usize, 2];
         assert_eq!(

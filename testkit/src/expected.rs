@@ -42,6 +42,11 @@ impl Named {
     }
 }
 
+/// The key for each tensor of `tensors`: `key(name)`.
+pub fn keys(tensors: &[Named], key: impl Fn(&str) -> String) -> Vec<String> {
+    tensors.iter().map(|t| key(&t.name)).collect()
+}
+
 /// Inputs and the outputs LiteRT computed for them, in the model's signature order.
 #[derive(Clone, Debug)]
 pub struct Expected {
@@ -90,4 +95,21 @@ pub fn assert_close_within(got: &[f32], want: &[f32], tol: f32) {
             "element {i}: {g} vs {w}"
         );
     }
+}
+
+/// `x @ W + b` of the committed `linear_6x4` models (`x` rows of 6, 4 outputs): W[i][j] = 0.1 (i+1) - 0.05 j,
+/// b[j] = 0.5 j.
+pub fn linear_6x4(x: &[f32]) -> Vec<f32> {
+    x.chunks(6)
+        .flat_map(|row| {
+            (0..4).map(move |j| {
+                let s: f32 = row
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| v * (0.1 * (i + 1) as f32 - 0.05 * j as f32))
+                    .sum();
+                s + 0.5 * j as f32
+            })
+        })
+        .collect()
 }

@@ -86,9 +86,9 @@ impl ServerOptions {
             .module_args(["BACKENDSPATH".to_string(), path])
     }
 
-    /// Load-time arguments passed after the module path.
+    /// Load-time arguments passed after the module path (after `BACKENDSPATH` with [`Self::with_backends`]).
     pub fn module_args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
-        self.module_args = args.into_iter().map(Into::into).collect();
+        self.module_args.extend(args.into_iter().map(Into::into));
         self
     }
 
@@ -96,6 +96,15 @@ impl ServerOptions {
     pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
         self.extra.extend(args.into_iter().map(Into::into));
         self
+    }
+
+    /// Starts the server as a replica of `master` (`--replicaof`).
+    pub fn replica_of(self, master: &RedisServer) -> Self {
+        self.args([
+            "--replicaof".to_string(),
+            "127.0.0.1".to_string(),
+            master.port.to_string(),
+        ])
     }
 
     /// Also listen on a Unix socket in the server's directory.

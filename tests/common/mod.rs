@@ -70,3 +70,34 @@ pub fn unpack(c: &mut Client, name: &str, dims: &[usize]) -> Vec<f32> {
     .unwrap();
     out
 }
+
+/// A C API client handle (`CreateClient`) for the standalone server `ssdb`, made from options that name it.
+pub fn c_client(ssdb: &str) -> *mut std::ffi::c_void {
+    use smartredis::ffi::client::CreateClient;
+    use smartredis::ffi::configoptions as copts;
+    use smartredis::SRError;
+    let mut cfg = std::ptr::null_mut();
+    assert_eq!(
+        copts::create_configoptions_from_environment(c"".as_ptr(), 0, &mut cfg),
+        SRError::SRNoError
+    );
+    for (k, v) in [
+        ("SSDB", ssdb),
+        ("SR_DB_TYPE", "Standalone"),
+        ("SSKEYIN", ""),
+        ("SSKEYOUT", ""),
+    ] {
+        let (kp, vp) = (k.as_ptr().cast(), v.as_ptr().cast());
+        assert_eq!(
+            copts::override_string_option(cfg, kp, k.len(), vp, v.len()),
+            SRError::SRNoError
+        );
+    }
+    let mut c = std::ptr::null_mut();
+    assert_eq!(
+        CreateClient(cfg, c"t".as_ptr(), 1, &mut c),
+        SRError::SRNoError
+    );
+    assert_eq!(copts::sr_configoptions_free(&mut cfg), SRError::SRNoError);
+    c
+}

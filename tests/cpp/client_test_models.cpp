@@ -2,51 +2,12 @@
 // from a file, get_model, model_exists, poll_model, run_model checked against y = x.w + b computed here, chunk
 // size, delete, and exceptions carrying the server's text.
 // argv[1]: tests/data/linear_6x4.onnx (w[i][j] = 0.1 (i+1) - 0.05 j, b[j] = 0.5 j).
-#include <cmath>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <string>
-#include <vector>
 
 #include "client.h"
+#include "linear_6x4.hpp"
 #include "sr_test.hpp"
-
-namespace {
-
-constexpr size_t K = 6, M = 4, ROWS = 5;
-
-void run_and_check(SmartRedis::Client& client, const std::string& model, const std::string& in,
-                   const std::string& out)
-{
-    std::vector<float> x(ROWS * K), y(ROWS * M, 0.0f);
-    for (size_t n = 0; n < x.size(); n++) x[n] = 0.01f * static_cast<float>(n) - 0.2f;
-    client.put_tensor(in, x.data(), {ROWS, K}, SRTensorTypeFloat, SRMemLayoutContiguous);
-    client.run_model(model, {in}, {out});
-    client.unpack_tensor(out, y.data(), {ROWS, M}, SRTensorTypeFloat, SRMemLayoutContiguous);
-    for (size_t r = 0; r < ROWS; r++)
-        for (size_t j = 0; j < M; j++) {
-            float want = 0.5f * static_cast<float>(j);
-            for (size_t i = 0; i < K; i++)
-                want += x[r * K + i] * (0.1f * static_cast<float>(i + 1) - 0.05f * static_cast<float>(j));
-            CHECK(std::fabs(y[r * M + j] - want) <= 1e-4f);
-        }
-}
-
-template <typename E, typename F>
-void expect_throw(F f, const std::string& text)
-{
-    try {
-        f();
-        std::cerr << "no exception; expected one containing: " << text << "\n";
-        ++failures;
-    }
-    catch (const E& e) {
-        CHECK(std::string(e.what()).find(text) != std::string::npos);
-    }
-}
-
-} // namespace
 
 int main(int argc, char** argv)
 {
@@ -54,9 +15,7 @@ int main(int argc, char** argv)
         std::cerr << "usage: " << argv[0] << " <linear_6x4.onnx>\n";
         return 1;
     }
-    std::ifstream file(argv[1], std::ios::binary);
-    std::string model((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    CHECK(!model.empty());
+    std::string model = read_model(argv[1]);
 
     SmartRedis::Client client("client_test_models");
     CHECK(!client.model_exists("cpp_lin"));

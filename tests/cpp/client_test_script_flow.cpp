@@ -55,13 +55,9 @@ int main(int argc, char** argv)
     for (size_t k = 0; k < out.size(); k++) CHECK(std::fabs(out[k] - want[k]) <= 1e-4f * (1.0f + std::fabs(want[k])));
     CHECK(labels == want_labels);
 
-    try {
-        client.run_script("cpp_flow_script", "nope", {"cpp_flow_raw"}, {"cpp_flow_q"});
-        CHECK(false);
-    }
-    catch (const SmartRedis::RuntimeException& e) {
-        CHECK(std::string(e.what()).find("Redis error when executing command") != std::string::npos);
-    }
+    expect_throw<SmartRedis::RuntimeException>(
+        [&] { client.run_script("cpp_flow_script", "nope", {"cpp_flow_raw"}, {"cpp_flow_q"}); },
+        "Redis error when executing command");
     client.delete_script("cpp_flow_script");
     client.delete_model("cpp_mnist_cnn");
     CHECK(!client.model_exists("cpp_flow_script"));

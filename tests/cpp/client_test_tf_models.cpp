@@ -72,14 +72,9 @@ int main(int argc, char** argv)
     client.run_model("cpp_tf_cnn", {"cpp_tf_img"}, {"cpp_tf_out"});
     check_output(client, "cpp_tf_out", "cnn_output.f32", {4, 10});
 
-    try {
-        client.set_model("cpp_tf_bad", lin, "TF", "CPU", 0, 0, 0, "", {"nope"}, {"y"});
-        std::cerr << "no exception for an unknown input name\n";
-        ++failures;
-    }
-    catch (const SmartRedis::RuntimeException& e) {
-        CHECK(std::string(e.what()).find("Input node named \"nope\" not found in TF graph.") != std::string::npos);
-    }
+    expect_throw<SmartRedis::RuntimeException>(
+        [&] { client.set_model("cpp_tf_bad", lin, "TF", "CPU", 0, 0, 0, "", {"nope"}, {"y"}); },
+        "Input node named \"nope\" not found in TF graph.");
 
     client.delete_model("cpp_tf_lin");
     client.delete_model("cpp_tf_cnn");

@@ -4,6 +4,7 @@
 #define SR_TEST_HPP
 
 #include <iostream>
+#include <string>
 
 /// Number of failed checks so far in this program.
 inline int failures = 0;
@@ -15,6 +16,19 @@ inline int failures = 0;
             ++failures;                                                                      \
         }                                                                                    \
     } while (0)
+
+/// Runs `f`, which must throw an E whose text contains `text`; counts a failure otherwise.
+template <typename E, typename F> void expect_throw(F f, const std::string& text)
+{
+    try {
+        f();
+        std::cerr << "no exception; expected one containing: " << text << "\n";
+        ++failures;
+    }
+    catch (const E& e) {
+        CHECK(std::string(e.what()).find(text) != std::string::npos);
+    }
+}
 
 /// The program's exit status: reports the failed checks (1), or prints "<name>: OK" (0).
 inline int sr_test_result(const char* name)

@@ -7,7 +7,7 @@ program client_test_models
   use iso_c_binding
   use smartredis_client, only : client_type
   use smartredis_errors, only : get_last_error
-  use test_utils, only : check, check_code
+  use test_utils, only : argument, check, check_code, read_bytes
 
   implicit none
 
@@ -21,15 +21,11 @@ program client_test_models
   character(len=4096)           :: fetched
   character(len=8)              :: too_short
   logical                       :: exists
-  integer                       :: unit, length
+  integer                       :: length
 
-  call get_command_argument(1, path)
-  call check(len_trim(path) > 0, "usage: client_test_models <linear_6x4.onnx>")
-  inquire(file=trim(path), size=length)
-  allocate(character(len=length) :: model)
-  open(newunit=unit, file=trim(path), access='stream', form='unformatted', status='old', action='read')
-  read(unit) model
-  close(unit)
+  path = argument(1, "client_test_models <linear_6x4.onnx>")
+  model = read_bytes(trim(path))
+  length = len(model)
 
   call check_code(client%initialize("client_test_models"), "initialize")
   call check_code(client%model_exists("f_lin", exists), "model_exists")

@@ -8,7 +8,7 @@ program client_test_tf_models
   use iso_c_binding
   use smartredis_client, only : client_type
   use smartredis_errors, only : get_last_error
-  use test_utils, only : check, check_code
+  use test_utils, only : argument, check, check_code, read_bytes
 
   implicit none
 
@@ -18,16 +18,9 @@ program client_test_tf_models
   character(len=1024)           :: dir
   character(len=:), allocatable :: lin
   real(kind=c_float)            :: x(4, 3), b(4, 2), y(4, 2), s(4, 2), img(4, 28, 28, 1), out(4, 10)
-  integer                       :: unit, length
 
-  call get_command_argument(1, dir)
-  call check(len_trim(dir) > 0, "usage: client_test_tf_models <tests/data/tf>")
-  inquire(file=trim(dir)//"/linear.pb", size=length)
-  allocate(character(len=length) :: lin)
-  open(newunit=unit, file=trim(dir)//"/linear.pb", access='stream', form='unformatted', status='old', &
-       action='read')
-  read(unit) lin
-  close(unit)
+  dir = argument(1, "client_test_tf_models <tests/data/tf>")
+  lin = read_bytes(trim(dir)//"/linear.pb")
 
   call check_code(client%initialize("client_test_tf_models"), "initialize")
   call check_code(client%set_model("f_tf_lin", lin, "TF", "CPU", 0, 0, 0, "", ["x", "b"], ["y     ", "scaled"]), &

@@ -9,7 +9,7 @@ program client_test_tflite
   use iso_c_binding
   use smartredis_client, only : client_type
   use smartredis_errors, only : get_last_error
-  use test_utils, only : check, check_code
+  use test_utils, only : argument, check, check_code, read_bytes
 
   implicit none
 
@@ -21,21 +21,14 @@ program client_test_tflite
   character(len=4096)           :: fetched
   real(kind=c_float)            :: x(2, 6), y(2, 4), img(1, 28, 28, 1), prob(1, 10)
   real(kind=c_float)            :: a(2, 3), b(2, 3), sum_ab(2, 3), prod_ab(2, 3)
-  integer                       :: unit, length
 
-  call get_command_argument(1, dir)
-  call check(len_trim(dir) > 0, "usage: client_test_tflite <tests/data>")
-  inquire(file=trim(dir)//"/linear_6x4.tflite", size=length)
-  allocate(character(len=length) :: lin)
-  open(newunit=unit, file=trim(dir)//"/linear_6x4.tflite", access='stream', form='unformatted', status='old', &
-       action='read')
-  read(unit) lin
-  close(unit)
+  dir = argument(1, "client_test_tflite <tests/data>")
+  lin = read_bytes(trim(dir)//"/linear_6x4.tflite")
 
   call check_code(client%initialize("client_test_tflite"), "initialize")
   call check_code(client%set_model("f_tl_lin", lin, "TFLITE", "CPU"), "set_model TFLITE")
   call check_code(client%get_model("f_tl_lin", fetched), "get_model")
-  call check(fetched(1:length) == lin, "get_model bytes")
+  call check(fetched(1:len(lin)) == lin, "get_model bytes")
   x = reshape(expected("linear_6x4", 1, 12), [2, 6], order=[2, 1])
   call check_code(client%put_tensor("f_tl_x", x, shape(x)), "put_tensor x")
   call check_code(client%run_model("f_tl_lin", ["f_tl_x"], ["f_tl_y"]), "run_model linear")

@@ -7,7 +7,7 @@ module test_utils
   implicit none
   private
 
-  public :: setenv, unsetenv, check, check_code
+  public :: setenv, unsetenv, check, check_code, argument, read_bytes
 
   interface
     function c_setenv(name, value, overwrite) result(rc) bind(c, name="setenv")
@@ -48,6 +48,31 @@ contains
       error stop 1
     end if
   end subroutine check
+
+  !> Command-line argument `n`; stops with "usage: `usage`" when it is missing or empty.
+  function argument(n, usage) result(arg)
+    integer,          intent(in)  :: n
+    character(len=*), intent(in)  :: usage
+    character(len=:), allocatable :: arg
+    integer :: length
+    call get_command_argument(n, length=length)
+    call check(length > 0, "usage: "//usage)
+    allocate(character(len=length) :: arg)
+    call get_command_argument(n, arg)
+  end function argument
+
+  !> The bytes of the file `path`.
+  function read_bytes(path) result(bytes)
+    character(len=*), intent(in)  :: path
+    character(len=:), allocatable :: bytes
+    integer :: unit, length
+    inquire(file=path, size=length)
+    call check(length >= 0, "cannot read "//path)
+    allocate(character(len=length) :: bytes)
+    open(newunit=unit, file=path, access='stream', form='unformatted', status='old', action='read')
+    read(unit) bytes
+    close(unit)
+  end function read_bytes
 
   !> Stops the program with `what` and the last SmartRedis error unless `code` is `expected` (SRNoError = 0).
   subroutine check_code(code, what, expected)

@@ -116,6 +116,25 @@ pub const ENV_MIN_LOGGER_SEVERITY: c_int = 25;
 /// `kLiteRtLogSeverityError`.
 pub const LOG_SEVERITY_ERROR: i64 = 3;
 
+/// The environment options the module uses: only the CPU accelerator is registered (no probing for GPU/NPU
+/// plug-ins, whose absence LiteRT reports at INFO/WARNING), and only LiteRT's errors reach stderr.
+pub const CPU_ENV_OPTIONS: [LiteRtEnvOption; 2] = [
+    LiteRtEnvOption {
+        tag: ENV_AUTO_REGISTER_ACCELERATORS,
+        value: LiteRtAny {
+            kind: ANY_TYPE_INT,
+            int_value: HW_ACCELERATOR_CPU as i64,
+        },
+    },
+    LiteRtEnvOption {
+        tag: ENV_MIN_LOGGER_SEVERITY,
+        value: LiteRtAny {
+            kind: ANY_TYPE_INT,
+            int_value: LOG_SEVERITY_ERROR,
+        },
+    },
+];
+
 type Env = *mut LiteRtEnvironmentT;
 type Model = *mut LiteRtModelT;
 type Sig = *mut LiteRtSignatureT;

@@ -78,24 +78,8 @@ impl TfliteBackend {
         // SAFETY: a live handle; the declarations are LiteRT 2.3.0's, the version the install step fetches.
         let api = unsafe { Api::load(handle) }
             .map_err(|e| format!("{} is not usable: {e}", file.display()))?;
-        // Only the CPU accelerator is registered (no probing for GPU/NPU plug-ins, whose absence LiteRT reports
-        // at INFO/WARNING), and only LiteRT's errors reach stderr; the Redis log stays the module's own.
-        let opts = [
-            LiteRtEnvOption {
-                tag: ENV_AUTO_REGISTER_ACCELERATORS,
-                value: LiteRtAny {
-                    kind: ANY_TYPE_INT,
-                    int_value: HW_ACCELERATOR_CPU.into(),
-                },
-            },
-            LiteRtEnvOption {
-                tag: ENV_MIN_LOGGER_SEVERITY,
-                value: LiteRtAny {
-                    kind: ANY_TYPE_INT,
-                    int_value: LOG_SEVERITY_ERROR,
-                },
-            },
-        ];
+        // Only the CPU accelerator, and only LiteRT's errors on stderr: the Redis log stays the module's own.
+        let opts = CPU_ENV_OPTIONS;
         let mut env = std::ptr::null_mut();
         // SAFETY: the options array outlives the call; `env` is an out-pointer to a local.
         let st = unsafe { (api.CreateEnvironment)(opts.len() as c_int, opts.as_ptr(), &mut env) };
