@@ -112,6 +112,12 @@ struct Handoff {
     slot: Mutex<Slot>,
     /// Set (Release) once `slot` holds the finished job, so the waiter can poll without the lock.
     ready: AtomicBool,
+    /// Signalled when `slot` holds the finished job and the main thread is parked on it.
+    done: Condvar,
+    /// Whether the main thread is parked on `done` (changed under the `slot` lock).
+    parked: AtomicBool,
+    /// Set (Release) when a worker has taken the job: the main thread spins only while it runs.
+    started: AtomicBool,
 }
 
 enum Slot {
@@ -287,7 +293,14 @@ impl Queue {
             };
             self.busy.fetch_add(1, Ordering::Relaxed);
             match taken {
-                Taken::Batch(b) => run_batch(b),
+                Taken::Batch(b) => {
+                    for j in &b {
+                        if let Done::Waiter(h) = &j.done {
+                            h.started.store(true, Ordering::Release);
+                        }
+                    }
+                    run_batch(b)
+                }
                 Taken::Task(t) => {
                     // A task handles its own errors; a panic must not take the worker down.
                     let _ = catch_unwind(AssertUnwindSafe(|| t(self)));
@@ -622,6 +635,11 @@ fn unblock(mut job: Box<Job>) {
                 _ => {
                     *slot = Slot::Finished(job);
                     h.ready.store(true, Ordering::Release);
+                    let wake = h.parked.load(Ordering::Relaxed);
+                    drop(slot);
+                    if wake {
+                        h.done.notify_one();
+                    }
                     return;
                 }
             }
@@ -710,12 +728,15 @@ fn wait_max() -> Duration {
     })
 }
 
+/// How long the main thread spins for a worker to take its run before it parks (see [`submit`]).
+const START_GRACE: Duration = Duration::from_micros(5);
+
 /// How long the main thread may wait for this run in the command, if at all: only when nothing else is in flight
 /// and the previous run came from the same client (a client calling in sequence, not several clients at once, whose
 /// requests would wait behind the main thread), a worker of the queue is idle and the queue is
 /// empty (so the run starts at once), the model does not batch (batching waits for other requests) and its runs
-/// are known to be short (or it has not run yet). Then waiting costs the main thread about one model run, and saves
-/// the client the blocked-client round trip (a pipe write, an event-loop wake-up and a second pass through the
+/// are known to be short (or it has not run yet). Then waiting holds the main thread for about one model run (spinning
+/// only while the run is on another core), and saves the client the blocked-client round trip (a pipe write, an event-loop wake-up and a second pass through the
 /// reply machinery), which dominates the latency of small models.
 fn wait_budget(ctx: &Context, model: &ModelEntry, queue: &Queue) -> Option<Duration> {
     // SAFETY: a command context on the main thread.
@@ -773,14 +794,39 @@ pub fn submit(
     let h = Arc::new(Handoff {
         slot: Mutex::new(Slot::Waiting),
         ready: AtomicBool::new(false),
+        done: Condvar::new(),
+        parked: AtomicBool::new(false),
+        started: AtomicBool::new(false),
     });
     queue.push(job(Done::Waiter(h.clone())));
-    // Spin (a yield could hand the core away for a whole time slice on a busy machine).
+    // Spin only while a worker runs the job, so on another core (a futex wake-up of the main thread costs more than
+    // a short run there); if no worker has taken it within `START_GRACE`, park: on a machine with no idle core a
+    // spinning main thread holds the core the worker needs, and the run would start only once the budget is spent.
     let start = Instant::now();
-    while !h.ready.load(Ordering::Acquire) && start.elapsed() < budget {
+    let mut polls = 0u32;
+    while !h.ready.load(Ordering::Acquire) {
         std::hint::spin_loop();
+        polls = polls.wrapping_add(1);
+        if polls % 32 == 0 {
+            let e = start.elapsed();
+            if e >= budget || (e >= START_GRACE && !h.started.load(Ordering::Acquire)) {
+                break;
+            }
+        }
     }
     let mut slot = lock(&h.slot);
+    while matches!(*slot, Slot::Waiting) {
+        let Some(left) = budget.checked_sub(start.elapsed()) else {
+            break;
+        };
+        h.parked.store(true, Ordering::Relaxed);
+        slot = h
+            .done
+            .wait_timeout(slot, left)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+        h.parked.store(false, Ordering::Relaxed);
+    }
     if let Slot::Finished(_) = &*slot {
         let Slot::Finished(mut job) = std::mem::replace(&mut *slot, Slot::Waiting) else {
             return Err(RedisError::Str("ERR internal error: lost job"));
