@@ -23,8 +23,11 @@ pub fn slot_range(i: usize, n: usize) -> (u16, u16) {
 
 /// The `nodes.conf` each shard of a fresh cluster starts from, one per shard at `addrs` (IPv4 address, client
 /// port; bus port = client port + 10000): every node already knows every other as a master with its slot range
-/// ([`slot_range`]) and its own config epoch, so the cluster needs no handshake and no gossip to agree; it is ok as
-/// soon as Redis's writable delay has passed. Formation then only checks (and meets any node found elsewhere).
+/// ([`slot_range`]) and its own config epoch, so the cluster needs no gossip to agree; it is ok as soon as Redis's
+/// writable delay has passed. The others are known without an address (`noaddr`): a node that knew where they run
+/// would try to reach each one not yet started ten times a second, and with many shards on few cores those failed
+/// connections slow the start of the last ones. Formation gives the addresses (one `CLUSTER MEET` per pair, once
+/// every shard answers) and waits until every node has them all.
 pub fn prewritten_confs(addrs: &[(String, u16)]) -> Vec<String> {
     let n = addrs.len();
     let ids: Vec<String> = (0..n).map(|_| node_id()).collect();
@@ -33,11 +36,17 @@ pub fn prewritten_confs(addrs: &[(String, u16)]) -> Vec<String> {
             let mut text = String::new();
             for (j, (host, port)) in addrs.iter().enumerate() {
                 let (a, b) = slot_range(j, n);
-                let flags = if j == me { "myself,master" } else { "master" };
+                let (addr, flags) = if j == me {
+                    (
+                        format!("{host}:{port}@{}", u32::from(*port) + 10000),
+                        "myself,master",
+                    )
+                } else {
+                    (":0@0".to_string(), "master,noaddr")
+                };
                 text.push_str(&format!(
-                    "{} {host}:{port}@{} {flags} - 0 0 {} connected {a}-{b}\n",
+                    "{} {addr} {flags} - 0 0 {} connected {a}-{b}\n",
                     ids[j],
-                    u32::from(*port) + 10000,
                     j + 1
                 ));
             }
@@ -115,13 +124,18 @@ fn owned_in(nodes: &str) -> Vec<(u16, u16)> {
     out
 }
 
-/// The `host:port` addresses a node's `CLUSTER NODES` lists as other nodes it knows (not in handshake).
+/// The `host:port` addresses a node's `CLUSTER NODES` lists as other nodes it knows (not in handshake, not without
+/// an address).
 fn known_addresses(nodes: &str) -> Vec<String> {
     nodes
         .lines()
         .filter_map(|line| {
             let f: Vec<&str> = line.split_whitespace().collect();
-            if f.len() < 8 || f[2].split(',').any(|x| x == "myself" || x == "handshake") {
+            if f.len() < 8
+                || f[2]
+                    .split(',')
+                    .any(|x| x == "myself" || x == "handshake" || x == "noaddr")
+            {
                 return None;
             }
             Some(f[1].split('@').next()?.to_string())
@@ -317,24 +331,32 @@ pub(crate) fn form(
     let mut nudged = HashMap::new();
     let mut dead: Option<(usize, String)> = None;
     let ok = poll_until(deadline, Duration::from_millis(10), || {
+        // A node that says it is ready is asked for its nodes too: ready once it has every other one's address.
         let ask: Vec<Vec<redis::Cmd>> = ready
             .iter()
-            .map(|&r| {
-                if r {
-                    Vec::new()
-                } else {
-                    vec![redis::cmd("CLUSTER").arg("INFO").clone()]
-                }
+            .zip(&last)
+            .map(|(&r, l)| match (r, l.is_ready(n)) {
+                (true, _) => Vec::new(),
+                (false, false) => vec![redis::cmd("CLUSTER").arg("INFO").clone()],
+                (false, true) => vec![
+                    redis::cmd("CLUSTER").arg("INFO").clone(),
+                    redis::cmd("CLUSTER").arg("NODES").clone(),
+                ],
             })
             .collect();
         for (i, r) in broadcast(cons, &ask).into_iter().enumerate() {
-            let text = r
+            let texts: Vec<String> = r
                 .ok()
-                .and_then(|v| v.into_iter().next())
-                .and_then(|v| redis::from_redis_value::<String>(v).ok());
-            if let Some(text) = text {
-                let info = ClusterInfo::parse(&text);
-                ready[i] = info.is_ready(n);
+                .into_iter()
+                .flatten()
+                .filter_map(|v| redis::from_redis_value::<String>(v).ok())
+                .collect();
+            if let Some(text) = texts.first() {
+                let info = ClusterInfo::parse(text);
+                ready[i] = info.is_ready(n)
+                    && texts
+                        .get(1)
+                        .is_some_and(|nodes| known_addresses(nodes).len() + 1 == n);
                 last[i] = info;
             }
         }
@@ -521,9 +543,10 @@ mod tests {
             let mine = lines[me].split_whitespace().collect::<Vec<_>>();
             assert_eq!(mine[2], "myself,master");
             assert_eq!(owned_in(text), vec![slot_range(me, 3)]);
-            let others = known_addresses(text);
-            assert_eq!(others.len(), 2);
-            assert!(!others.contains(&format!("10.0.0.{me}:7000")));
+            // The others are known without an address (formation meets them).
+            assert!(known_addresses(text).is_empty());
+            assert_eq!(text.matches("master,noaddr").count(), 2);
+            assert!(lines[me].contains(&format!(" 10.0.0.{me}:7000@17000 ")));
         }
         // Every shard's file names each node by the same id, at its bus port.
         let ids = |t: &str| {
@@ -533,7 +556,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(ids(&confs[0]), ids(&confs[2]));
-        assert!(confs[0].contains("10.0.0.1:7000@17000 master - 0 0 2 connected 5461-10922"));
+        assert!(confs[0].contains(" :0@0 master,noaddr - 0 0 2 connected 5461-10922"));
     }
 
     #[test]
