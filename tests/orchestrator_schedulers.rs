@@ -447,10 +447,13 @@ fn a_store_job_that_ends_early_is_reported_with_its_output_and_exit() {
         env: env.clone(),
         bin: bin.clone(),
     };
-    let o = start_store("pbs", 2, 2, base_port() + 18, dir, &env, &bin);
+    let port = base_port() + 18;
+    let o = start_store("pbs", 2, 2, port, dir, &env, &bin);
     let out = text(&o);
     assert!(!o.status.success(), "{out}");
     assert!(out.contains("store job 101.fake ended"), "{out}");
+    // The shard not yet placed is named with the port it was planned on.
+    assert!(out.contains(&format!("shard 0 (port {port})")), "{out}");
     assert!(out.contains("its script ended with exit code 1"), "{out}");
     assert!(
         out.contains("the job's node list names 1 node(s); the store needs 2"),

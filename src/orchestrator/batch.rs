@@ -616,9 +616,12 @@ impl<S: System> Launcher for BatchLauncher<S> {
         self.forget_cache();
         self.started_here = true;
         let alloc = self.allocation(plan);
+        // Each shard's planned port, for errors about a shard that has not reported its address yet.
+        let planned: Vec<u16>;
         if let Some(job) = &alloc {
             let nodes = self.allocation_nodes(plan)?;
             let placements = place(plan.shards(), nodes.len(), base_port(plan));
+            planned = placements.iter().map(|p| p.port).collect();
             if plan.cluster && !plan.opts.persistence.enabled() && interface(plan).is_none() {
                 // Each node's name resolves here as the wrapper resolves it there; a shard found at another
                 // address is met during formation.
@@ -647,6 +650,10 @@ impl<S: System> Launcher for BatchLauncher<S> {
                 }
             }
         } else {
+            planned = place(plan.shards(), job_nodes(plan), base_port(plan))
+                .iter()
+                .map(|p| p.port)
+                .collect();
             let script = plan.dir.join(JOB_SCRIPT);
             std::fs::write(&script, job_script(&self.sys, plan))
                 .map_err(|e| Error::io(&script, e))?;
@@ -682,9 +689,10 @@ impl<S: System> Launcher for BatchLauncher<S> {
             }
             let missing = records.iter().position(Option::is_none).unwrap_or(0);
             let log = log_path(&plan.dir, missing);
+            let port_of = |i: usize| planned.get(i).copied().unwrap_or(0);
             let shard_err = |reason: String| Error::Shard {
                 shard: missing,
-                port: 0,
+                port: port_of(missing),
                 reason,
                 log: log.clone(),
                 tail: log_tail(&log, 15),
@@ -696,7 +704,7 @@ impl<S: System> Launcher for BatchLauncher<S> {
                 if let Ok(Some(st)) = l.child.try_wait() {
                     let e = Error::Shard {
                         shard: i,
-                        port: 0,
+                        port: port_of(i),
                         reason: format!("did not start: its launch exited ({st})"),
                         log: l.log.clone(),
                         tail: log_tail(&l.log, 15),
