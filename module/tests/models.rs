@@ -814,10 +814,15 @@ fn replicas_get_models_and_outputs_but_never_run_models() {
     assert!(m.cmd(&["AI.INFO", "mdl"]).contains("$5\r\ncalls\r\n:1\r\n"));
 }
 
-/// Threads of the server process.
+/// Threads of the server process, less jemalloc's background threads: jemalloc starts one per arena in use, on its
+/// own time, once a new thread (a worker, Redis's lazy-free thread) first allocates.
 fn threads(server: &RedisServer) -> usize {
     std::fs::read_dir(format!("/proc/{}/task", server.pid()))
         .unwrap()
+        .filter(|t| {
+            let comm = t.as_ref().map(|t| t.path().join("comm")).unwrap();
+            std::fs::read_to_string(comm).map_or(true, |c| c.trim() != "jemalloc_bg_thd")
+        })
         .count()
 }
 
