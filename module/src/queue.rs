@@ -735,9 +735,10 @@ const START_GRACE: Duration = Duration::from_micros(5);
 /// and the previous run came from the same client (a client calling in sequence, not several clients at once, whose
 /// requests would wait behind the main thread), a worker of the queue is idle and the queue is
 /// empty (so the run starts at once), the model does not batch (batching waits for other requests) and its runs
-/// are known to be short (or it has not run yet). Then waiting holds the main thread for about one model run (spinning
-/// only while the run is on another core), and saves the client the blocked-client round trip (a pipe write, an event-loop wake-up and a second pass through the
-/// reply machinery), which dominates the latency of small models.
+/// are known to be short (or it has not run yet). Then waiting holds the main thread for about one model run
+/// (spinning only while the run is on another core), and saves the client the blocked-client round trip (a pipe
+/// write, an event-loop wake-up and a second pass through the reply machinery), which dominates the latency of
+/// small models.
 fn wait_budget(ctx: &Context, model: &ModelEntry, queue: &Queue) -> Option<Duration> {
     // SAFETY: a command context on the main thread.
     let client = unsafe { raw::RedisModule_GetClientId.map_or(0, |f| f(ctx.ctx)) };

@@ -453,9 +453,10 @@ pub extern "C" fn sr_dataset_array_free(
         let entries = super::slice_arg(slot.cast_const(), num_datasets, "datasets")?;
         // Check every handle before freeing any, so a bad entry frees nothing; a handle listed twice would be
         // freed twice.
+        let mut seen = std::collections::HashSet::with_capacity(entries.len());
         for (i, &h) in entries.iter().enumerate() {
             if !h.is_null() {
-                if entries[..i].contains(&h) {
+                if !seen.insert(h) {
                     return Err(Error::Parameter(format!(
                         "datasets[{i}] is the same dataset as an earlier entry"
                     )));

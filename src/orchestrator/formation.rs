@@ -310,7 +310,7 @@ pub(crate) fn form(
     let setup: Vec<Vec<redis::Cmd>> = (0..n)
         .map(|i| {
             let slots = add_slots_cmd(&missing_ranges(slot_range(i, n), &owned[i]));
-            // A node started from a pre-written nodes.conf already knows the others where they run.
+            // A node that already knows another at its address (a restarted shard) is not met with it again.
             slots
                 .into_iter()
                 .chain(
