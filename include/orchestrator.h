@@ -273,6 +273,14 @@ class Orchestrator
             internal::check(sr_orchestrator_password_file(_orc, &text, &len));
             return std::string(text, len);
         }
+        /// The CA certificate clients verify the store against (for SR_TLS_CA_FILE), or "" without TLS.
+        std::string tls_ca_file()
+        {
+            const char* text = nullptr;
+            size_t len = 0;
+            internal::check(sr_orchestrator_tls_ca_file(_orc, &text, &len));
+            return std::string(text, len);
+        }
         /// What start() would run (command lines, job scripts); starts nothing.
         std::string dry_run()
         {

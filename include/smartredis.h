@@ -1529,6 +1529,15 @@ SRError sr_orchestrator_password_file(void *orchestrator,
                                       size_t *path_len);
 
 /**
+ * The CA certificate the store's TLS certificates chain to (what `SR_TLS_CA_FILE` names), or `""` when the
+ * store does not serve TLS. `*path` (NUL-terminated, `*path_len` bytes without the NUL) is owned by the handle and
+ * valid until the next call on it.
+ */
+SRError sr_orchestrator_tls_ca_file(void *orchestrator,
+                                    const char **path,
+                                    size_t *path_len);
+
+/**
  * Standalone or clustered.
  */
 SRError sr_orchestrator_db_type(void *orchestrator, SRDbType *db_type);

@@ -7,13 +7,23 @@
 //!
 //! The shim is a separate library, opened with dlopen on first use, so a server that never uses TORCH never
 //! loads libtorch.
+//!
+//! It also compiles into the module the one C++ function of the ONNX allocator (src/backends/onnx_allocator.cpp:
+//! an allocator refuses an allocation to ONNX Runtime by throwing a C++ exception).
 
 use std::env;
 use std::path::{Path, PathBuf};
 
 const SHIM: &str = "torch/redisai_torch.cpp";
+const ONNX_ALLOCATOR: &str = "src/backends/onnx_allocator.cpp";
 
 fn main() {
+    println!("cargo:rerun-if-changed={ONNX_ALLOCATOR}");
+    cc::Build::new()
+        .cpp(true)
+        .std("c++17")
+        .file(ONNX_ALLOCATOR)
+        .compile("smartredis_ai_onnx_allocator");
     println!("cargo:rerun-if-changed={SHIM}");
     println!("cargo:rerun-if-env-changed=LIBTORCH");
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));

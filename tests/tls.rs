@@ -152,3 +152,104 @@ fn wrong_ca_and_plain_clients_are_refused_clearly() {
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
     drop(other_store);
 }
+
+/// The C API: `sr_orchestrator_options_set_tls` with generated files, and `sr_orchestrator_tls_ca_file` naming the
+/// CA clients need (`""` before the store serves TLS), then a client from that CA.
+#[test]
+fn c_api_tls_ca_file() {
+    use smartredis::ffi::orchestrator::*;
+    use smartredis::SRError;
+    use std::ffi::{c_char, c_void};
+    let ca_of = |orc: *mut c_void| -> String {
+        let mut p: *const c_char = std::ptr::null();
+        let mut len = 0usize;
+        assert_eq!(
+            sr_orchestrator_tls_ca_file(orc, &mut p, &mut len),
+            SRError::SRNoError
+        );
+        // SAFETY: the handle owns `len` bytes at `p`.
+        let bytes = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) };
+        String::from_utf8(bytes.to_vec()).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let mut opts: *mut c_void = std::ptr::null_mut();
+    assert_eq!(sr_orchestrator_options_new(&mut opts), SRError::SRNoError);
+    assert_eq!(
+        sr_orchestrator_options_set_dir(opts, d.as_ptr().cast(), d.len()),
+        SRError::SRNoError
+    );
+    let ca_given = b"/ca.crt";
+    assert_eq!(
+        sr_orchestrator_options_set_tls(
+            opts,
+            true,
+            ca_given.as_ptr().cast(),
+            ca_given.len(),
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0
+        ),
+        SRError::SRParameterError,
+        "a CA without certificate and key"
+    );
+    assert_eq!(
+        sr_orchestrator_options_set_tls(
+            opts,
+            true,
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0
+        ),
+        SRError::SRNoError
+    );
+    let mut orc: *mut c_void = std::ptr::null_mut();
+    assert_eq!(sr_orchestrator_new(opts, &mut orc), SRError::SRNoError);
+    assert_eq!(sr_orchestrator_options_free(&mut opts), SRError::SRNoError);
+    assert_eq!(ca_of(orc), "", "no CA before the store starts");
+    let mut len = 0usize;
+    assert_eq!(
+        sr_orchestrator_tls_ca_file(orc, std::ptr::null_mut(), &mut len),
+        SRError::SRParameterError
+    );
+    assert_eq!(sr_orchestrator_start(orc), SRError::SRNoError);
+    let ca = ca_of(orc);
+    assert_eq!(
+        ca,
+        dir.path()
+            .join(access::TLS_DIR)
+            .join("ca.crt")
+            .display()
+            .to_string()
+    );
+    let attached = Orchestrator::attach(dir.path()).unwrap();
+    let cfg = common::config(&attached.address(), "Standalone");
+    cfg.override_string_option("SR_TLS_CA_FILE", &ca).unwrap();
+    round_trip(&mut Client::new(Some(&cfg), "c-api-tls").unwrap());
+    assert_eq!(sr_orchestrator_stop(orc), SRError::SRNoError);
+    assert_eq!(sr_orchestrator_free(&mut orc), SRError::SRNoError);
+}
+
+/// A TLS client pointed at a plain port with the default `SR_CMD_TIMEOUT` (100 s): the plain server may never answer
+/// the handshake, which is given up after 10 s at most, with an error that says what is wrong.
+#[test]
+fn tls_client_to_a_plain_port_gives_up_within_ten_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(dir.path(), 1, Auth::Off);
+    let ca = dir.path().join(access::TLS_DIR).join("ca.crt");
+    let plain = testkit::RedisServer::options().start();
+    let cfg = common::config(&plain.addr(), "Standalone");
+    cfg.override_integer_option("SR_CMD_TIMEOUT", 100).unwrap();
+    cfg.override_integer_option("SR_CONN_TIMEOUT", 100).unwrap();
+    cfg.override_string_option("SR_TLS_CA_FILE", ca.to_str().unwrap())
+        .unwrap();
+    let t = Instant::now();
+    let e = Client::new(Some(&cfg), "tls").unwrap_err();
+    assert!(e.message().contains("serve TLS"), "{e}");
+    assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
+    drop(store);
+}

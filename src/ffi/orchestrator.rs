@@ -19,7 +19,8 @@ use super::{
 };
 use crate::error::{Result, SRError};
 use crate::orchestrator::{
-    Auth, DbType, LauncherKind, Orchestrator, OrchestratorOptions, ShardState, Tls, TlsFiles,
+    Access, Auth, DbType, LauncherKind, Orchestrator, OrchestratorOptions, ShardState, Tls,
+    TlsFiles,
 };
 
 /// Standalone or clustered, as written by [`sr_orchestrator_db_type`].
@@ -617,21 +618,41 @@ pub extern "C" fn sr_orchestrator_password_file(
     path_len: *mut usize,
 ) -> SRError {
     guard("sr_orchestrator_password_file", || {
-        let h = self::orchestrator(orchestrator)?;
-        let out = out_arg(path, "path")?;
-        let out_len = out_arg(path_len, "path_len")?;
-        let file = h
-            .orc
-            .access()
-            .password_file
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        h.address = super::to_cstring(&file);
-        *out = h.address.as_ptr();
-        *out_len = h.address.as_bytes().len();
-        Ok(())
+        access_path(orchestrator, path, path_len, |a| a.password_file.as_deref())
     })
+}
+
+/// The CA certificate the store's TLS certificates chain to (what `SR_TLS_CA_FILE` names), or `""` when the
+/// store does not serve TLS. `*path` (NUL-terminated, `*path_len` bytes without the NUL) is owned by the handle and
+/// valid until the next call on it.
+#[no_mangle]
+pub extern "C" fn sr_orchestrator_tls_ca_file(
+    orchestrator: *mut c_void,
+    path: *mut *const c_char,
+    path_len: *mut usize,
+) -> SRError {
+    guard("sr_orchestrator_tls_ca_file", || {
+        access_path(orchestrator, path, path_len, |a| a.tls_ca.as_deref())
+    })
+}
+
+/// Hands out one path of the store's access facts (`""` when absent) through the handle's string buffer.
+fn access_path(
+    orchestrator: *mut c_void,
+    path: *mut *const c_char,
+    path_len: *mut usize,
+    pick: impl FnOnce(&Access) -> Option<&std::path::Path>,
+) -> Result<()> {
+    let h = self::orchestrator(orchestrator)?;
+    let out = out_arg(path, "path")?;
+    let out_len = out_arg(path_len, "path_len")?;
+    let file = pick(h.orc.access())
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    h.address = super::to_cstring(&file);
+    *out = h.address.as_ptr();
+    *out_len = h.address.as_bytes().len();
+    Ok(())
 }
 
 /// Standalone or clustered.

@@ -92,6 +92,7 @@ module smartredis_orchestrator
     procedure :: start
     procedure :: address
     procedure :: password_file
+    procedure :: tls_ca_file
     procedure :: db_type
     procedure :: is_active
     procedure :: status
@@ -543,6 +544,23 @@ contains
       path = ''
     end if
   end function password_file
+
+  !> The CA certificate clients verify the store against (for SR_TLS_CA_FILE), or '' without TLS.
+  function tls_ca_file(self, path) result(code)
+    class(orchestrator_type),      intent(in)  :: self
+    character(len=:), allocatable, intent(out) :: path
+    integer(kind=enum_kind)                    :: code
+
+    type(c_ptr)            :: text
+    integer(kind=c_size_t) :: length
+
+    code = sr_orchestrator_tls_ca_file_c(self%orchestrator_ptr, text, length)
+    if (code == SRNoError .and. length > 0) then
+      path = c_buffer_to_fortran(text, length)
+    else
+      path = ''
+    end if
+  end function tls_ca_file
 
   !> SRDbStandalone or SRDbClustered.
   function db_type(self, dbtype) result(code)

@@ -36,7 +36,7 @@ static inline int sr_contains(const char* haystack, const char* needle)
       sr_test_failures++;                                                              \
     } else if (!sr_contains(SRGetLastError(), (text))) {                               \
       fprintf(stderr, "%s:%d: %s: last error \"%s\" lacks \"%s\"\n", __FILE__,         \
-              __LINE__, #call, SRGetLastError(), (const char*)(text));                 \
+              __LINE__, #call, SRGetLastError(), (text) ? (const char*)(text) : "");    \
       sr_test_failures++;                                                              \
     }                                                                                  \
   } while (0)

@@ -436,6 +436,9 @@ static_assert(std::is_same<decltype(&::sr_orchestrator_address),
 static_assert(std::is_same<decltype(&::sr_orchestrator_password_file),
                            SRError (*)(void*, const char**, size_t*)>::value,
               "sr_orchestrator_password_file: the header changed: run make bindings and review the wrappers");
+static_assert(std::is_same<decltype(&::sr_orchestrator_tls_ca_file),
+                           SRError (*)(void*, const char**, size_t*)>::value,
+              "sr_orchestrator_tls_ca_file: the header changed: run make bindings and review the wrappers");
 static_assert(std::is_same<decltype(&::sr_orchestrator_db_type),
                            SRError (*)(void*, SRDbType*)>::value,
               "sr_orchestrator_db_type: the header changed: run make bindings and review the wrappers");

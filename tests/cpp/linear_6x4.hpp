@@ -1,4 +1,4 @@
-// Shared by the C++ model tests: runs a stored linear_6x4 model (ONNX or TFLITE, tests/data/linear_6x4.*:
+// Shared by the C++ model tests: runs a stored linear_6x4 model (tests/data/linear_6x4.onnx:
 // w[i][j] = 0.1 (i+1) - 0.05 j, b[j] = 0.5 j) and checks y = x.w + b computed here; reads a model file.
 #ifndef LINEAR_6X4_HPP
 #define LINEAR_6X4_HPP

@@ -1,5 +1,5 @@
 // The C++ orchestrator wrapper: starts a store of N shards in DIR, puts and gets a tensor through the client it
-// creates, checks address, type, status and CONFIG SET, stops it, and checks that errors become exceptions.
+// creates, checks address, type, TLS CA (none), status and CONFIG SET, stops it, and checks that errors become exceptions.
 // Usage: cpp_orchestrator <shards> <working dir>. The module is found next to libsmartredis.so.
 #include <cstdlib>
 #include <iostream>
@@ -51,6 +51,7 @@ int main(int argc, char** argv)
         commas += c == ',' ? 1 : 0;
     CHECK(commas + 1 == shards);
     CHECK(orc.db_type() == (shards > 1 ? SRDbClustered : SRDbStandalone));
+    CHECK(orc.tls_ca_file().empty()); // a store without TLS
     const std::vector<SRShardState> states = orc.status();
     CHECK(states.size() == shards);
     for (SRShardState s : states)

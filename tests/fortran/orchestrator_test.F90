@@ -1,5 +1,5 @@
 !> The Fortran orchestrator wrapper: starts a store of N shards in DIR, puts and unpacks a tensor through a client
-!! initialized from it, checks address, type, status and CONFIG SET, stops it, and checks error codes.
+!! initialized from it, checks address, type, TLS CA (none), status and CONFIG SET, stops it, and checks error codes.
 !! Usage: fortran_orchestrator <shards> <working dir>. The module is found next to libsmartredis.so.
 program orchestrator_test
 
@@ -17,7 +17,7 @@ program orchestrator_test
   type(orchestrator_type)         :: orc, rejected, missing
   type(client_type)               :: client
   character(len=512)              :: arg, dir
-  character(len=:), allocatable   :: ssdb
+  character(len=:), allocatable   :: ssdb, ca
   integer(kind=enum_kind), allocatable :: states(:)
   integer(kind=enum_kind)         :: dbtype
   integer                         :: shards, i
@@ -54,6 +54,8 @@ program orchestrator_test
   call check_code(orc%address(ssdb), "address")
   write(*, '(A)') "SSDB="//ssdb
   call check(count([(ssdb(i:i) == ',', i = 1, len(ssdb))]) + 1 == shards, "one address per shard")
+  call check_code(orc%tls_ca_file(ca), "tls_ca_file")
+  call check(len(ca) == 0, "no TLS CA for a store without TLS")
   call check_code(orc%db_type(dbtype), "db_type")
   if (shards > 1) then
     call check(dbtype == SRDbClustered, "clustered")

@@ -7,6 +7,7 @@
 
 pub mod litert_api;
 pub mod onnx;
+pub mod onnx_allocator;
 pub mod ort_api;
 pub mod tf;
 pub mod tf_api;

@@ -1,6 +1,7 @@
 //! The ONNX backend: ONNX Runtime's C library opened with `dlopen` and called through [`super::ort_api`]
 //! (RedisAI `src/backends/onnxruntime.c`). Sessions use basic graph optimisation and the configured intra/inter-op
-//! thread counts; a run older than `MODEL_EXECUTION_TIMEOUT` is told to terminate by a watchdog thread.
+//! thread counts; a run older than `MODEL_EXECUTION_TIMEOUT` is told to terminate by a watchdog thread. CPU sessions
+//! allocate through the module's allocator ([`super::onnx_allocator`]: Redis's memory, counted, `BACKEND_MEMORY_LIMIT`).
 
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_void};
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::ort_api::*;
 use smartredis_protocol::Backend;
 
-use super::{chomp, BackendLibrary, InfoValue, LoadedModel, ModelOptions};
+use super::{chomp, onnx_allocator, BackendLibrary, InfoValue, LoadedModel, ModelOptions};
 use crate::config;
 use crate::tensor::dtype::DType;
 use crate::tensor::tensor::{Tensor, TensorData};
@@ -19,7 +20,8 @@ use crate::tensor::tensor::{Tensor, TensorData};
 /// The library file looked for when the configured path is a directory.
 pub const LIBRARY_NAME: &str = "libonnxruntime.so";
 
-/// The opened library: function table, environment, CPU memory info and default allocator. Never unloaded.
+/// The opened library: function table, environment, CPU memory info and the module's allocator (registered on the
+/// environment). Never unloaded.
 struct Ort {
     api: Api,
     env: *mut OrtEnv,
@@ -28,7 +30,7 @@ struct Ort {
     version: String,
 }
 
-// SAFETY: ONNX Runtime's environment, memory info and default allocator are thread-safe and live as long as the
+// SAFETY: ONNX Runtime's environment and memory info, and the module's allocator, are thread-safe and live as long as the
 // process (the library is never closed).
 unsafe impl Send for Ort {}
 unsafe impl Sync for Ort {}
@@ -48,7 +50,7 @@ impl Ort {
         Err(chomp(&msg))
     }
 
-    /// Copies a name the default allocator returned, and frees it.
+    /// Copies a name the module's allocator returned, and frees it.
     fn take_name(&self, p: *mut c_char) -> String {
         if p.is_null() {
             return String::new();
@@ -127,10 +129,14 @@ impl OnnxBackend {
         unsafe {
             let st = (ort.api.CreateEnv)(LOGGING_LEVEL_ERROR, c"RedisAI".as_ptr(), &mut ort.env);
             ort.check(st)?;
-            let st = (ort.api.CreateCpuMemoryInfo)(ARENA_ALLOCATOR, MEM_TYPE_DEFAULT, &mut ort.cpu);
+            let st =
+                (ort.api.CreateCpuMemoryInfo)(DEVICE_ALLOCATOR, MEM_TYPE_DEFAULT, &mut ort.cpu);
             ort.check(st)?;
-            let st = (ort.api.GetAllocatorWithDefaultOptions)(&mut ort.alloc);
-            ort.check(st)?;
+            // A load-time setting, read once.
+            let limit = config::get().backend_memory_limit.max(0) as u64;
+            ort.alloc = onnx_allocator::create(ort.cpu, limit * onnx_allocator::BYTES_PER_MB);
+            // CPU sessions created with `session.use_env_allocators` take their memory from it.
+            ort.check((ort.api.RegisterAllocator)(ort.env, ort.alloc))?;
         }
         start_watchdog();
         Ok(OnnxBackend { ort: Arc::new(ort) })
@@ -171,6 +177,14 @@ impl BackendLibrary for OnnxBackend {
         let built = (|| {
             // SAFETY: `so` is a live options object; the blob outlives the call (ORT copies what it needs).
             unsafe {
+                // Every device here is a CPU: the session allocates through the module's allocator, without an
+                // arena of its own (as RedisAI).
+                ort.check((a.AddSessionConfigEntry)(
+                    so,
+                    c"session.use_env_allocators".as_ptr(),
+                    c"1".as_ptr(),
+                ))?;
+                ort.check((a.DisableCpuMemArena)(so))?;
                 ort.check((a.SetSessionGraphOptimizationLevel)(so, ENABLE_BASIC))?;
                 if opts.intra_op_threads > 0 {
                     ort.check((a.SetIntraOpNumThreads)(so, opts.intra_op_threads as i32))?;
@@ -229,10 +243,18 @@ impl BackendLibrary for OnnxBackend {
     }
 
     fn info(&self) -> Vec<(&'static str, InfoValue)> {
-        vec![(
-            "onnxruntime_version",
-            InfoValue::Str(self.ort.version.clone()),
-        )]
+        let count = |n: u64| InfoValue::Int(i64::try_from(n).unwrap_or(i64::MAX));
+        vec![
+            (
+                "onnxruntime_version",
+                InfoValue::Str(self.ort.version.clone()),
+            ),
+            ("onnxruntime_memory", count(onnx_allocator::memory_in_use())),
+            (
+                "onnxruntime_memory_access_num",
+                count(onnx_allocator::access_count()),
+            ),
+        ]
     }
 }
 

@@ -40,6 +40,8 @@ pub const API_VERSION: u32 = 17;
 pub const LOGGING_LEVEL_ERROR: c_int = 3;
 /// `ORT_ENABLE_BASIC` graph optimisation, as RedisAI uses.
 pub const ENABLE_BASIC: c_int = 1;
+/// `OrtDeviceAllocator`: the type of an allocator given to `RegisterAllocator` (arena types are refused there).
+pub const DEVICE_ALLOCATOR: c_int = 0;
 /// `OrtArenaAllocator`.
 pub const ARENA_ALLOCATOR: c_int = 1;
 /// `OrtMemTypeDefault`.
@@ -48,6 +50,22 @@ pub const MEM_TYPE_DEFAULT: c_int = 0;
 pub const ONNX_TYPE_TENSOR: c_int = 1;
 
 type Status = *mut OrtStatus;
+
+/// The head of `struct OrtAllocator` up to `Info`: what an allocator implemented outside ONNX Runtime fills in.
+/// ONNX Runtime reads the later members (`Reserve`, …) only when `version` is new enough to have them, so an
+/// allocator that sets `version` to [`API_VERSION`] (17) provides these three functions only.
+#[repr(C)]
+pub struct OrtAllocatorFns {
+    /// The API version the allocator was written against.
+    pub version: u32,
+    /// Returns a block of at least `size` bytes. It may throw a C++ exception, which ONNX Runtime turns into the
+    /// error status of the call that allocated.
+    pub alloc: unsafe extern "C" fn(this: *mut OrtAllocator, size: usize) -> *mut c_void,
+    /// Frees a block `alloc` returned (NULL is allowed).
+    pub free: unsafe extern "C" fn(this: *mut OrtAllocator, p: *mut c_void),
+    /// The memory the allocator hands out.
+    pub info: unsafe extern "C" fn(this: *const OrtAllocator) -> *const OrtMemoryInfo,
+}
 
 macro_rules! api {
     ($($idx:literal => $name:ident: fn($($a:ty),*) $(-> $r:ty)?;)*) => {
@@ -92,6 +110,7 @@ api! {
     8 => CreateSessionFromArray: fn(*const OrtEnv, *const c_void, usize, *const OrtSessionOptions, *mut *mut OrtSession) -> Status;
     9 => Run: fn(*mut OrtSession, *const OrtRunOptions, *const *const c_char, *const *const OrtValue, usize, *const *const c_char, usize, *mut *mut OrtValue) -> Status;
     10 => CreateSessionOptions: fn(*mut *mut OrtSessionOptions) -> Status;
+    19 => DisableCpuMemArena: fn(*mut OrtSessionOptions) -> Status;
     23 => SetSessionGraphOptimizationLevel: fn(*mut OrtSessionOptions, c_int) -> Status;
     24 => SetIntraOpNumThreads: fn(*mut OrtSessionOptions, c_int) -> Status;
     25 => SetInterOpNumThreads: fn(*mut OrtSessionOptions, c_int) -> Status;
@@ -114,11 +133,12 @@ api! {
     67 => GetValueType: fn(*const OrtValue, *mut c_int) -> Status;
     69 => CreateCpuMemoryInfo: fn(c_int, c_int, *mut *mut OrtMemoryInfo) -> Status;
     76 => AllocatorFree: fn(*mut OrtAllocator, *mut c_void) -> Status;
-    78 => GetAllocatorWithDefaultOptions: fn(*mut *mut OrtAllocator) -> Status;
     93 => ReleaseStatus: fn(*mut OrtStatus);
     95 => ReleaseSession: fn(*mut OrtSession);
     96 => ReleaseValue: fn(*mut OrtValue);
     97 => ReleaseRunOptions: fn(*mut OrtRunOptions);
     99 => ReleaseTensorTypeAndShapeInfo: fn(*mut OrtTensorTypeAndShapeInfo);
     100 => ReleaseSessionOptions: fn(*mut OrtSessionOptions);
+    130 => AddSessionConfigEntry: fn(*mut OrtSessionOptions, *const c_char, *const c_char) -> Status;
+    176 => RegisterAllocator: fn(*mut OrtEnv, *mut OrtAllocator) -> Status;
 }
