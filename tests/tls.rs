@@ -233,3 +233,23 @@ fn c_api_tls_ca_file() {
     assert_eq!(sr_orchestrator_stop(orc), SRError::SRNoError);
     assert_eq!(sr_orchestrator_free(&mut orc), SRError::SRNoError);
 }
+
+/// A TLS client pointed at a plain port with the default `SR_CMD_TIMEOUT` (100 s): the plain server may never answer
+/// the handshake, which is given up after 10 s at most, with an error that says what is wrong.
+#[test]
+fn tls_client_to_a_plain_port_gives_up_within_ten_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(dir.path(), 1, Auth::Off);
+    let ca = dir.path().join(access::TLS_DIR).join("ca.crt");
+    let plain = testkit::RedisServer::options().start();
+    let cfg = common::config(&plain.addr(), "Standalone");
+    cfg.override_integer_option("SR_CMD_TIMEOUT", 100).unwrap();
+    cfg.override_integer_option("SR_CONN_TIMEOUT", 100).unwrap();
+    cfg.override_string_option("SR_TLS_CA_FILE", ca.to_str().unwrap())
+        .unwrap();
+    let t = Instant::now();
+    let e = Client::new(Some(&cfg), "tls").unwrap_err();
+    assert!(e.message().contains("serve TLS"), "{e}");
+    assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
+    drop(store);
+}

@@ -147,6 +147,10 @@ impl From<Error> for CallError {
 /// How a connection the server accepted and closed before answering `PING` is reported.
 const DROPPED: &str = "the server closed the connection before answering";
 
+/// The longest wait for one TCP connect or one TLS handshake, whatever `SR_CMD_TIMEOUT` is (default 100 s): a
+/// healthy server completes either in milliseconds, and a plain server never answers a TLS handshake.
+const SETUP_MAX: Duration = Duration::from_secs(10);
+
 /// A connection to one node.
 #[derive(Debug)]
 pub struct NodeConnection {
@@ -263,7 +267,7 @@ impl NodeConnection {
                 let mut last = io::Error::new(io::ErrorKind::NotFound, "no address resolved");
                 let mut found = None;
                 for sa in (host.as_str(), *port).to_socket_addrs()? {
-                    match TcpStream::connect_timeout(&sa, timeout.min(Duration::from_secs(10))) {
+                    match TcpStream::connect_timeout(&sa, timeout.min(SETUP_MAX)) {
                         Ok(s) => {
                             found = Some(s);
                             break;
@@ -276,9 +280,11 @@ impl NodeConnection {
                 match &self.settings.tls {
                     None => Stream::Tcp(s),
                     Some(tls) => {
-                        // The handshake waits no longer than a reply would.
-                        s.set_read_timeout(Some(timeout.max(Duration::from_millis(1))))?;
-                        s.set_write_timeout(Some(timeout.max(Duration::from_millis(1))))?;
+                        // The handshake waits no longer than a reply would, nor than SETUP_MAX: a plain server
+                        // reads the handshake as an inline command and may never answer it.
+                        let wait = timeout.min(SETUP_MAX).max(Duration::from_millis(1));
+                        s.set_read_timeout(Some(wait))?;
+                        s.set_write_timeout(Some(wait))?;
                         Stream::Tls(Box::new(tls.connect(host, s, &self.addr)?))
                     }
                 }
