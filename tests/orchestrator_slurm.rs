@@ -87,6 +87,18 @@ fn prepare(test: &str, nodes: usize, exclusive: bool) -> Option<(SlurmLock, temp
     Some((lock, tempfile::tempdir().unwrap()))
 }
 
+/// [`prepare`], then an allocation made by `salloc` with `args`: the lock, the store's directory and the allocation
+/// (cancelled when dropped, before the directory goes).
+fn prepare_inside(
+    test: &str,
+    nodes: usize,
+    exclusive: bool,
+    args: &[&str],
+) -> Option<(SlurmLock, tempfile::TempDir, Allocation)> {
+    let (lock, tmp) = prepare(test, nodes, exclusive)?;
+    Some((lock, tmp, Allocation::new(args)))
+}
+
 /// A base port of this test process's own (several worktrees may run these tests at once).
 fn base_port() -> u16 {
     12000 + (std::process::id() % 300) as u16 * 20
@@ -249,11 +261,11 @@ fn status(dir: &str) -> (Option<i32>, String) {
 
 #[test]
 fn three_shards_inside_an_salloc_allocation_on_one_node() {
-    let Some((_lock, tmp)) = prepare("salloc, 1 node", 1, false) else {
+    let args = ["-N1", "-n3", "-J", "sr-test-alloc"];
+    let Some((_lock, tmp, alloc)) = prepare_inside("salloc, 1 node", 1, false, &args) else {
         return;
     };
     let dir = tmp.path().to_str().unwrap();
-    let alloc = Allocation::new(&["-N1", "-n3", "-J", "sr-test-alloc"]);
     let job = alloc.job.clone();
     let base = base_port();
     let orc = start_inside(&alloc, "auto", base, tmp.path());
@@ -386,11 +398,11 @@ fn three_shards_across_three_nodes_and_an_outside_scancel() {
 
 #[test]
 fn a_named_interface_and_a_step_that_fails_inside_an_allocation() {
-    let Some((_lock, tmp)) = prepare("interface, 1 node", 1, false) else {
+    let args = ["-N1", "-n1", "-J", "sr-test-iface"];
+    let Some((_lock, tmp, alloc)) = prepare_inside("interface, 1 node", 1, false, &args) else {
         return;
     };
     let dir = tmp.path().to_str().unwrap();
-    let alloc = Allocation::new(&["-N1", "-n1", "-J", "sr-test-iface"]);
     let env = alloc.env();
     let port = (base_port() + 9).to_string();
     let start = |iface: &str| {
@@ -483,12 +495,12 @@ impl Drop for NodeBack {
 
 #[test]
 fn a_node_that_goes_down_is_reported_with_its_shard_and_the_others_run_on() {
-    let Some((_lock, tmp)) = prepare("node down, 3 nodes", 3, true) else {
+    // --no-kill: the allocation outlives a node that fails, as a simulation's own job may ask.
+    let args = ["-N3", "-n3", "--no-kill", "-J", "sr-test-nodedown"];
+    let Some((_lock, tmp, alloc)) = prepare_inside("node down, 3 nodes", 3, true, &args) else {
         return;
     };
     let dir = tmp.path().to_str().unwrap();
-    // --no-kill: the allocation outlives a node that fails, as a simulation's own job may ask.
-    let alloc = Allocation::new(&["-N3", "-n3", "--no-kill", "-J", "sr-test-nodedown"]);
     let orc = start_inside(&alloc, "slurm", base_port() + 12, tmp.path());
     let run_id = orc.run_id().to_string();
     let victim = orc.shards()[1]

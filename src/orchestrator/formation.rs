@@ -248,25 +248,14 @@ pub fn info(con: &mut Connection) -> redis::RedisResult<ClusterInfo> {
     Ok(ClusterInfo::parse(&text))
 }
 
-/// Polls until `check` returns true or `deadline` passes; returns whether it succeeded.
-pub fn poll_until(deadline: Instant, step: Duration, mut check: impl FnMut() -> bool) -> bool {
-    loop {
-        if check() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(step);
-    }
-}
-
-/// Forms a cluster of `shards` (one open connection each in `cons`): assigns each its slot range, has every pair
-/// meet, and waits until every node reports `cluster_state:ok`, all slots and all nodes, within `deadline`.
-/// A shard that exits (as `launcher` tells) or does not become ready is named in the error, with its log's tail.
+/// Forms a cluster of `shards` (one open connection each in `cons`, which first answered at `answered`): assigns
+/// each its slot range, has every pair meet, and waits until every node reports `cluster_state:ok`, all slots and
+/// all nodes, within `deadline`. A shard that exits (as `launcher` tells) or does not become ready is named in the
+/// error, with its log's tail.
 pub(crate) fn form(
     shards: &[ShardRecord],
     cons: &mut [Connection],
+    answered: &[Instant],
     launcher: &mut dyn Launcher,
     deadline: Instant,
     bound: Duration,
@@ -283,6 +272,7 @@ pub(crate) fn form(
     let nodes_cmd = vec![vec![redis::cmd("CLUSTER").arg("NODES").clone()]; n];
     let mut owned = Vec::with_capacity(n);
     let mut known = Vec::with_capacity(n);
+    let mut ids = Vec::with_capacity(n);
     for (i, r) in broadcast(cons, &nodes_cmd).into_iter().enumerate() {
         let text = r
             .and_then(|v| {
@@ -292,6 +282,7 @@ pub(crate) fn form(
             .map_err(|e| redis_err(&shards[i], "CLUSTER NODES", e))?;
         owned.push(owned_in(&text));
         known.push(known_addresses(&text));
+        ids.push(my_id(&text));
     }
     // Distinct config epochs before any node meets another (as `redis-cli --cluster create` does): equal epochs
     // make the masters resolve collisions one bump at a time. Refused by a node that already knows others (a
@@ -330,7 +321,29 @@ pub(crate) fn form(
     let mut last_nudge: Option<Instant> = None;
     let mut nudged = HashMap::new();
     let mut dead: Option<(usize, String)> = None;
-    let ok = poll_until(deadline, Duration::from_millis(10), || {
+    // Each node owns the first slot of its range once the slots are set up: the slot its poke names.
+    let pokes: Vec<Option<redis::Cmd>> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| id.as_deref().map(|id| poke_cmd(slot_range(i, n).0, id)))
+        .collect();
+    let ok = poll_until(deadline, || {
+        // A node near the end of its writable delay is poked, so that it turns ok at once (see [`POKE_FROM`]).
+        let due: Vec<Vec<redis::Cmd>> = (0..n)
+            .map(|i| match &pokes[i] {
+                Some(p)
+                    if !ready[i] && last[i].state != "ok" && answered[i].elapsed() >= POKE_FROM =>
+                {
+                    vec![p.clone()]
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        let poking = due.iter().any(|d| !d.is_empty());
+        if poking {
+            // Refused (a node that is not a master) or not: the next ticks of the node decide as before.
+            let _ = broadcast(cons, &due);
+        }
         // A node that says it is ready is asked for its nodes too: ready once it has every other one's address.
         let ask: Vec<Vec<redis::Cmd>> = ready
             .iter()
@@ -370,12 +383,19 @@ pub(crate) fn form(
             nudge(shards, cons, &ready, &mut nudged);
         }
         if ready.iter().all(|&r| r) {
-            return true;
+            return Poll::Done;
         }
         dead = shards
             .iter()
             .find_map(|s| launcher.exited(s).map(|how| (s.index, how)));
-        dead.is_some()
+        if dead.is_some() {
+            Poll::Done
+        } else if (0..n).any(|i| !ready[i] && answered[i].elapsed() + POLL_STEP >= POKE_FROM) {
+            // Near the end of the delay the state is read often: each poll closer is time saved for the caller.
+            Poll::Again(POKE_STEP)
+        } else {
+            Poll::Again(POLL_STEP)
+        }
     });
     if let Some((i, how)) = dead {
         return Err(shard_error(
@@ -398,6 +418,55 @@ pub(crate) fn form(
         ));
     }
     Ok(())
+}
+
+/// How often `CLUSTER INFO` is read while the cluster forms.
+const POLL_STEP: Duration = Duration::from_millis(10);
+/// How often it is read, and a node not yet ok poked, once a node nears the end of Redis's writable delay.
+const POKE_STEP: Duration = Duration::from_millis(4);
+/// When, after a node first answered, it is poked. Redis keeps a new master's `cluster_state` at `fail` for 2 s
+/// (`CLUSTER_WRITABLE_DELAY`, counted from its first cluster tick, about when it starts answering), then turns it ok
+/// only when it next updates its state: at its next tick, up to 100 ms later, or at once when a command changes its
+/// slots. The poke, `CLUSTER SETSLOT <own slot> NODE <own id>`, is such a command that leaves everything as it was;
+/// it cannot make a node ok before the delay has passed. Poking from 150 ms early covers an answer seen late.
+const POKE_FROM: Duration = Duration::from_millis(1850);
+
+/// `CLUSTER SETSLOT slot NODE id`: gives a node's own slot to itself (see [`POKE_FROM`]).
+fn poke_cmd(slot: u16, id: &str) -> redis::Cmd {
+    redis::cmd("CLUSTER")
+        .arg("SETSLOT")
+        .arg(slot)
+        .arg("NODE")
+        .arg(id)
+        .clone()
+}
+
+/// The node id on the `myself` line of a node's `CLUSTER NODES`.
+fn my_id(nodes: &str) -> Option<String> {
+    nodes.lines().find_map(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        (f.len() > 2 && f[2].split(',').any(|x| x == "myself")).then(|| f[0].to_string())
+    })
+}
+
+/// What a poll round says: stop, or poll again after a pause.
+enum Poll {
+    Done,
+    Again(Duration),
+}
+
+/// Polls until `round` says [`Poll::Done`] (true) or `deadline` passes (false), pausing as each round asks.
+fn poll_until(deadline: Instant, mut round: impl FnMut() -> Poll) -> bool {
+    loop {
+        let pause = match round() {
+            Poll::Done => return true,
+            Poll::Again(p) => p,
+        };
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(pause);
+    }
 }
 
 /// How often owners are made to MEET the nodes that still miss their slots.
@@ -557,6 +626,19 @@ mod tests {
         };
         assert_eq!(ids(&confs[0]), ids(&confs[2]));
         assert!(confs[0].contains(" :0@0 master,noaddr - 0 0 2 connected 5461-10922"));
+    }
+
+    #[test]
+    fn my_id_is_on_the_myself_line() {
+        let nodes = "a 127.0.0.2:7000@17000 master - 0 0 1 connected 0-5460\n\
+                     b 127.0.0.3:7000@17000 myself,master - 0 0 2 connected 5461-10922\n";
+        assert_eq!(my_id(nodes).as_deref(), Some("b"));
+        assert_eq!(my_id("a :0@0 master,noaddr - 0 0 1 connected\n"), None);
+        let cmd = poke_cmd(5461, "b").get_packed_command();
+        assert_eq!(
+            String::from_utf8_lossy(&cmd),
+            "*5\r\n$7\r\nCLUSTER\r\n$7\r\nSETSLOT\r\n$4\r\n5461\r\n$4\r\nNODE\r\n$1\r\nb\r\n"
+        );
     }
 
     #[test]

@@ -66,6 +66,8 @@ fn ssdb_value(addresses: Vec<String>) -> String {
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
 /// Interval between readiness polls.
 const POLL_STEP: Duration = Duration::from_millis(5);
+/// How many silent shards `wait_ping` asks each [`POLL_STEP`] (fewer, more often).
+const PING_BATCH: usize = 8;
 
 /// Standalone or clustered: the client configuration's type, shared so there is one `DbType` in the crate.
 pub use crate::config::DbType;
@@ -287,11 +289,12 @@ impl Orchestrator {
     fn try_start(&mut self, plan: &Plan, deadline: Instant) -> Result<()> {
         self.shards = self.launcher.start(plan, deadline)?;
         self.state().save(&self.dir)?;
-        let mut cons = self.wait_ping(deadline)?;
+        let (mut cons, answered) = self.wait_ping(deadline)?;
         if plan.cluster {
             formation::form(
                 &self.shards,
                 &mut cons,
+                &answered,
                 self.launcher.as_mut(),
                 deadline,
                 self.opts.start_timeout,
@@ -338,9 +341,11 @@ impl Orchestrator {
         }
     }
 
-    /// Polls every shard until it answers `PING` (all shards at once); returns one connection per shard.
-    fn wait_ping(&mut self, deadline: Instant) -> Result<Vec<redis::Connection>> {
+    /// Polls every shard until it answers `PING` (all shards at once); returns one connection per shard and when
+    /// each first answered.
+    fn wait_ping(&mut self, deadline: Instant) -> Result<(Vec<redis::Connection>, Vec<Instant>)> {
         let mut cons: Vec<Option<redis::Connection>> = self.shards.iter().map(|_| None).collect();
+        let mut answered = vec![Instant::now(); self.shards.len()];
         let mut last_err: Vec<String> = vec!["no answer yet".into(); self.shards.len()];
         loop {
             let mut missing = Vec::new();
@@ -362,17 +367,21 @@ impl Orchestrator {
             let run_id = &self.run_id;
             let got = connect_all(&self.access, &targets, |c| {
                 redis::cmd("PING").query::<String>(c)?;
-                Ok(local::carries_run(c, run_id))
+                let at = Instant::now();
+                Ok(local::carries_run(c, run_id).map(|()| at))
             });
             for (i, r) in missing.into_iter().zip(got) {
                 match r {
-                    Ok((c, Ok(()))) => cons[i] = Some(c),
+                    Ok((c, Ok(at))) => {
+                        cons[i] = Some(c);
+                        answered[i] = at;
+                    }
                     Ok((_, Err(e))) => last_err[i] = e,
                     Err(e) => last_err[i] = e.to_string(),
                 }
             }
             if cons.iter().all(Option::is_some) {
-                return Ok(cons.into_iter().flatten().collect());
+                return Ok((cons.into_iter().flatten().collect(), answered));
             }
             if Instant::now() >= deadline {
                 let i = cons.iter().position(Option::is_none).unwrap_or(0);
@@ -385,7 +394,10 @@ impl Orchestrator {
                     ),
                 ));
             }
-            std::thread::sleep(POLL_STEP);
+            // Each round costs a connection attempt (a thread) per silent shard: while many are still starting,
+            // and need the CPU, ask less often.
+            let silent = cons.iter().filter(|c| c.is_none()).count();
+            std::thread::sleep(POLL_STEP * silent.div_ceil(PING_BATCH).min(8) as u32);
         }
     }
 
