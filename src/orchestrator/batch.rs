@@ -62,7 +62,8 @@ pub fn job_nodes(plan: &Plan) -> usize {
 /// (of `interface` when given, else of the node's name) and starts each shard's server bound to it, in the
 /// foreground of this launch (its output in `shard-INDEX.log`); it writes `shard-INDEX.addr` (`host port node job
 /// step`, one line) as each starts, and `shard-INDEX.exit` (how it ended) when each ends. It forwards SIGTERM/SIGINT to
-/// the servers and ends when they all have.
+/// the servers and ends when they all have. One shell watches all the node's servers (`wait -n`, bash 4.3 or later):
+/// with many shards on a node the start is CPU-bound, and a watching shell per shard cost a fork each.
 pub fn wrapper_script(dir: &Path, cluster: bool, interface: Option<&str>) -> String {
     let announce = if cluster {
         r#" --cluster-announce-ip "$host""#
@@ -88,8 +89,9 @@ if [ -z "$host" ]; then
 fi
 job=${{SLURM_JOB_ID:-${{PBS_JOBID:-${{LSB_JOBID:-${{COBALT_JOBID:-}}}}}}}}
 step=${{SLURM_STEP_ID:-}}
-pids=
-trap 'kill -TERM $pids 2>/dev/null || true' TERM INT HUP
+# The servers, by shard index: started all at once, then watched by this one shell.
+servers=()
+trap 'kill -TERM "${{servers[@]}}" 2>/dev/null || true' TERM INT HUP
 while [ $# -ge 3 ]; do
     index=$1
     port=$2
@@ -97,23 +99,24 @@ while [ $# -ge 3 ]; do
     shift 3
     # One write, ended by a newline: the launcher reads only a complete line.
     printf '%s %s %s %s %s\n' "$host" "$port" "$node" "$job" "$step" >"$dir/shard-$index.addr"
-    (
-        trap 'kill -TERM $server 2>/dev/null || true' TERM INT HUP
-        "${{@:1:count}}" --bind "$host"{announce} >>"$dir/shard-$index.log" 2>&1 &
-        server=$!
-        status=0
-        wait "$server" || status=$?
-        while kill -0 "$server" 2>/dev/null; do
-            status=0
-            wait "$server" || status=$?
-        done
-        if [ "$status" -gt 128 ]; then how="killed by signal $((status - 128))"; else how="exit code $status"; fi
-        echo "$how" >"$dir/shard-$index.exit"
-    ) &
-    pids="$pids $!"
+    "${{@:1:count}}" --bind "$host"{announce} >>"$dir/shard-$index.log" 2>&1 &
+    servers[index]=$!
     shift "$count"
 done
-until wait; do :; done
+# Whenever a server ends (or a signal interrupts the wait), each one gone is recorded: its status, as `wait PID`
+# still reports it once `wait -n` has collected it.
+while [ ${{#servers[@]}} -gt 0 ]; do
+    wait -n || true
+    for index in "${{!servers[@]}}"; do
+        if ! kill -0 "${{servers[index]}}" 2>/dev/null; then
+            status=0
+            wait "${{servers[index]}}" || status=$?
+            if [ "$status" -gt 128 ]; then how="killed by signal $((status - 128))"; else how="exit code $status"; fi
+            echo "$how" >"$dir/shard-$index.exit"
+            unset "servers[index]"
+        fi
+    done
+done
 "#,
         dir = shell_quote(&dir.display().to_string()),
         iface = shell_quote(interface.unwrap_or("")),
