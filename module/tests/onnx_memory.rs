@@ -61,10 +61,25 @@ fn counters_follow_store_run_and_delete() {
         assert!(n >= n_stored + 2 * round, "round {round}: {n} {n_stored}");
     }
 
-    // A second model adds its weights; deleting both gives everything back.
+    // A second model adds its weights, in Redis's memory: `used_memory` grows by the blob the module keeps and
+    // what ONNX Runtime took. Deleting both gives everything back.
+    let used = |c: &mut Raw| -> u64 {
+        info_field(c, "memory", "used_memory")
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let used_before = used(&mut c);
     assert_eq!(store(&mut c, "m2", &model.model), "+OK\r\n");
     let (two, _) = counters(&mut c);
     assert!(two >= stored + (k * m * 4) as u64, "{two} {stored}");
+    let grown = used(&mut c) - used_before;
+    let onnx = two - stored;
+    assert!(
+        grown + 16384 >= model.model.len() as u64 + onnx,
+        "used_memory grew by {grown}: the blob is {} bytes, ONNX Runtime took {onnx}",
+        model.model.len()
+    );
     assert_eq!(c.cmd(&words("AI.MODELDEL m")), "+OK\r\n");
     assert_eq!(c.cmd(&words("AI.MODELDEL m2")), "+OK\r\n");
     let (mem, n) = counters(&mut c);
