@@ -62,8 +62,8 @@ pub fn job_nodes(plan: &Plan) -> usize {
 /// (of `interface` when given, else of the node's name) and starts each shard's server bound to it, in the
 /// foreground of this launch (its output in `shard-INDEX.log`); it writes `shard-INDEX.addr` (`host port node job
 /// step`, one line) as each starts, and `shard-INDEX.exit` (how it ended) when each ends. It forwards SIGTERM/SIGINT to
-/// the servers and ends when they all have. One shell watches all the node's servers (`wait -n`, bash 4.3 or later):
-/// with many shards on a node the start is CPU-bound, and a watching shell per shard cost a fork each.
+/// the servers and ends when they all have. One shell watches all the node's servers (`wait -n`; an older bash than
+/// 4.3 looks once a second): with many shards on a node the start is CPU-bound, and a shell per shard cost a fork each.
 pub fn wrapper_script(dir: &Path, cluster: bool, interface: Option<&str>) -> String {
     let announce = if cluster {
         r#" --cluster-announce-ip "$host""#
@@ -104,9 +104,10 @@ while [ $# -ge 3 ]; do
     shift "$count"
 done
 # Whenever a server ends (or a signal interrupts the wait), each one gone is recorded: its status, as `wait PID`
-# still reports it once `wait -n` has collected it.
+# still reports it once `wait -n` has collected it. `wait -n` needs bash 4.3; an older bash looks once a second.
+if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 403)); then wait_one='wait -n'; else wait_one='sleep 1'; fi
 while [ ${{#servers[@]}} -gt 0 ]; do
-    wait -n || true
+    $wait_one || true
     for index in "${{!servers[@]}}"; do
         if ! kill -0 "${{servers[index]}}" 2>/dev/null; then
             status=0
