@@ -327,13 +327,18 @@ pub(crate) fn form(
         .enumerate()
         .map(|(i, id)| id.as_deref().map(|id| poke_cmd(slot_range(i, n).0, id)))
         .collect();
+    let mut poked: Vec<Option<Instant>> = vec![None; n];
     let ok = poll_until(deadline, || {
         // A node near the end of its writable delay is poked, so that it turns ok at once (see [`POKE_FROM`]).
         let due: Vec<Vec<redis::Cmd>> = (0..n)
             .map(|i| match &pokes[i] {
                 Some(p)
-                    if !ready[i] && last[i].state != "ok" && answered[i].elapsed() >= POKE_FROM =>
+                    if !ready[i]
+                        && last[i].state != "ok"
+                        && answered[i].elapsed() >= POKE_FROM
+                        && poked[i].is_none_or(|t| t.elapsed() >= POKE_EVERY) =>
                 {
+                    poked[i] = Some(Instant::now());
                     vec![p.clone()]
                 }
                 _ => Vec::new(),
@@ -422,8 +427,10 @@ pub(crate) fn form(
 
 /// How often `CLUSTER INFO` is read while the cluster forms.
 const POLL_STEP: Duration = Duration::from_millis(10);
-/// How often it is read, and a node not yet ok poked, once a node nears the end of Redis's writable delay.
+/// How often it is read once a node nears the end of Redis's writable delay.
 const POKE_STEP: Duration = Duration::from_millis(4);
+/// How often a node not yet ok is poked then: each poke makes it rewrite its `nodes.conf`.
+const POKE_EVERY: Duration = Duration::from_millis(10);
 /// When, after a node first answered, it is poked. Redis keeps a new master's `cluster_state` at `fail` for 2 s
 /// (`CLUSTER_WRITABLE_DELAY`, counted from its first cluster tick, about when it starts answering), then turns it ok
 /// only when it next updates its state: at its next tick, up to 100 ms later, or at once when a command changes its
