@@ -326,12 +326,7 @@ fn c_api_store_with_auth() {
     use std::ffi::c_void;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let mut opts: *mut c_void = std::ptr::null_mut();
-    assert_eq!(sr_orchestrator_options_new(&mut opts), SRError::SRNoError);
-    assert_eq!(
-        sr_orchestrator_options_set_dir(opts, d.as_ptr().cast(), d.len()),
-        SRError::SRNoError
-    );
+    let mut opts = common::c_orchestrator_options(d);
     assert_eq!(
         sr_orchestrator_options_set_auth(opts, 7, std::ptr::null(), 0),
         SRError::SRParameterError

@@ -30,6 +30,15 @@ fn start(dir: &Path, shards: usize, auth: Auth) -> Store {
     Store(Orchestrator::launch(opts).unwrap_or_else(|e| panic!("start: {e}")))
 }
 
+/// A client's configuration for `addr` (`db_type`: "Standalone" or "Clustered"), verifying TLS certificates with
+/// `ca`.
+fn tls_config(addr: &str, db_type: &str, ca: &Path) -> smartredis::ConfigOptions {
+    let cfg = common::config(addr, db_type);
+    cfg.override_string_option("SR_TLS_CA_FILE", ca.to_str().unwrap())
+        .unwrap();
+    cfg
+}
+
 fn round_trip(c: &mut Client) {
     let v = [1.5f64, -2.0, 3.25];
     c.put_tensor("tls-t", &TensorRef::from_slice(&[3], &v).unwrap())
@@ -56,9 +65,7 @@ fn tls_store(shards: usize) {
     } else {
         "Standalone"
     };
-    let cfg = common::config(&o.address(), db_type);
-    cfg.override_string_option("SR_TLS_CA_FILE", ca.to_str().unwrap())
-        .unwrap();
+    let cfg = tls_config(&o.address(), db_type, &ca);
     cfg.override_string_option(
         "SR_PASSWORD_FILE",
         dir.path().join(access::PASSWORD_FILE).to_str().unwrap(),
@@ -112,10 +119,8 @@ fn wrong_ca_and_plain_clients_are_refused_clearly() {
     let wrong_ca = other.path().join(access::TLS_DIR).join("ca.crt");
     let addr = store.0.address();
 
-    let cfg = common::config(&addr, "Standalone");
+    let cfg = tls_config(&addr, "Standalone", &wrong_ca);
     cfg.override_integer_option("SR_CONN_TIMEOUT", 10).unwrap();
-    cfg.override_string_option("SR_TLS_CA_FILE", wrong_ca.to_str().unwrap())
-        .unwrap();
     let t = Instant::now();
     let e = Client::new(Some(&cfg), "tls").unwrap_err();
     assert!(
@@ -134,17 +139,12 @@ fn wrong_ca_and_plain_clients_are_refused_clearly() {
 
     // A TLS client to a plain port: refused at once, saying the peer does not speak TLS.
     let plain = testkit::RedisServer::options().start();
-    let cfg = common::config(&plain.addr(), "Standalone");
+    let cfg = tls_config(
+        &plain.addr(),
+        "Standalone",
+        &dir.path().join(access::TLS_DIR).join("ca.crt"),
+    );
     cfg.override_integer_option("SR_CONN_TIMEOUT", 10).unwrap();
-    cfg.override_string_option(
-        "SR_TLS_CA_FILE",
-        dir.path()
-            .join(access::TLS_DIR)
-            .join("ca.crt")
-            .to_str()
-            .unwrap(),
-    )
-    .unwrap();
     let t = Instant::now();
     let e = Client::new(Some(&cfg), "tls").unwrap_err();
     assert!(e.message().contains("TLS"), "{e}");
@@ -173,12 +173,7 @@ fn c_api_tls_ca_file() {
     };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let mut opts: *mut c_void = std::ptr::null_mut();
-    assert_eq!(sr_orchestrator_options_new(&mut opts), SRError::SRNoError);
-    assert_eq!(
-        sr_orchestrator_options_set_dir(opts, d.as_ptr().cast(), d.len()),
-        SRError::SRNoError
-    );
+    let mut opts = common::c_orchestrator_options(d);
     let ca_given = b"/ca.crt";
     assert_eq!(
         sr_orchestrator_options_set_tls(
@@ -227,8 +222,7 @@ fn c_api_tls_ca_file() {
             .to_string()
     );
     let attached = Orchestrator::attach(dir.path()).unwrap();
-    let cfg = common::config(&attached.address(), "Standalone");
-    cfg.override_string_option("SR_TLS_CA_FILE", &ca).unwrap();
+    let cfg = tls_config(&attached.address(), "Standalone", Path::new(&ca));
     round_trip(&mut Client::new(Some(&cfg), "c-api-tls").unwrap());
     assert_eq!(sr_orchestrator_stop(orc), SRError::SRNoError);
     assert_eq!(sr_orchestrator_free(&mut orc), SRError::SRNoError);
@@ -242,11 +236,9 @@ fn tls_client_to_a_plain_port_gives_up_within_ten_seconds() {
     let store = start(dir.path(), 1, Auth::Off);
     let ca = dir.path().join(access::TLS_DIR).join("ca.crt");
     let plain = testkit::RedisServer::options().start();
-    let cfg = common::config(&plain.addr(), "Standalone");
+    let cfg = tls_config(&plain.addr(), "Standalone", &ca);
     cfg.override_integer_option("SR_CMD_TIMEOUT", 100).unwrap();
     cfg.override_integer_option("SR_CONN_TIMEOUT", 100).unwrap();
-    cfg.override_string_option("SR_TLS_CA_FILE", ca.to_str().unwrap())
-        .unwrap();
     let t = Instant::now();
     let e = Client::new(Some(&cfg), "tls").unwrap_err();
     assert!(e.message().contains("serve TLS"), "{e}");

@@ -521,11 +521,7 @@ contains
     integer(kind=c_size_t) :: length
 
     code = sr_orchestrator_address_c(self%orchestrator_ptr, text, length)
-    if (code == SRNoError) then
-      ssdb = c_buffer_to_fortran(text, length)
-    else
-      ssdb = ''
-    end if
+    ssdb = handed_text(code, text, length)
   end function address
 
   !> The file holding the store's password (for SR_PASSWORD_FILE), or '' when the store needs none.
@@ -538,11 +534,7 @@ contains
     integer(kind=c_size_t) :: length
 
     code = sr_orchestrator_password_file_c(self%orchestrator_ptr, text, length)
-    if (code == SRNoError .and. length > 0) then
-      path = c_buffer_to_fortran(text, length)
-    else
-      path = ''
-    end if
+    path = handed_text(code, text, length)
   end function password_file
 
   !> The CA certificate clients verify the store against (for SR_TLS_CA_FILE), or '' without TLS.
@@ -555,12 +547,22 @@ contains
     integer(kind=c_size_t) :: length
 
     code = sr_orchestrator_tls_ca_file_c(self%orchestrator_ptr, text, length)
-    if (code == SRNoError .and. length > 0) then
-      path = c_buffer_to_fortran(text, length)
-    else
-      path = ''
-    end if
+    path = handed_text(code, text, length)
   end function tls_ca_file
+
+  !> The text a call handed out (`length` bytes at `text`, owned by the handle), or '' when it failed or gave none.
+  function handed_text(code, text, length) result(str)
+    integer(kind=enum_kind), intent(in) :: code
+    type(c_ptr),             intent(in) :: text
+    integer(kind=c_size_t),  intent(in) :: length
+    character(len=:), allocatable       :: str
+
+    if (code == SRNoError .and. length > 0) then
+      str = c_buffer_to_fortran(text, length)
+    else
+      str = ''
+    end if
+  end function handed_text
 
   !> SRDbStandalone or SRDbClustered.
   function db_type(self, dbtype) result(code)

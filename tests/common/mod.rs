@@ -112,3 +112,16 @@ pub fn values(n: usize, seed: u32) -> Vec<f32> {
         })
         .collect()
 }
+
+/// A C API orchestrator options handle (`sr_orchestrator_options_new`) with `dir` as the working directory.
+pub fn c_orchestrator_options(dir: &str) -> *mut std::ffi::c_void {
+    use smartredis::ffi::orchestrator::*;
+    use smartredis::SRError;
+    let mut opts: *mut std::ffi::c_void = std::ptr::null_mut();
+    assert_eq!(sr_orchestrator_options_new(&mut opts), SRError::SRNoError);
+    assert_eq!(
+        sr_orchestrator_options_set_dir(opts, dir.as_ptr().cast(), dir.len()),
+        SRError::SRNoError
+    );
+    opts
+}
