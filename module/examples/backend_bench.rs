@@ -50,8 +50,11 @@ struct TfDirect {
     status: *mut tf_api::TF_Status,
 }
 
-/// The session config the module uses with one intra-op and one inter-op thread (`tf::session_config(1, 1)`).
-const TF_CONFIG: &[u8] = b"\x0a\x07\x0a\x03GPU\x10\x00\x10\x01\x28\x01";
+/// The session config the module uses with one intra-op and one inter-op thread: the bytes of
+/// `tf::session_config(1, 1)` (pinned by its unit test `config_proto_bytes`; the module's crate cannot be linked
+/// here, its global allocator is Redis's). One inter-op thread is written as -1: ops run in the calling thread.
+const TF_CONFIG: &[u8] =
+    b"\x0a\x07\x0a\x03GPU\x10\x00\x10\x01\x28\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01";
 
 impl TfDirect {
     fn ok(api: &tf_api::Api, st: *mut tf_api::TF_Status) {

@@ -126,11 +126,19 @@ fn dl_error() -> String {
 }
 
 /// A serialized `ConfigProto`: `device_count {"GPU": 0}` (RedisAI's CPU setting), then
-/// `intra_op_parallelism_threads` (field 2) and `inter_op_parallelism_threads` (field 5) when set.
+/// `intra_op_parallelism_threads` (field 2) and `inter_op_parallelism_threads` (field 5) when set. One inter-op
+/// thread is written as -1, which makes TensorFlow run the graph's ops in the calling thread: the same one-at-a-time
+/// execution, without handing each run to a pool thread and waiting for it (two thread wake-ups per run).
 pub fn session_config(intra_op_threads: i64, inter_op_threads: i64) -> Vec<u8> {
     let mut c = vec![0x0a, 0x07, 0x0a, 0x03, b'G', b'P', b'U', 0x10, 0x00];
-    for (tag, n) in [(0x10u8, intra_op_threads), (0x28, inter_op_threads)] {
-        if n > 0 {
+    let inter_op = if inter_op_threads == 1 {
+        -1
+    } else {
+        inter_op_threads.max(0)
+    };
+    for (tag, n) in [(0x10u8, intra_op_threads.max(0)), (0x28, inter_op)] {
+        // A negative int32 is a 10-byte varint of its 64-bit two's complement.
+        if n != 0 {
             c.push(tag);
             let mut v = n as u64;
             while v >= 0x80 {
@@ -481,6 +489,11 @@ mod tests {
         assert_eq!(
             session_config(2, 300),
             b"\x0a\x07\x0a\x03GPU\x10\x00\x10\x02\x28\xac\x02"
+        );
+        // One inter-op thread: -1 (the calling thread), a 10-byte varint.
+        assert_eq!(
+            session_config(1, 1),
+            b"\x0a\x07\x0a\x03GPU\x10\x00\x10\x01\x28\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"
         );
     }
 
