@@ -272,7 +272,6 @@ pub(crate) fn form(
     let nodes_cmd = vec![vec![redis::cmd("CLUSTER").arg("NODES").clone()]; n];
     let mut owned = Vec::with_capacity(n);
     let mut known = Vec::with_capacity(n);
-    let mut ids = Vec::with_capacity(n);
     for (i, r) in broadcast(cons, &nodes_cmd).into_iter().enumerate() {
         let text = r
             .and_then(|v| {
@@ -282,7 +281,6 @@ pub(crate) fn form(
             .map_err(|e| redis_err(&shards[i], "CLUSTER NODES", e))?;
         owned.push(owned_in(&text));
         known.push(known_addresses(&text));
-        ids.push(my_id(&text));
     }
     // Distinct config epochs before any node meets another (as `redis-cli --cluster create` does): equal epochs
     // make the masters resolve collisions one bump at a time. Refused by a node that already knows others (a
@@ -321,27 +319,21 @@ pub(crate) fn form(
     let mut last_nudge: Option<Instant> = None;
     let mut nudged = HashMap::new();
     let mut dead: Option<(usize, String)> = None;
-    // Each node owns the first slot of its range once the slots are set up: the slot its poke names.
-    let pokes: Vec<Option<redis::Cmd>> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| id.as_deref().map(|id| poke_cmd(slot_range(i, n).0, id)))
-        .collect();
+    let pokes: Vec<redis::Cmd> = (0..n).map(|i| poke_cmd(slot_range(i, n).0)).collect();
     let mut poked: Vec<Option<Instant>> = vec![None; n];
     let ok = poll_until(deadline, || {
         // A node near the end of its writable delay is poked, so that it turns ok at once (see [`POKE_FROM`]).
         let due: Vec<Vec<redis::Cmd>> = (0..n)
-            .map(|i| match &pokes[i] {
-                Some(p)
-                    if !ready[i]
-                        && last[i].state != "ok"
-                        && answered[i].elapsed() >= POKE_FROM
-                        && poked[i].is_none_or(|t| t.elapsed() >= POKE_EVERY) =>
-                {
-                    poked[i] = Some(Instant::now());
-                    vec![p.clone()]
+            .map(|i| {
+                let due = !ready[i]
+                    && last[i].state != "ok"
+                    && answered[i].elapsed() >= POKE_FROM
+                    && poked[i].is_none_or(|t| t.elapsed() >= POKE_EVERY);
+                if !due {
+                    return Vec::new();
                 }
-                _ => Vec::new(),
+                poked[i] = Some(Instant::now());
+                vec![pokes[i].clone()]
             })
             .collect();
         let poking = due.iter().any(|d| !d.is_empty());
@@ -433,27 +425,19 @@ const POKE_STEP: Duration = Duration::from_millis(4);
 const POKE_EVERY: Duration = Duration::from_millis(10);
 /// When, after a node first answered, it is poked. Redis keeps a new master's `cluster_state` at `fail` for 2 s
 /// (`CLUSTER_WRITABLE_DELAY`, counted from its first cluster tick, about when it starts answering), then turns it ok
-/// only when it next updates its state: at its next tick, up to 100 ms later, or at once when a command changes its
-/// slots. The poke, `CLUSTER SETSLOT <own slot> NODE <own id>`, is such a command that leaves everything as it was;
-/// it cannot make a node ok before the delay has passed. Poking from 150 ms early covers an answer seen late.
+/// only when it next updates its state: at its next tick, up to 100 ms later, or at once after any `CLUSTER SETSLOT`.
+/// The poke, `CLUSTER SETSLOT <own first slot> STABLE`, is one that changes nothing on a forming cluster (no slot is
+/// being migrated; it never changes who owns a slot); it cannot make a node ok before the delay has passed. Poking
+/// from 150 ms early covers an answer seen late.
 const POKE_FROM: Duration = Duration::from_millis(1850);
 
-/// `CLUSTER SETSLOT slot NODE id`: gives a node's own slot to itself (see [`POKE_FROM`]).
-fn poke_cmd(slot: u16, id: &str) -> redis::Cmd {
+/// `CLUSTER SETSLOT slot STABLE`: makes a node update its cluster state at once (see [`POKE_FROM`]).
+fn poke_cmd(slot: u16) -> redis::Cmd {
     redis::cmd("CLUSTER")
         .arg("SETSLOT")
         .arg(slot)
-        .arg("NODE")
-        .arg(id)
+        .arg("STABLE")
         .clone()
-}
-
-/// The node id on the `myself` line of a node's `CLUSTER NODES`.
-fn my_id(nodes: &str) -> Option<String> {
-    nodes.lines().find_map(|line| {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        (f.len() > 2 && f[2].split(',').any(|x| x == "myself")).then(|| f[0].to_string())
-    })
 }
 
 /// What a poll round says: stop, or poll again after a pause.
@@ -636,15 +620,11 @@ mod tests {
     }
 
     #[test]
-    fn my_id_is_on_the_myself_line() {
-        let nodes = "a 127.0.0.2:7000@17000 master - 0 0 1 connected 0-5460\n\
-                     b 127.0.0.3:7000@17000 myself,master - 0 0 2 connected 5461-10922\n";
-        assert_eq!(my_id(nodes).as_deref(), Some("b"));
-        assert_eq!(my_id("a :0@0 master,noaddr - 0 0 1 connected\n"), None);
-        let cmd = poke_cmd(5461, "b").get_packed_command();
+    fn poke_is_setslot_stable() {
+        let cmd = poke_cmd(5461).get_packed_command();
         assert_eq!(
             String::from_utf8_lossy(&cmd),
-            "*5\r\n$7\r\nCLUSTER\r\n$7\r\nSETSLOT\r\n$4\r\n5461\r\n$4\r\nNODE\r\n$1\r\nb\r\n"
+            "*4\r\n$7\r\nCLUSTER\r\n$7\r\nSETSLOT\r\n$4\r\n5461\r\n$6\r\nSTABLE\r\n"
         );
     }
 
