@@ -112,12 +112,6 @@ struct Handoff {
     slot: Mutex<Slot>,
     /// Set (Release) once `slot` holds the finished job, so the waiter can poll without the lock.
     ready: AtomicBool,
-    /// Signalled when `slot` holds the finished job and the main thread is parked on it.
-    done: Condvar,
-    /// Whether the main thread is parked on `done` (changed under the `slot` lock).
-    parked: AtomicBool,
-    /// Set (Release) when a worker has taken the job: the main thread spins only while it runs.
-    started: AtomicBool,
 }
 
 enum Slot {
@@ -293,14 +287,7 @@ impl Queue {
             };
             self.busy.fetch_add(1, Ordering::Relaxed);
             match taken {
-                Taken::Batch(b) => {
-                    for j in &b {
-                        if let Done::Waiter(h) = &j.done {
-                            h.started.store(true, Ordering::Release);
-                        }
-                    }
-                    run_batch(b)
-                }
+                Taken::Batch(b) => run_batch(b),
                 Taken::Task(t) => {
                     // A task handles its own errors; a panic must not take the worker down.
                     let _ = catch_unwind(AssertUnwindSafe(|| t(self)));
@@ -311,19 +298,18 @@ impl Queue {
         }
     }
 
-    /// After a run, one worker of the queue at a time spins for up to [`spin_max`] before it parks: a client
-    /// calling in sequence sends its next request about one round trip after its reply, and a job queued while a
-    /// worker spins starts at once, without the wake-up of a parked thread (a system call, and on a busy machine a
-    /// wait for the scheduler). A queue that stays idle costs nothing: the spin only follows a run.
+    /// After a run, one worker of the queue at a time polls for the next job for up to [`spin_max`] before it
+    /// parks: a client calling in sequence sends its next request about one round trip after its reply, and a job
+    /// queued while a worker polls starts at once, on a thread whose caches still hold the model, without the
+    /// wake-up of a parked thread. Between polls the worker yields its core, so any other runnable thread there
+    /// (the main thread, a client, the simulation) goes first: the poll only uses a core nothing else wants. A
+    /// queue that stays idle costs nothing: the poll only follows a run.
     fn spin_for_work(&self) {
         let max = spin_max();
         if max.is_zero() || self.spinning.swap(true, Ordering::SeqCst) {
             return;
         }
-        let start = Instant::now();
-        while self.waiting.load(Ordering::SeqCst) == 0 && start.elapsed() < max {
-            std::hint::spin_loop();
-        }
+        poll(max, || self.waiting.load(Ordering::SeqCst) > 0);
         // Cleared before the worker takes the lock again, so a job queued without a wake-up because a worker was
         // spinning is seen by this one (see `queue_and_wake`).
         self.spinning.store(false, Ordering::SeqCst);
@@ -353,16 +339,33 @@ impl Queue {
     }
 }
 
-/// How long a worker spins for the next job after a run: the environment variable `SMARTREDIS_AI_SPIN_US` of the
-/// server process, off (0) by default: on a machine with fewer free cores than busy threads the spinning worker
-/// takes the core the main thread and the clients need (measured: 2x slower `run_model` on a loaded 2-core host).
+/// Polls `done` until it is true or `max` has passed, yielding the core every 32 polls (about a microsecond) so that
+/// any other runnable thread on it goes first.
+fn poll(max: Duration, done: impl Fn() -> bool) {
+    let start = Instant::now();
+    let mut polls = 0u32;
+    while !done() {
+        std::hint::spin_loop();
+        polls = polls.wrapping_add(1);
+        if polls % 32 == 0 {
+            if start.elapsed() >= max {
+                return;
+            }
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// How long a worker polls for the next job after a run (see [`Queue::spin_for_work`]): 1000 µs, or the environment
+/// variable `SMARTREDIS_AI_SPIN_US` of the server process (`0` turns it off: workers park as soon as the queue is
+/// empty).
 fn spin_max() -> Duration {
     static MAX: OnceLock<Duration> = OnceLock::new();
     *MAX.get_or_init(|| {
         let us = std::env::var("SMARTREDIS_AI_SPIN_US")
             .ok()
             .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
+            .unwrap_or(1000);
         Duration::from_micros(us)
     })
 }
@@ -635,11 +638,6 @@ fn unblock(mut job: Box<Job>) {
                 _ => {
                     *slot = Slot::Finished(job);
                     h.ready.store(true, Ordering::Release);
-                    let wake = h.parked.load(Ordering::Relaxed);
-                    drop(slot);
-                    if wake {
-                        h.done.notify_one();
-                    }
                     return;
                 }
             }
@@ -715,7 +713,7 @@ impl Drop for InFlight {
 static LAST_CLIENT: AtomicU64 = AtomicU64::new(0);
 
 /// The longest the main thread waits for a model run inside the command before blocking the client instead:
-/// 300 µs, or the environment variable `SMARTREDIS_AI_WAIT_US` of the server process (`0` turns waiting off, so
+/// 1000 µs, or the environment variable `SMARTREDIS_AI_WAIT_US` of the server process (`0` turns waiting off, so
 /// every run blocks its client, as RedisAI does).
 fn wait_max() -> Duration {
     static MAX: OnceLock<Duration> = OnceLock::new();
@@ -723,22 +721,18 @@ fn wait_max() -> Duration {
         let us = std::env::var("SMARTREDIS_AI_WAIT_US")
             .ok()
             .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(300);
+            .unwrap_or(1000);
         Duration::from_micros(us)
     })
 }
-
-/// How long the main thread spins for a worker to take its run before it parks (see [`submit`]).
-const START_GRACE: Duration = Duration::from_micros(5);
 
 /// How long the main thread may wait for this run in the command, if at all: only when nothing else is in flight
 /// and the previous run came from the same client (a client calling in sequence, not several clients at once, whose
 /// requests would wait behind the main thread), a worker of the queue is idle and the queue is
 /// empty (so the run starts at once), the model does not batch (batching waits for other requests) and its runs
 /// are known to be short (or it has not run yet). Then waiting holds the main thread for about one model run
-/// (spinning only while the run is on another core), and saves the client the blocked-client round trip (a pipe
-/// write, an event-loop wake-up and a second pass through the reply machinery), which dominates the latency of
-/// small models.
+/// (polling, see [`poll`]), and saves the client the blocked-client round trip (a pipe write, an event-loop
+/// wake-up and a second pass through the reply machinery), which dominates the latency of small models.
 fn wait_budget(ctx: &Context, model: &ModelEntry, queue: &Queue) -> Option<Duration> {
     // SAFETY: a command context on the main thread.
     let client = unsafe { raw::RedisModule_GetClientId.map_or(0, |f| f(ctx.ctx)) };
@@ -795,39 +789,13 @@ pub fn submit(
     let h = Arc::new(Handoff {
         slot: Mutex::new(Slot::Waiting),
         ready: AtomicBool::new(false),
-        done: Condvar::new(),
-        parked: AtomicBool::new(false),
-        started: AtomicBool::new(false),
     });
     queue.push(job(Done::Waiter(h.clone())));
-    // Spin only while a worker runs the job, so on another core (a futex wake-up of the main thread costs more than
-    // a short run there); if no worker has taken it within `START_GRACE`, park: on a machine with no idle core a
-    // spinning main thread holds the core the worker needs, and the run would start only once the budget is spent.
-    let start = Instant::now();
-    let mut polls = 0u32;
-    while !h.ready.load(Ordering::Acquire) {
-        std::hint::spin_loop();
-        polls = polls.wrapping_add(1);
-        if polls % 32 == 0 {
-            let e = start.elapsed();
-            if e >= budget || (e >= START_GRACE && !h.started.load(Ordering::Acquire)) {
-                break;
-            }
-        }
-    }
+    // Poll: the worker usually runs the job on another core and the main thread sees it finish without being woken
+    // (parking would add a thread wake-up per run); if the worker is on this core, or no core is idle, the yields
+    // between polls let it run.
+    poll(budget, || h.ready.load(Ordering::Acquire));
     let mut slot = lock(&h.slot);
-    while matches!(*slot, Slot::Waiting) {
-        let Some(left) = budget.checked_sub(start.elapsed()) else {
-            break;
-        };
-        h.parked.store(true, Ordering::Relaxed);
-        slot = h
-            .done
-            .wait_timeout(slot, left)
-            .unwrap_or_else(|e| e.into_inner())
-            .0;
-        h.parked.store(false, Ordering::Relaxed);
-    }
     if let Slot::Finished(_) = &*slot {
         let Slot::Finished(mut job) = std::mem::replace(&mut *slot, Slot::Waiting) else {
             return Err(RedisError::Str("ERR internal error: lost job"));

@@ -482,14 +482,9 @@ fn models_survive_save_restart_reload_aof_and_copy() {
     check_runs(&mut c, "m", &lin);
 }
 
-#[test]
-fn concurrent_clients_and_info_modules() {
-    let s = server_with(&["THREADS_PER_QUEUE", "2"]);
-    let lin = linear(7);
-    let mut c = Raw::new(&s);
-    assert_eq!(store(&mut c, "m", &lin.model), "+OK\r\n");
-    let port = s.port;
-    let handles: Vec<_> = (0..8)
+/// `threads` clients each run model `m` (`lin`) 20 times on inputs of 1 to 3 rows, checking every output.
+fn run_concurrently(port: u16, lin: &Linear, threads: u64) {
+    let handles: Vec<_> = (0..threads)
         .map(|t| {
             let (w, b) = (lin.w.clone(), lin.b.clone());
             std::thread::spawn(move || {
@@ -521,6 +516,15 @@ fn concurrent_clients_and_info_modules() {
     for h in handles {
         h.join().unwrap();
     }
+}
+
+#[test]
+fn concurrent_clients_and_info_modules() {
+    let s = server_with(&["THREADS_PER_QUEUE", "2"]);
+    let lin = linear(7);
+    let mut c = Raw::new(&s);
+    assert_eq!(store(&mut c, "m", &lin.model), "+OK\r\n");
+    run_concurrently(s.port, &lin, 8);
     assert!(c.cmd(&["AI.INFO", "m"]).contains("$5\r\ncalls\r\n:160\r\n"));
     let info = c.cmd(&["INFO", "MODULES"]);
     assert!(info.contains("ai_onnxruntime_version:1."), "{info}");
@@ -539,6 +543,37 @@ fn concurrent_clients_and_info_modules() {
     assert!(c
         .cmd(&["INFO", "everything"])
         .contains("ai_onnxruntime_version"));
+}
+
+/// Runs from one client in sequence (which the main thread waits for inside the command while a worker polls for
+/// the next) and from several at once (which block their clients) are right by default, and with both polls off
+/// (`SMARTREDIS_AI_WAIT_US=0`, `SMARTREDIS_AI_SPIN_US=0`: every run blocks its client and workers park between runs,
+/// as in RedisAI).
+#[test]
+fn runs_with_the_hand_off_polls_on_and_off() {
+    for off in [false, true] {
+        let mut opts = RedisServer::options()
+            .with_backends()
+            .module_args(["THREADS_PER_QUEUE", "2"]);
+        if off {
+            opts = opts
+                .env("SMARTREDIS_AI_WAIT_US", "0")
+                .env("SMARTREDIS_AI_SPIN_US", "0");
+        }
+        let s = opts.start();
+        let lin = linear(11);
+        let mut c = Raw::new(&s);
+        assert_eq!(store(&mut c, "m", &lin.model), "+OK\r\n");
+        for _ in 0..50 {
+            check_runs(&mut c, "m", &lin);
+        }
+        run_concurrently(s.port, &lin, 4);
+        check_runs(&mut c, "m", &lin);
+        assert!(
+            c.cmd(&["AI.INFO", "m"]).contains("$5\r\ncalls\r\n:131\r\n"),
+            "polls off: {off}"
+        );
+    }
 }
 
 #[test]

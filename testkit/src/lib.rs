@@ -70,6 +70,7 @@ pub struct ServerOptions {
     unix_socket: bool,
     dir: Option<PathBuf>,
     port: Option<u16>,
+    env: Vec<(String, String)>,
 }
 
 impl ServerOptions {
@@ -116,6 +117,12 @@ impl ServerOptions {
     /// Use this working directory (for RDB/AOF files) instead of a fresh temporary one.
     pub fn dir(mut self, dir: &Path) -> Self {
         self.dir = Some(dir.to_path_buf());
+        self
+    }
+
+    /// Sets an environment variable of the server process.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
         self
     }
 
@@ -218,6 +225,7 @@ impl RedisServer {
             .map_err(|e| format!("{}: {e}", log.display()))?;
         let err = file.try_clone().map_err(|e| e.to_string())?;
         let child = shard_command(&plan, 0, "127.0.0.1", port)
+            .envs(opts.env.iter().map(|(k, v)| (k, v)))
             .stdout(file)
             .stderr(err)
             .spawn()
