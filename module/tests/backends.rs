@@ -225,4 +225,18 @@ fn onnx_torch_tf_and_tflite_models_and_a_script_in_one_server() {
     assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), "+OK\r\n");
     run_all(&mut c, &cases, "reloaded");
     assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
+
+    // The log names each library once, where it came from and its version.
+    let log = server.log();
+    for (name, dir, version) in [
+        ("ONNX", "redisai_onnxruntime", "ai_onnxruntime_version"),
+        ("TORCH", "redisai_torch", "ai_torch_version"),
+        ("TF", "redisai_tensorflow", "ai_TensorFlow_version"),
+        ("TFLITE", "redisai_tflite", "ai_TensorFlowLite_version"),
+    ] {
+        let version = info_field(&mut c, "modules", version).unwrap_or_default();
+        let line =
+            format!("<ai> {name} backend loaded from {backends}/{dir} (version {version})\n");
+        assert_eq!(log.matches(&line).count(), 1, "{line}in\n{log}");
+    }
 }

@@ -295,6 +295,11 @@ impl RedisServer {
         client.get_connection().expect("connect (resp3)")
     }
 
+    /// What the server has written to its log so far.
+    pub fn log(&self) -> String {
+        String::from_utf8_lossy(&std::fs::read(&self.log).unwrap_or_default()).into_owned()
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()

@@ -158,13 +158,36 @@ pub fn get_or_load(kind: Backend) -> Result<Arc<dyn BackendLibrary>, String> {
     Ok(b)
 }
 
+/// Opens the backend's library and says so in the Redis log (`notice`: `<ai> TF backend loaded from <path>
+/// (version 2.21.0)`), as RedisAI does.
 fn open(kind: Backend, path: &str) -> Result<Arc<dyn BackendLibrary>, String> {
-    match kind {
-        Backend::Onnx => Ok(Arc::new(onnx::OnnxBackend::open(path)?)),
-        Backend::Torch => Ok(Arc::new(torch::open(path)?)),
-        Backend::Tf => Ok(Arc::new(tf::open(path)?)),
-        Backend::Tflite => Ok(Arc::new(tflite::TfliteBackend::open(path)?)),
+    let b: Arc<dyn BackendLibrary> = match kind {
+        Backend::Onnx => Arc::new(onnx::OnnxBackend::open(path)?),
+        Backend::Torch => Arc::new(torch::open(path)?),
+        Backend::Tf => Arc::new(tf::open(path)?),
+        Backend::Tflite => Arc::new(tflite::TfliteBackend::open(path)?),
+    };
+    let version = b.info().into_iter().find_map(|(k, v)| match v {
+        InfoValue::Str(s) if k.ends_with("_version") => Some(format!(" (version {s})")),
+        _ => None,
+    });
+    log_notice(&format!(
+        "{} backend loaded from {path}{}",
+        kind.name(),
+        version.unwrap_or_default()
+    ));
+    Ok(b)
+}
+
+/// Writes `msg` to the Redis log at `notice` level under the module's name; nothing outside a server.
+fn log_notice(msg: &str) {
+    // SAFETY: Redis sets its API pointers once, before the module's init, and never changes them.
+    if unsafe { redis_module::raw::RedisModule_Log }.is_none() {
+        return;
     }
+    // The text is Redis's format string: `%` is escaped, and a NUL would end it.
+    let msg = msg.replace('%', "%%").replace('\0', "");
+    redis_module::MODULE_CONTEXT.log_notice(&msg);
 }
 
 /// RedisAI's `RAI_Chomp`: newlines and carriage returns become spaces.
